@@ -1,0 +1,58 @@
+"""The exceptions syndicate raises, in one tree.
+
+::
+
+    SyndicateError
+    ├── ConfigError          a setting is missing, unknown or of the wrong type
+    ├── SourceError          an input could not be turned into articles
+    │   ├── FetchError       the network or the remote side failed
+    │   └── ParseError       the bytes were read but make no article
+    ├── UnknownFeed          no such feed (the web answers 404)
+    ├── UnknownArticle       no such article (the web answers 404)
+    └── StoreError           the database refused or failed
+
+Foreign exceptions are wrapped where they enter (``raise ParseError(...) from exc``)
+so callers catch one family. Every message names what failed and why.
+"""
+
+from __future__ import annotations
+
+
+class SyndicateError(Exception):
+    """Base of every error syndicate raises on purpose."""
+
+
+class ConfigError(SyndicateError):
+    """A configuration file or environment setting is wrong.
+
+    The message names the file (or variable), the key and what was expected.
+    """
+
+
+class SourceError(SyndicateError):
+    """An input could not be read into articles; names the source and the reason."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        super().__init__(f"{source}: {reason}")
+        self.source = source
+        self.reason = reason
+
+
+class FetchError(SourceError):
+    """The network, the remote server or a transfer limit failed."""
+
+
+class ParseError(SourceError):
+    """The input was read but is not an article in the expected shape."""
+
+
+class UnknownFeed(SyndicateError):
+    """A feed was asked for that does not exist."""
+
+
+class UnknownArticle(SyndicateError):
+    """An article was asked for that does not exist."""
+
+
+class StoreError(SyndicateError):
+    """The database failed or holds data this version cannot read."""

@@ -1,0 +1,166 @@
+"""The canonical article model every input is normalized into.
+
+Plain frozen dataclasses: parsers produce :class:`RawEntry`, ``normalize`` turns one into an
+:class:`Article`, the store keeps articles and the renderers write them. Every datetime here is
+timezone-aware UTC; constructing a model with a naive one raises ``ValueError`` early, since
+feedgen and the feed specs reject naive dates much later and far from the cause.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+
+class BlockKind(StrEnum):
+    """What a body block is; the order of blocks is the order of the article."""
+
+    PARAGRAPH = "paragraph"
+    HEADING = "heading"
+    QUOTE = "quote"
+    LIST = "list"
+    IMAGE = "image"
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One block of an article body.
+
+    ``text`` is always plain text (for a list: the items joined by newlines; for an image: its
+    caption). ``html`` optionally carries the same content as inline HTML (links, emphasis) from
+    inputs that have markup; it is sanitized when the article is normalized. When it is empty the
+    HTML is the escaped ``text``.
+    """
+
+    kind: BlockKind
+    text: str = ""
+    html: str = ""
+    level: int = 0  # headings: 2..6 (the article title is the h1)
+    items: tuple[str, ...] = ()  # lists: plain text of each item
+    items_html: tuple[str, ...] = ()  # lists: inline HTML of each item, when the input had markup
+    ordered: bool = False  # lists
+    src: str = ""  # images: URL
+    alt: str = ""  # images: alternative text
+
+    def plain_text(self) -> str:
+        """The block's words as plain text (list items one per line)."""
+        if self.kind is BlockKind.LIST:
+            return "\n".join(self.items)
+        return self.text
+
+
+@dataclass(frozen=True, slots=True)
+class Media:
+    """An image or other enclosure attached to an article (lead image, podcast file)."""
+
+    url: str
+    type: str = ""  # MIME type when known, e.g. "image/jpeg"
+    length: int = 0  # bytes, 0 when unknown
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RawEntry:
+    """What a parser found in one input, before ids, dates and HTML are settled.
+
+    Parsers fill what their input has and leave the rest empty; ``normalize`` decides defaults.
+    Either ``blocks`` or ``body_html`` carries the body (``blocks`` wins when both are given).
+    """
+
+    title: str = ""
+    dek: str = ""
+    blocks: tuple[Block, ...] = ()
+    body_html: str = ""
+    summary: str = ""
+    categories: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+    published: datetime | None = None
+    updated: datetime | None = None
+    language: str = ""
+    link: str = ""  # canonical URL of the article where it came from
+    slug: str = ""  # a slug the input asked for (front matter); otherwise made from the title
+    media: tuple[Media, ...] = ()
+
+    def __post_init__(self) -> None:
+        _require_aware("published", self.published)
+        _require_aware("updated", self.updated)
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One article in canonical form, as stored and as rendered.
+
+    ``id`` is stable for the same article from the same source (derived from the source and the
+    canonical link, or the normalized title when there is none, never from the body).
+    ``date_estimated`` is true when the input gave no date and ``published`` is the time the
+    article was first seen. ``content_hash`` changes exactly when the content does.
+    """
+
+    id: str
+    source: str
+    slug: str
+    title: str
+    blocks: tuple[Block, ...]
+    body_html: str
+    summary: str
+    published: datetime
+    updated: datetime
+    content_hash: str
+    dek: str = ""
+    categories: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+    date_estimated: bool = False
+    language: str = ""
+    link: str = ""
+    media: tuple[Media, ...] = ()
+    word_count: int = 0
+
+    def __post_init__(self) -> None:
+        _require_aware("published", self.published)
+        _require_aware("updated", self.updated)
+        if not self.title.strip():
+            raise ValueError("an article needs a non-empty title")
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    """A category as listed on the site: its display name and URL slug."""
+
+    name: str
+    slug: str
+    description: str = ""
+    count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """What a feed is about: the metadata the feed writer needs besides the articles.
+
+    ``feed_url`` is the feed's own absolute URL (``rel="self"``), ``site_url`` the page it
+    describes, ``id`` a permanent URI for Atom. ``alternates`` maps MIME types to the URLs of the
+    same feed in other formats.
+    """
+
+    id: str
+    title: str
+    site_url: str
+    feed_url: str
+    description: str = ""
+    language: str = ""
+    updated: datetime | None = None
+    hubs: tuple[str, ...] = ()
+    generator: str = "syndicate"
+    alternates: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _require_aware("updated", self.updated)
+
+
+def _require_aware(name: str, value: datetime | None) -> None:
+    if value is not None and value.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware, got naive {value.isoformat()}")
+    if value is not None and value.utcoffset() != timedelta(0):
+        raise ValueError(f"{name} must be in UTC, got {value.isoformat()}")
