@@ -1,0 +1,88 @@
+"""The Flask application: feeds, pages and health, over one store per app.
+
+``create_app(settings)`` is the only way to get an app; tests pass their own settings.
+Errors of the ``SyndicateError`` family that mean "not found" become 404 pages here, in one
+place, with a message that says what was not found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from flask import Flask, Response, current_app, request
+
+from syndicate.config import Settings, load_settings
+from syndicate.errors import UnknownArticle, UnknownFeed
+from syndicate.render.html import FeedLink, Page, render_error
+from syndicate.store import Store
+
+STORE_KEY = "syndicate.store"
+SETTINGS_KEY = "syndicate.settings"
+# Defence in depth for pages: bodies are sanitized already, and no script may run anyway.
+PAGE_CSP = (
+    "default-src 'none'; style-src 'self'; img-src http: https: data:; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+
+def create_app(settings: Settings | None = None, store: Store | None = None) -> Flask:
+    """Build the web app; the store is created from the settings unless one is given."""
+    settings = settings or load_settings()
+    app = Flask("syndicate", static_folder="static", static_url_path="/static")
+    app.extensions[SETTINGS_KEY] = settings
+    if store is None:
+        store = Store(settings.database_url)
+        store.create_schema()
+    app.extensions[STORE_KEY] = store
+
+    from syndicate.web import feeds, health, pages
+
+    app.register_blueprint(feeds.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(health.bp)
+    app.register_error_handler(UnknownFeed, _not_found)
+    app.register_error_handler(UnknownArticle, _not_found)
+    app.register_error_handler(404, _no_route)
+    app.after_request(_security_headers)
+    return app
+
+
+def get_store() -> Store:
+    """The store of the running app (shared by its requests; the engine pools connections)."""
+    store: Store = current_app.extensions[STORE_KEY]
+    return store
+
+
+def get_settings() -> Settings:
+    """The settings of the running app."""
+    settings: Settings = current_app.extensions[SETTINGS_KEY]
+    return settings
+
+
+def page_context(feeds: Sequence[FeedLink] = ()) -> Page:
+    """The parts every page shares, for the templates."""
+    site = get_settings().site
+    return Page(site_title=site.title, base_url=site.base_url, language=site.language,
+                feeds=feeds)
+
+
+def error_response(status: int, title: str, message: str) -> Response:
+    """An HTML error page that says what went wrong."""
+    body = render_error(page_context(), status, title, message)
+    return Response(body, status=status, content_type="text/html; charset=utf-8")
+
+
+def _not_found(exc: Exception) -> Response:
+    return error_response(404, "Not found", str(exc))
+
+
+def _no_route(exc: Exception) -> Response:
+    return error_response(404, "Not found", f"there is no page at {request.path}")
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    return response

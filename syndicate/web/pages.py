@@ -1,0 +1,73 @@
+"""Pages for readers: the front page, category pages and one page per article."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+
+from syndicate import channels
+from syndicate.config import Settings
+from syndicate.errors import UnknownArticle, UnknownFeed
+from syndicate.render.html import FeedLink, render_article, render_category, render_index
+from syndicate.slugs import slugify
+from syndicate.web import get_settings, get_store, page_context
+
+bp = Blueprint("pages", __name__)
+FORMAT_NAMES = {"rss": "RSS", "atom": "Atom"}
+FRONT_PAGE_ARTICLES = 30
+
+
+def feed_links(settings: Settings, name: str, title: str) -> tuple[FeedLink, ...]:
+    """Autodiscovery links of one feed in every format."""
+    return tuple(
+        FeedLink(f"{title} ({FORMAT_NAMES[fmt]})", mime, channels.feed_url(settings, name, fmt))
+        for fmt, mime in channels.FORMATS.items()
+    )
+
+
+@bp.get("/")
+def index() -> Response:
+    """Categories with their feeds, and the newest articles."""
+    store, settings = get_store(), get_settings()
+    all_links = feed_links(settings, channels.ALL, f"{settings.site.title}: all articles")
+    categories = [(c, feed_links(settings, c.slug, c.name)) for c in store.categories()]
+    discovery = all_links + tuple(link for _, links in categories for link in links)
+    articles = store.latest(limit=FRONT_PAGE_ARTICLES)
+    permalink = channels.article_url(settings)
+    body = render_index(page_context(discovery), categories, all_links, articles,
+                        [permalink(a) for a in articles])
+    return _html(body)
+
+
+@bp.get("/categories/<slug>")
+def category(slug: str) -> Response:
+    """One category's newest articles, with its feeds."""
+    store, settings = get_store(), get_settings()
+    found = store.category(slug)
+    if found is None:
+        raise UnknownFeed(f"no category {slug!r}")
+    articles = store.latest(category=slug, limit=settings.feeds.items)
+    permalink = channels.article_url(settings)
+    page = page_context(feed_links(settings, found.slug, f"{settings.site.title}: {found.name}"))
+    return _html(render_category(page, found, articles, [permalink(a) for a in articles]))
+
+
+@bp.get("/articles/<slug>")
+def article(slug: str) -> Response:
+    """One article as a clean page, with autodiscovery links to its category feeds."""
+    store, settings = get_store(), get_settings()
+    found = store.get_by_slug(slug)
+    if found is None:
+        raise UnknownArticle(f"no article {slug!r}")
+    base = settings.site.base_url
+    categories = [c for c in (store.category(slugify(n)) for n in found.categories) if c]
+    discovery: tuple[FeedLink, ...] = ()
+    for cat in categories:
+        discovery += feed_links(settings, cat.slug, f"{settings.site.title}: {cat.name}")
+    discovery += feed_links(settings, channels.ALL, f"{settings.site.title}: all articles")
+    links = [(c.name, f"{base}/categories/{c.slug}") for c in categories]
+    url = channels.article_url(settings)(found)
+    return _html(render_article(page_context(discovery), found, url, links))
+
+
+def _html(body: str) -> Response:
+    return Response(body, content_type="text/html; charset=utf-8")
