@@ -1,0 +1,142 @@
+"""Where the article body sits in scraped page text, and its blocks.
+
+The body is found the way the classic text-density extractors find it: every line gets a score
+(running prose counts for its length, short unpunctuated lines and page furniture count
+against), and the body is the run of lines with the largest total. Menus, link lists and
+footers are runs of short lines, so they sink; a heading or a stray short line between two
+paragraphs costs less than the paragraphs earn, so it stays inside.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from syndicate.model import Block, BlockKind
+from syndicate.sources._textlines import Line, is_ordered, strip_bullet
+
+SHORT_PENALTY = 22.0  # what a short unpunctuated line costs inside a run of prose
+FURNITURE_PENALTY = 40.0
+MAX_LINE_CREDIT = 700.0  # one huge line (a cookie notice, a comment dump) must not win alone
+HEADING_MAX_WEIGHT = 110.0
+HEADING_MAX_WORDS = 16
+
+
+def line_score(line: Line) -> float:
+    """How much a line speaks for being part of the article body."""
+    if line.furniture or line.credit:
+        return -FURNITURE_PENALTY
+    if line.prose:
+        score = min(line.weight, MAX_LINE_CREDIT)
+        # Paragraphs of an article are set apart by blank lines; teasers in link lists are not.
+        return score if line.gap_before or line.gap_after else score * 0.6
+    if line.terminal and line.weight >= 25:
+        return line.weight * 0.25
+    if line.bullet and line.weight >= 25:
+        return 0.0
+    return -SHORT_PENALTY - (8.0 if line.repeats > 1 else 0.0)
+
+
+def densest_run(lines: Sequence[Line]) -> tuple[int, int]:
+    """``(start, end)`` of the run of lines with the largest total score (end exclusive)."""
+    best, best_span = float("-inf"), (0, 0)
+    total, start = 0.0, 0
+    for i, line in enumerate(lines):
+        if total <= 0:
+            total, start = 0.0, i
+        total += line_score(line)
+        if total > best:
+            best, best_span = total, (start, i + 1)
+    return best_span
+
+
+def body_lines(lines: Sequence[Line], start: int, end: int) -> list[Line]:
+    """The lines of the run that belong to the article, furniture and link runs left out."""
+    kept = [line for line in lines[start:end] if not (line.furniture or line.credit)]
+    kept = _drop_link_runs(kept)
+    kept = [line for line in kept if line.prose or line.repeats == 1 or line.bullet]
+    return _trim_tail(kept)
+
+
+def _drop_link_runs(lines: list[Line]) -> list[Line]:
+    """Leave out runs of three or more short unpunctuated lines (menus, related links).
+
+    A run introduced by a line ending in a colon, or made of bulleted lines, is a list that
+    belongs to the text and is kept.
+    """
+    kept: list[Line] = []
+    run: list[Line] = []
+    for line in [*lines, None]:
+        if line is not None and _is_link_like(line):
+            run.append(line)
+            continue
+        if len(run) < 3 or _introduced(kept) or all(r.bullet for r in run):
+            kept.extend(run)
+        run = []
+        if line is not None:
+            kept.append(line)
+    return kept
+
+
+def _is_link_like(line: Line) -> bool:
+    return not line.terminal and not line.prose and line.weight < 90
+
+
+def _introduced(kept: list[Line]) -> bool:
+    return bool(kept) and kept[-1].text.endswith((":", "："))
+
+
+def _trim_tail(lines: list[Line]) -> list[Line]:
+    """Drop short unpunctuated lines after the last paragraph: sign-offs, section labels."""
+    end = len(lines)
+    while end > 0 and not lines[end - 1].terminal and not lines[end - 1].bullet:
+        if lines[end - 1].prose:
+            break
+        end -= 1
+    return lines[:end]
+
+
+def to_blocks(lines: Sequence[Line]) -> tuple[Block, ...]:
+    """Paragraphs, headings, quotes and lists from the body lines, in order."""
+    blocks: list[Block] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.bullet:
+            j = i
+            while j < len(lines) and lines[j].bullet:
+                j += 1
+            if j - i >= 2:
+                blocks.append(_list_block(lines[i:j]))
+                i = j
+                continue
+        following = lines[i + 1] if i + 1 < len(lines) else None
+        blocks.append(_single_block(line, following))
+        i += 1
+    return tuple(blocks)
+
+
+def _list_block(lines: Sequence[Line]) -> Block:
+    items = tuple(strip_bullet(line.text) for line in lines)
+    return Block(
+        BlockKind.LIST,
+        text="\n".join(items),
+        items=items,
+        ordered=all(is_ordered(line.text) for line in lines),
+    )
+
+
+def _single_block(line: Line, following: Line | None) -> Block:
+    if _is_heading(line, following):
+        return Block(BlockKind.HEADING, text=line.text.rstrip(":："), level=2)
+    if line.quoted and line.weight >= 40:
+        return Block(BlockKind.QUOTE, text=line.text)
+    return Block(BlockKind.PARAGRAPH, text=line.text)
+
+
+def _is_heading(line: Line, following: Line | None) -> bool:
+    """A short line without sentence punctuation that introduces a paragraph."""
+    if line.terminal or line.bullet or line.quoted or following is None:
+        return False
+    if line.weight > HEADING_MAX_WEIGHT or line.words > HEADING_MAX_WORDS:
+        return False
+    return following.prose or following.bullet

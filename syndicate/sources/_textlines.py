@@ -1,0 +1,168 @@
+"""Lines of scraped page text and what their shape says about them.
+
+Scraped text has no tags, so every decision in the text normalizer rests on the shape of a
+line: how long it is (counted in a way fair to scripts without spaces), whether it ends like a
+sentence, whether a blank line sets it apart, whether it is title-cased, repeated elsewhere on
+the page, or a known piece of page furniture ("Advertisement", "Share this").
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+# Ideographs, kana and Hangul carry a word or more per character; Latin text needs ~3 letters.
+_WIDE = re.compile(r"[\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+WIDE_FACTOR = 2.5
+
+# Sentence-final punctuation, optionally followed by closing quotes or brackets.
+_TERMINAL = re.compile(r"[.!?…。！？؟।]['\"”’»)\]」』]*$")
+# A sentence boundary inside a line: punctuation then a space (or a CJK full stop anywhere).
+_BOUNDARY = re.compile(r"[.!?…;:]['\"”’»)\]]*\s|[。！？]")
+_WORD = re.compile(r"\w+")
+_BULLET = re.compile(r"^(?:[•·▪▫◦●○■□►▶✓✔➤‣⁃*+–—-]|\(?\d{1,2}[.)]|[a-z][.)])\s+\S")
+_ORDERED = re.compile(r"^\(?\d{1,2}[.)]\s")
+_OPEN_QUOTE = "\"“„«‘'「『"
+_CLOSE_QUOTE = "\"”“»’'」』"
+
+# Page furniture in a few languages; an extra signal on top of shape, never the only one.
+_FURNITURE = re.compile(
+    r"^(?:advertisements?|advertising|sponsored(?: content)?|anzeige|werbung|publicidad|"
+    r"publicité|pubblicità|publicidade|реклама|광고|広告|iklan|scroll (?:down |for |to )?"
+    r"(?:next|continue|more)|continue reading|read more|read next|read also|see also|"
+    r"related(?: articles| stories| posts| content| coverage)?|more from .{0,30}|"
+    r"(?:share|tweet|email|print|save)(?: (?:this|on \w+|article|story))?|"
+    r"subscribe(?: now| to .{0,40})?|sign up(?: for .{0,40})?|follow us(?: on .{0,30})?|"
+    r"leia (?:também|mais)|lee también|lesen sie (?:auch|mehr)|weiterlesen|à lire aussi|"
+    r"lire aussi|leggi anche|baca juga|читайте (?:также|еще)|también te puede interesar|"
+    r"comments?|\d+ comments?|leave a (?:comment|reply)|back to top|advertisement - "
+    r"continue reading below|story continues below(?: advertisement)?)[\s.:!»›>]*$",
+    re.IGNORECASE,
+)
+# Lines that credit or caption an image rather than tell the story.
+_CREDIT = re.compile(
+    r"^(?:image|photo|picture|foto|bild|credit|source|fuente|fonte|quelle|фото|사진|写真)"
+    r"(?:\s*credits?)?\s*[:：©]|(?:getty images|shutterstock|reuters|afp|associated press|"
+    r"ap photo|epa|istock(?:photo)?)(?:\s+(?:file|via [\w ]+))?\)?\s*$|^©|\(photo:|"
+    r"(?:photo|image|picture|foto|credit)(?:\s+by)?\s*:\s*\S+.{0,60}$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(slots=True)
+class Line:
+    """One non-blank line of the page with the features the normalizer reasons about."""
+
+    index: int  # position among the page's non-blank lines
+    text: str
+    weight: float  # length in Latin-letter equivalents
+    words: int
+    gap_before: bool  # a blank line (or the start of the page) precedes it
+    gap_after: bool
+    terminal: bool  # ends like a sentence
+    sentences: int  # sentence boundaries inside, plus one when terminal
+    furniture: bool
+    credit: bool
+    bullet: bool
+    repeats: int = 1  # how many lines on the page have the same normalized text
+
+    @property
+    def prose(self) -> bool:
+        """Reads like running text: long enough and punctuated like sentences."""
+        return (self.weight >= 60 and (self.terminal or self.sentences >= 2)) or (
+            self.weight >= 160 and self.sentences >= 1
+        )
+
+    @property
+    def quoted(self) -> bool:
+        """The whole line sits inside quotation marks (a pull quote or a quoted paragraph)."""
+        t = self.text
+        return len(t) > 2 and t[0] in _OPEN_QUOTE and t.rstrip(".").endswith(tuple(_CLOSE_QUOTE))
+
+
+def weight_of(text: str) -> float:
+    """Length in Latin-letter equivalents, so CJK lines are not mistaken for short ones."""
+    wide = len(_WIDE.findall(text))
+    return len(text) + (WIDE_FACTOR - 1) * wide
+
+
+def is_terminal(text: str) -> bool:
+    """Does the text end like a sentence?"""
+    return bool(_TERMINAL.search(text))
+
+
+def words_of(text: str) -> list[str]:
+    """Word tokens; a run of ideographs counts one word per character."""
+    words = _WORD.findall(text)
+    if _WIDE.search(text):
+        return [ch for w in words for ch in (list(w) if _WIDE.match(w) else [w])]
+    return words
+
+
+def key_of(text: str) -> str:
+    """The text reduced to casefolded words, for spotting repeats and near duplicates."""
+    return " ".join(_WORD.findall(text.casefold()))
+
+
+def split_lines(text: str) -> list[Line]:
+    """The page's non-blank lines with their features, in order."""
+    raw = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines: list[Line] = []
+    gap = True
+    for piece in raw:
+        stripped = _clean(piece)
+        if not stripped:
+            gap = True
+            if lines:
+                lines[-1].gap_after = True
+            continue
+        lines.append(_make_line(len(lines), stripped, gap))
+        gap = False
+    if lines:
+        lines[-1].gap_after = True
+    counts = Counter(key_of(line.text) for line in lines)
+    for line in lines:
+        line.repeats = counts[key_of(line.text)]
+    return lines
+
+
+def _clean(piece: str) -> str:
+    # Non-breaking and zero-width spaces and BOMs come through scraping as "blank" lines.
+    return piece.replace("\u00a0", " ").replace("\u200b", "").replace("\ufeff", "").strip()
+
+
+def _make_line(index: int, text: str, gap_before: bool) -> Line:
+    terminal = is_terminal(text)
+    return Line(
+        index=index,
+        text=text,
+        weight=weight_of(text),
+        words=len(words_of(text)),
+        gap_before=gap_before,
+        gap_after=False,
+        terminal=terminal,
+        sentences=len(_BOUNDARY.findall(text)) + terminal,
+        furniture=bool(_FURNITURE.match(text)),
+        credit=bool(_CREDIT.search(text)) and len(text) < 200,
+        bullet=bool(_BULLET.match(text)),
+    )
+
+
+def strip_bullet(text: str) -> str:
+    """The item text without its bullet or number."""
+    return _BULLET.sub(lambda m: m.group(0)[-1], text, count=1).strip()
+
+
+def is_ordered(text: str) -> bool:
+    """Does the line start with a number like "1." or "2)"?"""
+    return bool(_ORDERED.match(text))
+
+
+def title_cased(text: str) -> bool:
+    """Most words start with a capital (headline style in Latin, Greek and Cyrillic scripts)."""
+    words = [w for w in _WORD.findall(text) if w[0].isalpha()]
+    if len(words) < 2:
+        return False
+    capital = sum(1 for w in words if w[0].isupper())
+    return capital / len(words) >= 0.6

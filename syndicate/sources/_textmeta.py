@@ -1,0 +1,230 @@
+"""Bylines, dates, category lines and the script of scraped page text.
+
+Dates are cut out of the words around them ("Published", "Updated", a byline, a reading time)
+and rewritten into a form :func:`syndicate.dates.parse_date` reads: month names of a few
+languages become numbers, Asian "2016年12月1日" and dotted "18.11.2019" dates become ISO, and the
+US "ET"/"PT" zones, which news sites print without saying which half of the year they mean,
+become EST/EDT or PST/PDT by the US daylight-saving rule.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+
+from syndicate.dates import parse_date
+
+_MONTHS: dict[str, int] = {}
+for _number, _names in enumerate(
+    (
+        "jan january januar janvier enero gennaio janeiro januari января январь янв",
+        "feb february februar février fevrier febrero febbraio fevereiro februari февраля "
+        "февраль фев",
+        "mar march märz marz mars marzo março maret марта март",
+        "apr april avril abril aprile апреля апрель апр",
+        "may mai mayo maggio maio mei мая май",
+        "jun june juni juin junio giugno junho июня июнь",
+        "jul july juli juillet julio luglio julho июля июль",
+        "aug august août aout agosto agustus августа август авг",
+        "sep sept september septembre septiembre settembre setembro сентября сентябрь сен",
+        "oct october oktober octobre octubre ottobre outubro октября октябрь окт",
+        "nov november novembre noviembre novembro ноября ноябрь ноя",
+        "dec december dezember décembre decembre diciembre dicembre dezembro desember "
+        "декабря декабрь дек",
+    ),
+    start=1,
+):
+    for _name in _names.split():
+        _MONTHS[_name] = _number
+
+_MONTH_WORD = r"(?P<month>[^\W\d_]{3,10})\.?"
+_TIME = (
+    r"(?:[,\s]+(?:at\s+|um\s+|às\s+|a las\s+|alle\s+|à\s+|в\s+|pukul\s+|-\s*)?"
+    r"(?P<time>\d{1,2}[:.h]\d{2}(?::\d{2})?)\s*(?P<ampm>[ap]\.?m\.?)?"
+    r"(?:\s*(?P<tz>[A-Z]{2,5}|[+-]\d{2}:?\d{2}|GMT\s*[+-]\s*\d{1,2}))?)?"
+)
+_DATE_PATTERNS = (
+    # 2019-11-20 08:00, 2019-11-20T08:00:00+01:00
+    re.compile(
+        r"(?P<iso>\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?"
+        r"(?:Z|[+-]\d{2}:?\d{2})?)?)"
+    ),
+    # 2016年12月1日 / 2016.12.01 / 2016/12/01 / 2019. 11. 20.
+    re.compile(
+        r"(?P<year>\d{4})\s*[年./]\s*(?P<mnum>\d{1,2})\s*[月./]\s*(?P<day>\d{1,2})\s*[日.]?"
+        + _TIME
+    ),
+    # Nov 19, 2019, 10:31 pm CST / November 20, 2019 / Nov. 19, 2019 8:03 am ET
+    re.compile(
+        _MONTH_WORD + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>\d{4})" + _TIME,
+        re.IGNORECASE,
+    ),
+    # 3 March 2024 / 22 de outubro de 2010 às 20:13 / 18 ноября 2019
+    re.compile(
+        r"(?P<day>\d{1,2})(?:st|nd|rd|th|\.)?\s+(?:de\s+)?" + _MONTH_WORD
+        + r"\s+(?:de\s+)?(?P<year>\d{4})" + _TIME,
+        re.IGNORECASE,
+    ),
+    # 18.11.2019 (day first, as Europe writes it) / 11/19/2019 (month first unless > 12)
+    re.compile(r"(?P<d1>\d{1,2})(?P<sep>[./])(?P<d2>\d{1,2})(?P=sep)(?P<year>\d{4})" + _TIME),
+)
+
+_BYLINE = re.compile(
+    r"^(?:written\s+|posted\s+|reported\s+|words\s+|story\s+)?"
+    r"(?:by|por|von|par|di|door|av|af|oleh|от|автор(?:ы)?:?|作者[:：]?|글)\s+(?P<rest>.+)$",
+    re.IGNORECASE,
+)
+_NAME_SPLIT = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+(?:and|und|y|e|et|dan|и)\s+|\s*&\s*)\s*")
+_NAME_END = re.compile(
+    r"\s*(?:[|•·—–]|\s-\s|,?\s+(?:published|updated|posted|on|am|le|el|il|em|pada)\b"
+    r"|\d{1,2}:\d{2}|\d{4}|@|\bfor\b|\bin\b).*$",
+    re.IGNORECASE,
+)
+_NAME = re.compile(r"^[^\W\d_][\w.'’-]*(?:\s+[^\W\d_][\w.'’-]*){0,4}$")
+_DATE_WORDS = re.compile(
+    r"\b(?:published|updated|posted|last (?:updated|modified)|veröffentlicht|aktualisiert|"
+    r"publicado|actualizado|pubblicato|aggiornato|publié|mis à jour|опубликовано|обновлено|"
+    r"diterbitkan|diperbarui)\b",
+    re.IGNORECASE,
+)
+
+
+def find_date(text: str) -> datetime | None:
+    """The first readable date in a line, as aware UTC; ``None`` when there is none."""
+    for pattern in _DATE_PATTERNS:
+        for match in pattern.finditer(text):
+            parsed = _read(match.groupdict())
+            if parsed is not None:
+                return parsed
+    return None
+
+
+def has_date(text: str) -> bool:
+    """Does the line carry something that reads as a date?"""
+    return find_date(text) is not None
+
+
+def is_dateline(text: str) -> bool:
+    """A line that is a date and little else (a timestamp, "Updated ...", a reading time)."""
+    if len(text) > 90 or not has_date(text):
+        return False
+    letters = re.sub(r"[\d\W_]", "", _strip_dates(text))
+    return len(letters) <= 30 or bool(_DATE_WORDS.search(text))
+
+
+def _strip_dates(text: str) -> str:
+    for pattern in _DATE_PATTERNS:
+        text = pattern.sub(" ", text)
+    return text
+
+
+def _read(groups: dict[str, str | None]) -> datetime | None:
+    if groups.get("iso"):
+        return parse_date(groups["iso"])
+    day_first = _ymd(groups)
+    if day_first is None:
+        return None
+    year, month, day = day_first
+    try:
+        base = date(year, month, day)
+    except ValueError:
+        return None
+    clock = _clock(groups)
+    tz = _zone(groups.get("tz"), base)
+    return parse_date(f"{base.isoformat()} {clock}{tz}".strip())
+
+
+def _ymd(groups: dict[str, str | None]) -> tuple[int, int, int] | None:
+    year = int(groups["year"] or 0)
+    if groups.get("mnum"):
+        return year, int(groups["mnum"] or 0), int(groups["day"] or 0)
+    if groups.get("month"):
+        month = _MONTHS.get((groups["month"] or "").casefold().rstrip("."))
+        return (year, month, int(groups["day"] or 0)) if month else None
+    first, second = int(groups["d1"] or 0), int(groups["d2"] or 0)
+    if groups.get("sep") == "/" and first <= 12:
+        return year, first, second  # US order: 11/19/2019
+    return year, second, first
+
+
+def _clock(groups: dict[str, str | None]) -> str:
+    if not groups.get("time"):
+        return ""
+    hour, minute = (int(p) for p in re.split(r"[:.h]", groups["time"] or "")[:2])
+    ampm = (groups.get("ampm") or "").replace(".", "").lower()
+    if ampm == "pm" and hour < 12:
+        hour += 12
+    elif ampm == "am" and hour == 12:
+        hour = 0
+    if hour > 23 or minute > 59:
+        return ""
+    return f"{hour:02d}:{minute:02d}"
+
+
+def _zone(tz: str | None, day: date) -> str:
+    """An offset for the zone printed after the time ("" when unknown: taken as UTC)."""
+    if not tz:
+        return ""
+    tz = tz.replace(" ", "").upper()
+    if tz in ("ET", "CT", "MT", "PT"):
+        # US sites print the zone without its half of the year.
+        standard = {"ET": -5, "CT": -6, "MT": -7, "PT": -8}[tz]
+        hours = standard + (1 if _us_summer(day) else 0)
+        return f"{hours:+03d}:00"
+    if tz.startswith("GMT") and len(tz) > 3:
+        return f"{int(tz[3:]):+03d}:00"
+    if tz[0] in "+-":
+        return tz if ":" in tz else f"{tz[:3]}:{tz[3:]}"
+    return f" {tz}" if parse_date(f"{day.isoformat()} 00:00 {tz}") else ""
+
+
+def _us_summer(day: date) -> bool:
+    """US daylight saving: second Sunday of March to the first Sunday of November."""
+    start = _nth_sunday(day.year, 3, 2)
+    end = _nth_sunday(day.year, 11, 1)
+    return start <= day < end
+
+
+def _nth_sunday(year: int, month: int, n: int) -> date:
+    first = date(year, month, 1)
+    return first + timedelta(days=(6 - first.weekday()) % 7 + 7 * (n - 1))
+
+
+def byline_names(text: str) -> tuple[str, ...]:
+    """Author names from a byline ("By Jane Doe and John Roe | Updated ...")."""
+    match = _BYLINE.match(text.strip())
+    if match:
+        rest = match.group("rest")
+    elif has_date(text) and re.search(r"\s[-–—|•]\s", text):
+        rest = re.split(r"\s[-–—|•]\s", text, maxsplit=1)[0]  # "Jane Doe - Nov 19, 2019"
+    else:
+        return ()
+    rest = _NAME_END.sub("", rest).strip(" ,;:")
+    names = [n.strip(" ,.;:") for n in _NAME_SPLIT.split(rest)]
+    return tuple(n for n in names if n and _NAME.match(n) and not has_date(n))
+
+
+_SCRIPTS = (
+    ("ko", re.compile(r"[\uac00-\ud7af]")),
+    ("ja", re.compile(r"[\u3040-\u30ff]")),
+    ("zh", re.compile(r"[\u4e00-\u9fff]")),
+    ("ru", re.compile(r"[\u0400-\u04ff]")),
+    ("ar", re.compile(r"[\u0600-\u06ff]")),
+    ("he", re.compile(r"[\u0590-\u05ff]")),
+    ("el", re.compile(r"[\u0370-\u03ff]")),
+    ("th", re.compile(r"[\u0e00-\u0e7f]")),
+    ("hi", re.compile(r"[\u0900-\u097f]")),
+)
+
+
+def guess_language(text: str) -> str:
+    """A language code from the script of the body; "" for Latin script, which says too little.
+
+    Kana is checked before ideographs because Japanese mixes both; Chinese uses ideographs only.
+    """
+    sample = text[:4000]
+    letters = sum(1 for ch in sample if ch.isalpha()) or 1
+    for code, pattern in _SCRIPTS:
+        if len(pattern.findall(sample)) / letters >= (0.05 if code == "ja" else 0.3):
+            return code
+    return ""

@@ -1,0 +1,288 @@
+"""Scraped plain text of a whole news page -> the article on it.
+
+Publishers hand us what a browser shows: menus, category lines, other headlines, share and
+subscribe calls, footers and the article, one block per line. With no markup to go on, the
+article is found from the shape of the text alone:
+
+1. the body is the run of lines richest in prose (:mod:`._textbody`), with link runs,
+   page furniture and captions taken out and short lines between paragraphs read as headings;
+2. the headline is the line above the body that best sums up its opening paragraphs, with
+   headline shape (no full stop, title case, repeated as page title and heading) as tie
+   breakers; the line under it is the dek when it reads like a sentence;
+3. bylines, dates and category lines are read from the lines around the headline.
+
+Nothing here depends on one site's wording; the few word lists (furniture, byline words, month
+names) cover several languages and only add to what the layout already says.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from syndicate.errors import ParseError
+from syndicate.model import RawEntry
+from syndicate.sources._textbody import body_lines, densest_run, line_score, to_blocks
+from syndicate.sources._textlines import Line, key_of, split_lines, title_cased, words_of
+from syndicate.sources._textmeta import (
+    byline_names,
+    find_date,
+    guess_language,
+    has_date,
+    is_dateline,
+)
+
+HEADLINE_WINDOW = 30  # lines above the body searched for the headline
+HEADLINE_MIN_WEIGHT = 8.0
+HEADLINE_MAX_WEIGHT = 260.0
+LEDE_PARAGRAPHS = 3  # opening paragraphs a headline is compared with
+CATEGORY_MAX_WORDS = 6
+_DOMAIN = re.compile(r"^\S+\.[a-z]{2,}$", re.IGNORECASE)
+_CRUMB_SPLIT = re.compile(r"\s*(?:>|»|›|/|\|)\s*")
+_HOME = {"home", "start", "startseite", "inicio", "início", "accueil", "главная", "홈", "ホーム"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Header:
+    """What sits above the body: headline, dek and the lines around them."""
+
+    headline: Line
+    dek: Line | None
+
+
+def parse(data: bytes, origin: str) -> list[RawEntry]:
+    """Read one scraped page; the bytes are UTF-8 (BOM or not) or sniffed when they are not."""
+    return [parse_text(decode(data, origin), origin)]
+
+
+def decode(data: bytes, origin: str) -> str:
+    """Text from bytes: BOMs honoured, UTF-8 first, then charset detection, then cp1252."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", "replace")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", "replace")
+    if b"\x00" in data[:4096]:
+        raise ParseError(origin, "binary data (NUL bytes), not page text")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    detected = _detect(data)
+    return detected if detected is not None else data.decode("cp1252", "replace")
+
+
+def _detect(data: bytes) -> str | None:
+    try:
+        from charset_normalizer import from_bytes
+    except ImportError:  # optional: cp1252 is the usual legacy encoding of Western pages
+        return None
+    best = from_bytes(data).best()
+    return str(best) if best is not None else None
+
+
+def parse_text(text: str, origin: str) -> RawEntry:
+    """The article on a scraped page: title, dek, categories, byline, date and body blocks.
+
+    Raises :class:`ParseError` naming ``origin`` when the text is empty, is not text, has no
+    paragraph-like prose or no line that can be its headline.
+    """
+    if not text.strip():
+        raise ParseError(origin, "empty page text")
+    if _looks_binary(text):
+        raise ParseError(origin, "binary data or control characters, not page text")
+    lines = split_lines(text)
+    start, end = densest_run(lines)
+    if end <= start or not any(line.prose for line in lines[start:end]):
+        raise ParseError(origin, "no paragraph-like text: nothing reads as an article body")
+    header = _find_header(lines, start, end)
+    if header is None:
+        raise ParseError(origin, "no headline above the article body")
+    body = _body_after(lines, header, start, end)
+    if not body:
+        raise ParseError(origin, "no paragraph-like text under the headline")
+    blocks = to_blocks(body)
+    around = _header_zone(lines, header, body)
+    return RawEntry(
+        title=header.headline.text,
+        dek=header.dek.text if header.dek is not None else "",
+        blocks=blocks,
+        categories=_categories(lines, header.headline),
+        authors=_authors(around),
+        published=_published(around),
+        language=guess_language(" ".join(b.plain_text() for b in blocks)),
+    )
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:4096]
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f\v")
+    replaced = sample.count("\ufffd")
+    return (controls + replaced) > max(8, len(sample) // 20)
+
+
+# --- headline and dek ----------------------------------------------------------------------
+
+
+def _find_header(lines: Sequence[Line], start: int, end: int) -> _Header | None:
+    """The headline above (or opening) the body run, and its dek."""
+    lede = _lede_keys(lines, start, end)
+    best: tuple[float, int] | None = None
+    for i in range(max(0, start - HEADLINE_WINDOW), min(end, start + 3)):
+        score = _headline_score(lines, i, start, lede)
+        if score is not None and (best is None or score > best[0]):
+            best = (score, i)
+    if best is None:
+        return None
+    headline = lines[best[1]]
+    return _Header(headline, _dek_after(lines, headline.index, end))
+
+
+def _lede_keys(lines: Sequence[Line], start: int, end: int) -> set[str]:
+    paragraphs = [line for line in lines[start:end] if line.prose][:LEDE_PARAGRAPHS]
+    keys: set[str] = set()
+    for line in paragraphs:
+        keys.update(_keys(line.text))
+    return keys
+
+
+def _keys(text: str) -> set[str]:
+    """Comparable word stems: five-letter prefixes (crude but language-blind), CJK bigrams."""
+    words = words_of(text.casefold())
+    keys = {w[:5] for w in words if len(w) >= 3 and not w.isdigit()}
+    wide = [w for w in words if len(w) == 1 and not w.isascii()]
+    keys.update(a + b for a, b in zip(wide, wide[1:], strict=False))
+    return keys
+
+
+def _headline_score(lines: Sequence[Line], i: int, start: int, lede: set[str]) -> float | None:
+    line = lines[i]
+    if not _headline_shaped(line):
+        return None
+    keys = _keys(line.text)
+    if not keys:
+        return None
+    score = 3.0 * len(keys & lede) / len(keys)
+    score -= 0.8 if line.text.endswith(".") else 0.0
+    score += 0.4 if title_cased(line.text) else 0.0
+    score += 0.5 if _repeated_next(lines, i) else 0.0
+    score -= 0.5 if line.prose else 0.0
+    score -= 0.02 * abs(start - i)
+    return score
+
+
+def _headline_shaped(line: Line) -> bool:
+    if line.furniture or line.credit or line.bullet or is_dateline(line.text):
+        return False
+    if byline_names(line.text):
+        return False
+    if not HEADLINE_MIN_WEIGHT <= line.weight <= HEADLINE_MAX_WEIGHT:
+        return False
+    return line.words >= 2
+
+
+def _repeated_next(lines: Sequence[Line], i: int) -> bool:
+    """Pages often print the headline twice in a row (page title, then heading)."""
+    return i + 1 < len(lines) and key_of(lines[i + 1].text) == key_of(lines[i].text)
+
+
+def _dek_after(lines: Sequence[Line], index: int, end: int) -> Line | None:
+    """The standfirst: a sentence-like line right under the headline, before byline and body."""
+    i = index + 1
+    while i < len(lines) and key_of(lines[i].text) == key_of(lines[index].text):
+        i += 1
+    if i >= end or i >= len(lines):
+        return None
+    line = lines[i]
+    if line.furniture or line.credit or is_dateline(line.text) or byline_names(line.text):
+        return None
+    if not 30 <= line.weight <= 400 or line.words < 4:
+        return None
+    following = lines[i + 1] if i + 1 < len(lines) else None
+    if following is None or following.prose and line.gap_after and not line.gap_before:
+        return None
+    return line if _header_material(following) or not following.gap_before else None
+
+
+def _header_material(line: Line) -> bool:
+    """Bylines, dates, credits and furniture: lines that sit between a dek and the body."""
+    return (
+        bool(byline_names(line.text))
+        or is_dateline(line.text)
+        or line.credit
+        or line.furniture
+        or line_score(line) < 0
+    )
+
+
+def _body_after(lines: Sequence[Line], header: _Header, start: int, end: int) -> list[Line]:
+    """The body lines, starting below the headline and dek when they sit inside the run."""
+    first = max(start, header.headline.index + 1)
+    if header.dek is not None:
+        first = max(first, header.dek.index + 1)
+    kept = body_lines(lines, first, end)
+    title_key = key_of(header.headline.text)
+    return [line for line in kept if key_of(line.text) != title_key]
+
+
+# --- byline, date, categories --------------------------------------------------------------
+
+
+def _header_zone(lines: Sequence[Line], header: _Header, body: Sequence[Line]) -> list[Line]:
+    """Lines where bylines and dates sit: around the headline, down to the first paragraph."""
+    top = max(0, header.headline.index - 3)
+    bottom = max(body[0].index, header.headline.index + 1)
+    zone = list(lines[top:bottom])
+    # A few sites put the byline or date under the last paragraph.
+    zone.extend(lines[body[-1].index + 1 : body[-1].index + 4])
+    return [line for line in zone if line is not header.headline]
+
+
+def _authors(zone: Sequence[Line]) -> tuple[str, ...]:
+    for line in zone:
+        names = byline_names(line.text)
+        if names:
+            return names
+    return ()
+
+
+def _published(zone: Sequence[Line]) -> datetime | None:
+    for line in zone:
+        if line.weight <= 160 and has_date(line.text):
+            found = find_date(line.text)
+            if found is not None:
+                return found
+    return None
+
+
+def _categories(lines: Sequence[Line], headline: Line) -> tuple[str, ...]:
+    """Category or breadcrumb lines right above the headline, when they are not a menu."""
+    run: list[Line] = []
+    i = headline.index - 1
+    while i >= 0 and _category_shaped(lines[i]) and len(run) <= 3:
+        run.append(lines[i])
+        if lines[i].gap_before:
+            break
+        i -= 1
+    if not run or len(run) > 3:
+        return ()  # a longer run of short lines is a menu, not a category line
+    names: list[str] = []
+    for line in reversed(run):
+        if _DOMAIN.match(line.text):
+            continue  # an image credit or site name ("Kremlin.ru"), not a category
+        for crumb in _CRUMB_SPLIT.split(line.text):
+            if crumb and crumb.casefold() not in _HOME and crumb not in names:
+                names.append(crumb)
+    return tuple(names)
+
+
+def _category_shaped(line: Line) -> bool:
+    return (
+        not line.terminal
+        and line.words <= CATEGORY_MAX_WORDS
+        and line.weight <= 60
+        and not line.furniture
+        and not is_dateline(line.text)
+        and not byline_names(line.text)
+    )
