@@ -1,0 +1,306 @@
+"""The store's tables, and how an :class:`~syndicate.model.Article` maps onto them.
+
+Only portable types are used: text, integers, booleans, floats and :class:`UTCDateTime`.
+Blocks, media and the category/tag/author names of an article are JSON text on the article
+row, so one row reads back into one :class:`~syndicate.model.Article`. The link tables
+(``article_categories`` and friends) exist for filtering: each repeats the article's
+``published`` so a per-category feed is one range scan of ``(slug, published desc,
+article_id desc)`` joined to the articles by primary key.
+
+The tables are SQLAlchemy Core metadata shared by SQLite and PostgreSQL; only ``store.py``
+uses this module. Bump :data:`SCHEMA_VERSION` with every change; the
+migrations that come later read it from the ``schema_version`` table.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import fields
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Row,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.types import TypeDecorator
+
+from syndicate.errors import StoreError
+from syndicate.model import Article, Block, BlockKind, Media
+from syndicate.slugs import slugify
+
+SCHEMA_VERSION = 1
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend.
+
+    PostgreSQL stores ``timestamptz`` and hands back aware values in the session's zone, which
+    are converted to UTC. SQLite has no time zones: values are stored as naive UTC in
+    SQLAlchemy's fixed-width ``YYYY-MM-DD HH:MM:SS.ffffff`` text, which sorts in time order,
+    and are made aware again when read. Naive values are refused on the way in.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.utcoffset() is None:
+            raise ValueError(f"refusing to store naive datetime {value.isoformat()}")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+schema_version = Table(
+    "schema_version",
+    metadata,
+    # One row, pinned by the check, so "the version" is never ambiguous.
+    Column("id", Integer, CheckConstraint("id = 1", name="single_row"), primary_key=True),
+    Column("version", Integer, nullable=False),
+)
+
+articles = Table(
+    "articles",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("source", String, nullable=False),
+    Column("slug", String, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("dek", Text, nullable=False, default=""),
+    Column("blocks", Text, nullable=False),  # JSON list of Block objects
+    Column("body_html", Text, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("published", UTCDateTime, nullable=False),
+    Column("updated", UTCDateTime, nullable=False),
+    Column("date_estimated", Boolean, nullable=False),
+    Column("content_hash", String, nullable=False),
+    Column("categories", Text, nullable=False),  # JSON list of names, in input order
+    Column("tags", Text, nullable=False),
+    Column("authors", Text, nullable=False),
+    Column("language", String, nullable=False),
+    Column("link", Text, nullable=False),
+    Column("media", Text, nullable=False),  # JSON list of Media objects
+    Column("word_count", Integer, nullable=False),
+    # Bumped on every update: cache keys and tests can see whether a row was rewritten.
+    Column("revision", Integer, nullable=False, default=1),
+    Index("ix_articles_slug", "slug", unique=True),
+    Index("ix_articles_source", "source"),
+)
+Index("ix_articles_published_id", articles.c.published.desc(), articles.c.id.desc())
+
+
+def _link_table(name: str) -> Table:
+    """A filter table: one row per (article, slug); the display name comes along for listings."""
+    table = Table(
+        name,
+        metadata,
+        Column(
+            "article_id",
+            String,
+            ForeignKey("articles.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        Column("slug", String, primary_key=True),
+        Column("name", String, nullable=False),
+        Column("published", UTCDateTime, nullable=False),  # copy of articles.published
+    )
+    Index(
+        f"ix_{name}_slug_published",
+        table.c.slug,
+        table.c.published.desc(),
+        table.c.article_id.desc(),
+    )
+    return table
+
+
+article_categories = _link_table("article_categories")
+article_tags = _link_table("article_tags")
+article_authors = _link_table("article_authors")
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("name", String, primary_key=True),
+    Column("etag", String),  # validators of the last successful response, sent back verbatim
+    Column("last_modified", String),
+    Column("last_success", UTCDateTime),
+    Column("last_failure", UTCDateTime),
+    Column("failure_message", Text),
+    Column("consecutive_failures", Integer, nullable=False, default=0),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", String, nullable=False),
+    Column("started", UTCDateTime, nullable=False),
+    Column("duration", Float, nullable=False),  # seconds
+    Column("outcome", String, nullable=False),
+    Column("new", Integer, nullable=False, default=0),
+    Column("updated", Integer, nullable=False, default=0),
+    Column("unchanged", Integer, nullable=False, default=0),
+    Column("skipped", Integer, nullable=False, default=0),
+    Column("message", Text, nullable=False, default=""),
+    Index("ix_runs_source_started", "source", "started"),
+)
+
+
+# -- articles as rows ----------------------------------------------------------------------
+
+
+def article_values(article: Article) -> dict[str, Any]:
+    """The ``articles`` row of an article (``revision`` is left to the column default)."""
+    return {
+        "id": article.id,
+        "source": article.source,
+        "slug": article.slug,
+        "title": article.title,
+        "dek": article.dek,
+        "blocks": _dump_objects(article.blocks),
+        "body_html": article.body_html,
+        "summary": article.summary,
+        "published": article.published,
+        "updated": article.updated,
+        "date_estimated": article.date_estimated,
+        "content_hash": article.content_hash,
+        "categories": json.dumps(list(article.categories), ensure_ascii=False),
+        "tags": json.dumps(list(article.tags), ensure_ascii=False),
+        "authors": json.dumps(list(article.authors), ensure_ascii=False),
+        "language": article.language,
+        "link": article.link,
+        "media": _dump_objects(article.media),
+        "word_count": article.word_count,
+    }
+
+
+def link_rows(
+    article_id: str, names: Sequence[str], published: datetime
+) -> list[dict[str, Any]]:
+    """Rows of a link table: one per distinct slug, the first name wins.
+
+    A name that slugifies to nothing (only punctuation) stays on the article but is not
+    linked, since no URL could ask for it.
+    """
+    rows: dict[str, dict[str, Any]] = {}
+    for name in names:
+        slug = slugify(name)
+        if slug and slug not in rows:
+            rows[slug] = {"article_id": article_id, "slug": slug, "name": name}
+            rows[slug]["published"] = published
+    return list(rows.values())
+
+
+def article_from_row(row: Row[Any]) -> Article:
+    """The article an ``articles`` row holds; StoreError when its JSON is not ours."""
+    try:
+        return Article(
+            id=row.id,
+            source=row.source,
+            slug=row.slug,
+            title=row.title,
+            blocks=tuple(Block(**kwargs) for kwargs in _load_objects(row.blocks, Block)),
+            body_html=row.body_html,
+            summary=row.summary,
+            published=row.published,
+            updated=row.updated,
+            content_hash=row.content_hash,
+            dek=row.dek,
+            categories=_load_names(row.categories),
+            tags=_load_names(row.tags),
+            authors=_load_names(row.authors),
+            date_estimated=bool(row.date_estimated),
+            language=row.language,
+            link=row.link,
+            media=tuple(Media(**kwargs) for kwargs in _load_objects(row.media, Media)),
+            word_count=row.word_count,
+        )
+    except (ValueError, TypeError, KeyError) as exc:
+        raise StoreError(
+            f"article {row.id} is stored in a form this version cannot read: {exc}"
+        ) from exc
+
+
+# -- JSON columns ------------------------------------------------------------------------------
+
+
+def _dump_objects(items: Iterable[Block | Media]) -> str:
+    """Blocks or media as a JSON list of objects, default-valued fields left out."""
+    return json.dumps([_object_dict(item) for item in items], ensure_ascii=False)
+
+
+def _object_dict(item: Block | Media) -> dict[str, object]:
+    data: dict[str, object] = {}
+    for field in fields(item):
+        value = getattr(item, field.name)
+        if value == field.default:
+            continue
+        if isinstance(value, Enum):
+            value = value.value
+        data[field.name] = list(value) if isinstance(value, tuple) else value
+    return data
+
+
+# Field types as model.py spells them (postponed annotations are strings).
+_SCALARS: dict[str, type] = {"str": str, "int": int, "bool": bool}
+
+
+def _load_objects(text: str, cls: type[Block] | type[Media]) -> list[dict[str, Any]]:
+    """Constructor arguments for each stored object, type-checked against the dataclass."""
+    types = {field.name: str(field.type) for field in fields(cls)}
+    loaded = json.loads(text)
+    if not isinstance(loaded, list):
+        raise ValueError(f"expected a JSON list of {cls.__name__}, got {type(loaded).__name__}")
+    return [_checked_kwargs(data, types, cls.__name__) for data in loaded]
+
+
+def _checked_kwargs(data: object, types: dict[str, str], what: str) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise ValueError(f"expected a JSON object for {what}, got {type(data).__name__}")
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        kind = types[key]  # KeyError: a field this version does not know
+        if kind == "BlockKind":
+            kwargs[key] = BlockKind(value)
+        elif kind == "tuple[str, ...]":
+            kwargs[key] = _load_str_tuple(value)
+        elif type(value) is _SCALARS[kind]:
+            kwargs[key] = value
+        else:
+            raise ValueError(f"{what}.{key} should be {kind}, got {value!r}")
+    return kwargs
+
+
+def _load_names(text: str) -> tuple[str, ...]:
+    return _load_str_tuple(json.loads(text))
+
+
+def _load_str_tuple(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError(f"expected a list of strings, got {value!r}")
+    return tuple(value)
