@@ -27,8 +27,8 @@ def line_score(line: Line) -> float:
         return -FURNITURE_PENALTY
     if line.prose:
         score = min(line.weight, MAX_LINE_CREDIT)
-        # Paragraphs of an article are set apart by blank lines; teasers in link lists are not.
-        return score if line.gap_before or line.gap_after else score * 0.6
+        # Paragraphs stand apart or in blocks of prose; teasers sit in blocks of short links.
+        return score * max(0.15, min(1.0, (line.block_prose - 0.3) * 3.3))
     if line.terminal and line.weight >= 25:
         return line.weight * 0.25
     if line.bullet and line.weight >= 25:

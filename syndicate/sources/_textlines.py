@@ -30,9 +30,10 @@ _CLOSE_QUOTE = "\"”“»’'」』"
 _FURNITURE = re.compile(
     r"^(?:advertisements?|advertising|sponsored(?: content)?|anzeige|werbung|publicidad|"
     r"publicité|pubblicità|publicidade|реклама|광고|広告|iklan|scroll (?:down |for |to )?"
-    r"(?:next|continue|more)|continue reading|read more|read next|read also|see also|"
+    r"(?:next|continue|more)|continue reading(?: the main story| below)?|read more|read next|read also|see also|"
     r"related(?: articles| stories| posts| content| coverage)?|more from .{0,30}|"
-    r"(?:share|tweet|email|print|save)(?: (?:this|on \w+|article|story))?|"
+    r"(?:share|tweet|email|e-mail|print|save|pin)(?: this| it| on \w+| article| story| via \w+| with \w+"
+    r"| to \w+){0,3}|"
     r"subscribe(?: now| to .{0,40})?|sign up(?: for .{0,40})?|follow us(?: on .{0,30})?|"
     r"leia (?:também|mais)|lee también|lesen sie (?:auch|mehr)|weiterlesen|à lire aussi|"
     r"lire aussi|leggi anche|baca juga|читайте (?:также|еще)|también te puede interesar|"
@@ -66,6 +67,7 @@ class Line:
     credit: bool
     bullet: bool
     repeats: int = 1  # how many lines on the page have the same normalized text
+    block_prose: float = 1.0  # share of prose among the lines of its blank-line-separated block
 
     @property
     def prose(self) -> bool:
@@ -124,7 +126,25 @@ def split_lines(text: str) -> list[Line]:
     counts = Counter(key_of(line.text) for line in lines)
     for line in lines:
         line.repeats = counts[key_of(line.text)]
+    _mark_blocks(lines)
     return lines
+
+
+def _mark_blocks(lines: list[Line]) -> None:
+    """Give each line the share of prose in its block (lines between two blank lines).
+
+    Teaser lists and menus are long blocks of mostly short lines with a few sentence-like
+    teasers among them; an article set without blank lines is a block of mostly prose.
+    """
+    start = 0
+    for end in range(1, len(lines) + 1):
+        if end < len(lines) and not lines[end].gap_before:
+            continue
+        block = lines[start:end]
+        share = sum(1 for line in block if line.prose) / len(block)
+        for line in block:
+            line.block_prose = share
+        start = end
 
 
 def _clean(piece: str) -> str:

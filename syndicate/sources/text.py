@@ -129,14 +129,49 @@ def _find_header(lines: Sequence[Line], start: int, end: int) -> _Header | None:
     """The headline above (or opening) the body run, and its dek."""
     lede = _lede_keys(lines, start, end)
     best: tuple[float, int] | None = None
-    for i in range(max(0, start - HEADLINE_WINDOW), min(end, start + 3)):
+    for i in _headline_window(lines, start, end):
         score = _headline_score(lines, i, start, lede)
         if score is not None and (best is None or score > best[0]):
             best = (score, i)
     if best is None:
         return None
-    headline = lines[best[1]]
+    headline = lines[_prefer_line_above(lines, best[1], best[0], start, lede)]
     return _Header(headline, _dek_after(lines, headline.index, end))
+
+
+def _headline_window(lines: Sequence[Line], start: int, end: int) -> list[int]:
+    """Indexes of the lines above the first paragraph, furniture not counted toward the limit.
+
+    Share-button blocks can put dozens of lines between a headline and its first paragraph.
+    """
+    first_prose = next(i for i in range(start, end) if lines[i].prose)
+    window: list[int] = []
+    i = first_prose - 1
+    while i >= 0 and len(window) < HEADLINE_WINDOW:
+        if not (lines[i].furniture or lines[i].credit):
+            window.append(i)
+        i -= 1
+    return window
+
+
+def _prefer_line_above(
+    lines: Sequence[Line], i: int, score: float, start: int, lede: set[str]
+) -> int:
+    """When the winner sits right under another close contender, the winner is the dek.
+
+    A standfirst repeats the lede even more than the headline does, so it can outscore it;
+    but a dek never stands above its headline.
+    """
+    if i == 0 or lines[i].gap_before:
+        return i
+    above = _headline_score(lines, i - 1, start, lede)
+    upper = lines[i - 1]
+    # A kicker or section label also sits above the headline: it is short and shouts.
+    label = upper.words < 4 or upper.text.isupper()
+    shorter = upper.weight < lines[i].weight
+    if above is not None and shorter and not label and above >= score - 1.6 and not upper.terminal:
+        return i - 1
+    return i
 
 
 def _lede_keys(lines: Sequence[Line], start: int, end: int) -> set[str]:
@@ -163,13 +198,27 @@ def _headline_score(lines: Sequence[Line], i: int, start: int, lede: set[str]) -
     keys = _keys(line.text)
     if not keys:
         return None
-    score = 3.0 * len(keys & lede) / len(keys)
-    score -= 0.8 if line.text.endswith(".") else 0.0
-    score += 0.4 if title_cased(line.text) else 0.0
+    matched = len(keys & lede)
+    # Both how much of the line the lede repeats and how many words: short menu labels
+    # ("The Times") can be wholly in the lede by chance, a headline shares several words.
+    score = 2.0 * matched / len(keys) + 0.25 * min(matched, 8)
+    score -= 1.0 if line.words < 3 else 0.5 if line.words < 4 else 0.0
+    titled = title_cased(line.text)
+    score -= (0.2 if titled else 0.8) if line.text.endswith(".") else 0.0
+    score -= 1.0 if line.prose else 0.0
+    score += 0.3 if titled else 0.0
     score += 0.5 if _repeated_next(lines, i) else 0.0
-    score -= 0.5 if line.prose else 0.0
+    score += 0.8 if _byline_follows(lines, i) else 0.0
     score -= 0.02 * abs(start - i)
     return score
+
+
+def _byline_follows(lines: Sequence[Line], i: int) -> bool:
+    """Bylines and dates sit right under the headline (after the dek, at most)."""
+    for line in lines[i + 1 : i + 4]:
+        if byline_names(line.text) or (line.weight <= 100 and has_date(line.text)):
+            return True
+    return False
 
 
 def _headline_shaped(line: Line) -> bool:
