@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from syndicate.errors import SourceError, StoreError
-from syndicate.normalize import Defaults, normalize
+from syndicate.normalize import NO_DEFAULTS, Defaults, normalize
 from syndicate.sources import EXTENSIONS, parse_bytes
 from syndicate.store import Store, UpsertResult
 
@@ -55,7 +55,7 @@ def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
 
 def ingest_file(
     path: Path, store: Store, *, now: datetime, source: str = LOCAL_SOURCE,
-    defaults: Defaults = Defaults(), kind: str | None = None,
+    defaults: Defaults = NO_DEFAULTS, kind: str | None = None,
 ) -> FileOutcome:
     """Parse one file into articles and upsert them; errors are returned, not raised."""
     try:

@@ -45,7 +45,12 @@ class Defaults:
     language: str = ""
 
 
-def normalize(raw: RawEntry, *, source: str, now: datetime, defaults: Defaults = Defaults()) -> Article:
+NO_DEFAULTS = Defaults()
+
+
+def normalize(
+    raw: RawEntry, *, source: str, now: datetime, defaults: Defaults = NO_DEFAULTS
+) -> Article:
     """Turn one parsed entry into a canonical :class:`Article`.
 
     ``now`` is the time the entry is seen; it becomes ``published`` (with ``date_estimated``)

@@ -31,8 +31,9 @@ EXTENSIONS: dict[str, str] = {
 }
 KINDS = tuple(PARSER_MODULES)
 _FRONT_MATTER = re.compile(rb"\A(\xef\xbb\xbf)?(---|\+\+\+)[ \t]*\r?\n")
-_HTML_START = re.compile(rb"\A(\xef\xbb\xbf)?\s*<(!doctype\s+html|html|head|body|article|div|p|h[1-6])\b",
-                         re.IGNORECASE)
+_HTML_START = re.compile(
+    rb"\A(\xef\xbb\xbf)?\s*<(!doctype\s+html|html|head|body|article|div|p|h[1-6])\b", re.IGNORECASE
+)
 
 
 def detect_kind(name: str, data: bytes) -> str:

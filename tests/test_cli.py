@@ -1,0 +1,77 @@
+"""The command line: ingest reports failures and goes on, feeds lists URLs, config errors."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from syndicate.cli import cli
+
+ROOT = Path(__file__).parent.parent
+SAMPLES = ROOT / "content" / "samples"
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    config = tmp_path / "syndicate.toml"
+    config.write_text('[site]\nbase_url = "https://news.example"\n')
+    return {"SYNDICATE_CONFIG": str(config),
+            "SYNDICATE_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"}
+
+
+def run(env: dict[str, str], *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), env=env)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_ingest_folder_then_again_writes_nothing(env: dict[str, str]) -> None:
+    code, out, _ = run(env, "ingest", str(SAMPLES))
+    assert code == 0
+    assert "4 file(s): 4 new, 0 updated, 0 unchanged, 0 failed" in out
+    code, out, _ = run(env, "ingest", str(SAMPLES))
+    assert code == 0
+    assert "0 new, 0 updated, 4 unchanged, 0 failed" in out
+
+
+def test_ingest_reports_each_failure_and_ingests_the_rest(
+        env: dict[str, str], tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(SAMPLES / "welcome-to-syndicate.md", folder)
+    (folder / "broken.json").write_text('{"title": "x", "tags": 42, "content_text": "y"}')
+    (folder / "empty.txt").write_text("   \n")
+    code, out, err = run(env, "ingest", str(folder), str(tmp_path / "missing.md"))
+    assert code == 1
+    assert "1 new" in out and "3 failed" in out
+    assert f"{folder / 'broken.json'}" in err and "tags" in err
+    assert f"{folder / 'empty.txt'}" in err
+    assert f"{tmp_path / 'missing.md'}: no such file" in err
+
+
+def test_ingest_category_option_applies_to_articles_without_one(
+        env: dict[str, str], tmp_path: Path) -> None:
+    story = tmp_path / "story.md"
+    story.write_text("# A Story Without Category\n\nIt happened on a quiet day in the harbour.\n")
+    assert run(env, "ingest", str(story), "--category", "Harbour Life")[0] == 0
+    _, out, _ = run(env, "feeds")
+    assert "https://news.example/feeds/harbour-life.rss" in out
+
+
+def test_feeds_lists_every_feed_url(env: dict[str, str]) -> None:
+    run(env, "ingest", str(SAMPLES))
+    code, out, _ = run(env, "feeds")
+    assert code == 0
+    urls = [line.split("\t")[0] for line in out.splitlines()]
+    assert "https://news.example/feeds/all.rss" in urls
+    assert "https://news.example/feeds/all.atom" in urls
+    assert "https://news.example/feeds/russia-ukraine-war.atom" in urls
+
+
+def test_wrong_config_is_refused_with_file_and_key(env: dict[str, str], tmp_path: Path) -> None:
+    Path(env["SYNDICATE_CONFIG"]).write_text("[feeds]\nitems = -1\n")
+    code, _, err = run(env, "feeds")
+    assert code == 2
+    assert env["SYNDICATE_CONFIG"] in err and "feeds.items" in err

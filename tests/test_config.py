@@ -1,0 +1,79 @@
+"""Settings from TOML and the environment: defaults, overrides and refusals."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from syndicate.config import DEFAULT_BASE_URL, DEFAULT_DATABASE_URL, Settings, load_settings
+from syndicate.errors import ConfigError
+
+CONFIG = Path(__file__).parent / "data" / "config"
+ERRORS: dict[str, list[str]] = json.loads((CONFIG / "errors.json").read_text())
+
+
+def test_load_settings_empty_file_gives_defaults() -> None:
+    settings = load_settings(CONFIG / "empty.toml", environ={})
+    assert settings.site == Settings().site
+    assert settings.database_url == DEFAULT_DATABASE_URL
+    assert settings.site.base_url == DEFAULT_BASE_URL
+    assert settings.feeds.items == 50
+
+
+def test_load_settings_full_file_reads_every_table() -> None:
+    settings = load_settings(CONFIG / "full.toml", environ={})
+    assert settings.site.title == "Harbour News"
+    assert settings.site.base_url == "https://news.example"  # trailing slash dropped
+    assert settings.site.language == "pt-BR"
+    assert settings.database_url == "sqlite:///tmp/harbour.db"
+    assert (settings.feeds.items, settings.feeds.max_items) == (20, 100)
+    assert (settings.server.host, settings.server.port) == ("0.0.0.0", 8080)
+    port = settings.category("PORT")
+    assert port is not None and port.summary_only and port.description == "Ships and cargo"
+
+
+@pytest.mark.parametrize("name", sorted(ERRORS), ids=lambda n: Path(n).stem)
+def test_load_settings_wrong_file_is_refused_naming_file_and_key(name: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(CONFIG / name, environ={})
+    message = str(caught.value)
+    assert name in message
+    for expected in ERRORS[name]:
+        assert expected in message
+
+
+def test_every_error_fixture_is_listed() -> None:
+    files = {p.name for p in CONFIG.glob("*.toml")} - {"empty.toml", "full.toml"}
+    assert files == set(ERRORS)
+
+
+def test_environment_overrides_file() -> None:
+    env = {"SYNDICATE_BASE_URL": "https://other.example/", "SYNDICATE_DATABASE_URL": "sqlite://"}
+    settings = load_settings(CONFIG / "full.toml", environ=env)
+    assert settings.site.base_url == "https://other.example"
+    assert settings.database_url == "sqlite://"
+
+
+def test_syndicate_config_variable_points_at_file() -> None:
+    settings = load_settings(environ={"SYNDICATE_CONFIG": str(CONFIG / "full.toml")})
+    assert settings.site.title == "Harbour News"
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"SYNDICATE_BASE_URL": "ftp://x"}, "SYNDICATE_BASE_URL"),
+        ({"SYNDICATE_DATABASE_URL": "nowhere"}, "SYNDICATE_DATABASE_URL"),
+        ({"SYNDICATE_CONFIG": "/no/such/file.toml"}, "/no/such/file.toml: no such config file"),
+    ],
+)
+def test_wrong_environment_is_refused(env: dict[str, str], expected: str) -> None:
+    with pytest.raises(ConfigError, match=expected):
+        load_settings(environ=env)
+
+
+def test_no_file_anywhere_gives_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert load_settings(environ={}) == Settings()
