@@ -31,8 +31,8 @@ def line_score(line: Line) -> float:
         return score * max(0.15, min(1.0, (line.block_prose - 0.3) * 3.3))
     if line.terminal and line.weight >= 25:
         return line.weight * 0.25
-    if line.bullet and line.weight >= 25:
-        return 0.0
+    if (line.bullet and line.weight >= 25) or line.tabular:
+        return 0.0  # list items and table rows belong to the text they sit in
     return -SHORT_PENALTY - (8.0 if line.repeats > 1 else 0.0)
 
 
@@ -78,7 +78,7 @@ def _drop_link_runs(lines: list[Line]) -> list[Line]:
 
 
 def _is_link_like(line: Line) -> bool:
-    return not line.terminal and not line.prose and line.weight < 90
+    return not line.terminal and not line.prose and not line.tabular and line.weight < 90
 
 
 def _introduced(kept: list[Line]) -> bool:

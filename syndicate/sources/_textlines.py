@@ -66,6 +66,7 @@ class Line:
     furniture: bool
     credit: bool
     bullet: bool
+    tabular: bool = False  # a table row: cells separated by tabs
     repeats: int = 1  # how many lines on the page have the same normalized text
     block_prose: float = 1.0  # share of prose among the lines of its blank-line-separated block
 
@@ -166,6 +167,7 @@ def _make_line(index: int, text: str, gap_before: bool) -> Line:
         furniture=bool(_FURNITURE.match(text)),
         credit=bool(_CREDIT.search(text)) and len(text) < 200,
         bullet=bool(_BULLET.match(text)),
+        tabular=text.count("\t") >= 2,
     )
 
 

@@ -168,8 +168,7 @@ def _prefer_line_above(
     upper = lines[i - 1]
     # A kicker or section label also sits above the headline: it is short and shouts.
     label = upper.words < 4 or upper.text.isupper()
-    shorter = upper.weight < lines[i].weight
-    if above is not None and shorter and not label and above >= score - 1.6 and not upper.terminal:
+    if above is not None and not label and above >= score - 1.6 and not upper.terminal:
         return i - 1
     return i
 
