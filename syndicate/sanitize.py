@@ -1,0 +1,211 @@
+"""Allowlist HTML cleaning, and the text hygiene every feed and page string goes through.
+
+The policy is data (:data:`ALLOWED_TAGS`, :data:`ALLOWED_ATTRIBUTES`, :data:`ALLOWED_URL_SCHEMES`)
+enforced by nh3 (ammonia on the html5ever parser), which also adds ``rel`` to links and makes
+``href``/``src`` absolute against the article's base. Around it we do only what nh3 does not:
+
+- ``cite`` URLs: ammonia checks schemes of ``href`` and ``src`` only, so ``cite`` is checked and
+  resolved by :func:`_url_filter`.
+- ``h1`` becomes ``h2``: the article title is the page's ``h1``.
+- tracking pixels (images 1 pixel or less wide or high) and images whose ``src`` was refused are
+  dropped. This works on nh3's output, whose serialization is canonical (every attribute written
+  ``name="value"``, with ``"``, ``<`` and ``>`` escaped in values and text), so a tag pattern over
+  it is exact. We do not re-parse with lxml: libxml2's HTML parser silently truncates documents
+  nested deeper than 256 elements (2048 with ``huge_tree``), losing the rest of the article.
+
+Decisions:
+
+- ``data:`` URLs are refused, images included: ``data:image/svg+xml`` is a document that can carry
+  script when opened on its own, inlined images bloat every feed that repeats the body, and many
+  feed readers strip them anyway. Sources that need an image keep a fetchable ``http(s)`` URL.
+- Without a base URL, relative URLs are kept as written (a Markdown source's ``/img/a.png`` is
+  meaningful on our own pages, and dropping it would lose content we cannot judge); normalize
+  passes the article's link as the base whenever it has one. Protocol-relative URLs (``//host``)
+  always get a scheme: the base's, or ``https`` without a base.
+- No ``picture``/``source``/``srcset``: candidate lists would need their own URL checks, and a
+  ``picture`` unwrapped by the cleaner leaves its fallback ``img``, which is what feeds show.
+
+No I/O here; every function is pure and safe to call from any thread.
+"""
+
+from __future__ import annotations
+
+import html as _html
+import re
+import unicodedata
+from collections.abc import Callable
+from urllib.parse import urljoin, urlsplit
+
+import nh3
+
+ALLOWED_TAGS: frozenset[str] = frozenset({
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "dl", "dt",
+    "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins",
+    "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "small", "strong", "sub", "sup", "table",
+    "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul",
+})  # h1 is allowed in, then demoted to h2 on the way out
+
+# Tags removed together with everything inside them (the rest are unwrapped, keeping their text).
+REMOVED_WITH_CONTENT: frozenset[str] = frozenset({
+    "applet", "audio", "button", "embed", "form", "frame", "frameset", "head", "iframe",
+    "math", "noembed", "noframes", "noscript", "object", "script", "select", "style", "svg",
+    "template", "textarea", "title", "video", "xmp",
+})
+
+ALLOWED_ATTRIBUTES: dict[str, frozenset[str]] = {
+    "*": frozenset({"dir", "lang"}),  # right-to-left and mixed-language articles need both
+    "a": frozenset({"href", "hreflang", "title"}),  # rel is set by nh3 (LINK_REL)
+    "abbr": frozenset({"title"}),
+    "blockquote": frozenset({"cite"}),
+    "del": frozenset({"cite", "datetime"}),
+    "img": frozenset({"alt", "height", "src", "title", "width"}),
+    "ins": frozenset({"cite", "datetime"}),
+    "li": frozenset({"value"}),
+    "ol": frozenset({"reversed", "start", "type"}),
+    "q": frozenset({"cite"}),
+    "td": frozenset({"colspan", "rowspan"}),
+    "th": frozenset({"abbr", "colspan", "rowspan", "scope"}),
+    "time": frozenset({"datetime"}),
+}
+
+ALLOWED_URL_SCHEMES: frozenset[str] = frozenset({"http", "https", "mailto"})
+
+LINK_REL = "noopener noreferrer"
+
+# XML 1.0 §2.2 Char excludes C0 controls but tab/LF/CR, lone surrogates and U+FFFE/U+FFFF; the
+# same section discourages DEL, C1 controls and noncharacters, which we drop too.
+_FORBIDDEN = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
+    + "".join(f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}"
+              for plane in range(1, 17))
+    + "]"
+)
+# XML 1.0 §2.11: parsers turn CRLF and lone CR into LF; doing it first keeps round trips exact.
+_NEWLINES = re.compile(r"\r\n?")
+# WHATWG URL: leading/trailing C0 controls and spaces are stripped, tabs/newlines removed.
+_URL_JUNK = re.compile(r"[\t\n\r]")
+_URL_EDGES = re.compile(r"^[\x00-\x20]+|[\x00-\x20]+$")
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
+_PROTOCOL_RELATIVE = re.compile(r"^[/\\]{2}")  # browsers read "\\host" like "//host"
+# On nh3's serialization `<` in text and attribute values is escaped, so these match tags only.
+_H1_TAG = re.compile(r"<(/?)h1(?=[\s>])")
+_PIXEL_HINT = re.compile(r'<img\s[^>]*(?:width|height)="\s*[01](?:\.0*)?\s*(?:px)?\s*"')
+_IMG_WITHOUT_SRC = re.compile(r'<img(?: (?!src=)[^\s=>]+="[^"]*")*>')  # src refused by nh3
+# nh3 writes every attribute as ` name="value"` with `"`, `<` and `>` escaped inside the value.
+_IMG_TAG = re.compile(r'<img((?: [^\s"=<>/]+="[^"]*")*)>')
+_ATTRIBUTE = re.compile(r' ([^\s"=<>/]+)="([^"]*)"')
+_DIMENSION = re.compile(r"^\s*(\d+(?:\.\d*)?)\s*(?:px)?\s*$")
+
+
+def clean_text(text: str) -> str:
+    """Make any string safe to put in XML and HTML text: valid characters, LF newlines, NFC.
+
+    Removes what XML 1.0 forbids or discourages (see ``_FORBIDDEN``), turns CRLF and lone CR into
+    LF, and composes to NFC so equal words compare and hash equal.
+    """
+    if not text:
+        return ""
+    text = _FORBIDDEN.sub("", text)
+    if "\r" in text:
+        text = _NEWLINES.sub("\n", text)
+    if text.isascii() or unicodedata.is_normalized("NFC", text):
+        return text
+    return unicodedata.normalize("NFC", text)
+
+
+def escape_text_to_html(text: str) -> str:
+    """Plain text as an HTML fragment: cleaned, with ``& < > " '`` escaped."""
+    return _html.escape(clean_text(text), quote=True)
+
+
+def clean_html(html: str, base_url: str = "") -> str:
+    """Sanitize an HTML fragment to the allowlist and make its URLs absolute against ``base_url``.
+
+    ``base_url`` is used only when it is an absolute ``http(s)`` URL; otherwise relative URLs are
+    kept as written (see the module docstring). The result is a fragment in nh3's serialization.
+    """
+    text = clean_text(html)  # lone surrogates would make nh3 and lxml raise on encoding
+    if not text.strip():
+        return ""
+    base = _usable_base(base_url)
+    cleaned = nh3.clean(
+        text,
+        tags=ALLOWED_TAGS,
+        clean_content_tags=REMOVED_WITH_CONTENT,
+        attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_url_filter(base) if "cite" in text.lower() else None,
+        strip_comments=True,
+        link_rel=LINK_REL,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        url_relative=("rewrite_with_base", base) if base else _with_scheme,
+    )
+    cleaned = _H1_TAG.sub(r"<\1h2", cleaned)
+    if _PIXEL_HINT.search(cleaned) or _IMG_WITHOUT_SRC.search(cleaned):
+        cleaned = _drop_useless_images(cleaned)
+    return cleaned
+
+
+def _usable_base(base_url: str) -> str:
+    """``base_url`` if it is an absolute http(s) URL with a host, else ``""``."""
+    base = clean_text(base_url).strip()
+    if not base:
+        return ""
+    try:
+        parts = urlsplit(base)
+    except ValueError:  # e.g. an unbalanced "[" in the host
+        return ""
+    return base if parts.scheme.lower() in ("http", "https") and parts.hostname else ""
+
+
+def _with_scheme(url: str) -> str:
+    """Relative URL hook without a base: give protocol-relative URLs ``https``, keep the rest."""
+    stripped = url.strip()
+    if _PROTOCOL_RELATIVE.match(stripped):
+        return "https://" + stripped[2:]
+    return url
+
+
+def _url_filter(base: str) -> Callable[[str, str, str], str | None]:
+    """nh3 attribute hook for ``cite``, the URL attribute ammonia does not check itself.
+
+    nh3 calls the hook after its own scheme check and trusts what it returns, so the hook must
+    only ever return a URL with an allowed scheme (or a relative one when there is no base).
+    """
+
+    def _filter(tag: str, attribute: str, value: str) -> str | None:
+        if attribute != "cite":
+            return value
+        return _safe_url(value, base)
+
+    return _filter
+
+
+def _safe_url(value: str, base: str) -> str | None:
+    """``value`` resolved against ``base`` (when given), or ``None`` when its scheme is refused."""
+    url = _URL_EDGES.sub("", _URL_JUNK.sub("", value))
+    match = _SCHEME.match(url)
+    if match:
+        return url if match.group(1).lower() in ALLOWED_URL_SCHEMES else None
+    if _PROTOCOL_RELATIVE.match(url):
+        return f"{urlsplit(base).scheme if base else 'https'}://{url[2:]}"
+    if not base:
+        return url
+    resolved = urljoin(base, url)
+    match = _SCHEME.match(resolved)
+    return resolved if match and match.group(1).lower() in ALLOWED_URL_SCHEMES else None
+
+
+def _drop_useless_images(fragment: str) -> str:
+    """Remove tracking pixels (1 pixel or less wide or high) and images left without a ``src``."""
+    return _IMG_TAG.sub(_keep_useful_image, fragment)
+
+
+def _keep_useful_image(match: re.Match[str]) -> str:
+    attributes = {name: _html.unescape(value) for name, value in _ATTRIBUTE.findall(match[1])}
+    if not attributes.get("src", "").strip():
+        return ""
+    for name in ("width", "height"):
+        size = _DIMENSION.match(attributes.get(name, ""))
+        if size and float(size[1]) <= 1:
+            return ""
+    return match[0]
