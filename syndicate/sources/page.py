@@ -1,0 +1,392 @@
+"""HTML pages and fragments to one :class:`RawEntry`.
+
+A full page (``<html>``, ``<head>``, ``<body>``, or site chrome around the article) gets its
+metadata from what publishers put there for crawlers, in order of trust: JSON-LD
+``NewsArticle``/``Article``/``BlogPosting``, then Open Graph and ``article:*`` meta tags, then
+plain HTML (``<title>``, ``<h1>``, ``<time datetime>``, ``<html lang>``). Its main content comes
+from trafilatura, which strips navigation, comments and footers; when trafilatura finds too
+little, the ``<article>`` element or the densest text container is walked instead.
+
+A fragment (no page around it) is walked directly; its first ``<h1>`` (else ``<h2>``) is the
+title. Relative links and image sources are made absolute when the page tells its own URL.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+from urllib.parse import urljoin
+
+import trafilatura
+
+from syndicate.dates import parse_date
+from syndicate.errors import ParseError
+from syndicate.model import Block, BlockKind, Media, RawEntry
+from syndicate.sources.blocks import (
+    Element,
+    collapse,
+    element_blocks,
+    parse_document,
+    parse_fragment,
+    text_of,
+)
+
+# Below this many characters of body text, trafilatura's answer is checked against the
+# <article> element or densest container, and the longer one wins.
+MIN_EXTRACTED_CHARS = 250
+_SNIFF_BYTES = 4096
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]+)""", re.I)
+_PAGE_MARKERS = re.compile(r"<(?:!doctype|html|head|body|title|nav|footer|aside)\b", re.I)
+_ARTICLE_TYPES = ("Article", "BlogPosting", "Report")
+_TITLE_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|·)\s+")
+
+
+def parse(data: bytes, origin: str) -> list[RawEntry]:
+    """Read one article from an HTML page or fragment; :class:`ParseError` if it has none."""
+    html = decode_html(data)
+    if not html.strip():
+        raise ParseError(origin, "empty document: no title and no body")
+    if _PAGE_MARKERS.search(html[: _SNIFF_BYTES * 4]):
+        return [_page_entry(html, origin)]
+    return [_fragment_entry(html, origin)]
+
+
+def decode_html(data: bytes) -> str:
+    """Text of an HTML document: BOM, else declared charset, else UTF-8, else Windows-1252."""
+    for bom, encoding in (
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
+        if data.startswith(bom):
+            return data[len(bom) :].decode(encoding, errors="replace")
+    for encoding in (_declared_encoding(data), "utf-8"):
+        if encoding:
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                continue  # the declaration lied; try the next guess
+    return data.decode("cp1252", errors="replace")
+
+
+def _declared_encoding(data: bytes) -> str:
+    """The charset a ``<meta>`` declares, as the WHATWG encoding standard maps its label."""
+    match = _CHARSET.search(data[:_SNIFF_BYTES])
+    if not match:
+        return ""
+    try:
+        name = codecs.lookup(match[1].decode("ascii")).name
+    except LookupError:
+        return ""
+    # WHATWG: "iso-8859-1" and "us-ascii" labels mean windows-1252; browsers decode so.
+    return "cp1252" if name in ("latin-1", "iso8859-1", "ascii") else name
+
+
+def _fragment_entry(html: str, origin: str) -> RawEntry:
+    root = parse_fragment(html)
+    heading = next(root.iter("h1"), None)
+    heading = heading if heading is not None else next(root.iter("h2"), None)
+    title = text_of(heading) if heading is not None else ""
+    if heading is not None:
+        heading.drop_tree()  # keeps the text that followed it
+    blocks = element_blocks(root)
+    if not title:
+        what = "no title and no body" if not blocks else "no title"
+        raise ParseError(origin, f"{what}: an HTML fragment needs an <h1> or <h2> heading")
+    return RawEntry(title=title, blocks=blocks, published=_time_element(root))
+
+
+def _page_entry(html: str, origin: str) -> RawEntry:
+    doc = parse_document(html)
+    ld = _json_ld_article(doc)
+    base = _base_url(doc, origin)
+    title = _title(doc, ld)
+    if not title:
+        raise ParseError(origin, "no title: the page has no headline, og:title, <h1> or <title>")
+    description = _first(
+        _ld_text(ld, "description"),
+        _meta(doc, "og:description"),
+        _meta(doc, "description"),
+        _meta(doc, "twitter:description"),
+    )
+    entry = RawEntry(
+        title=title,
+        dek=description,
+        summary=description,
+        categories=_dedupe(_ld_list(ld, "articleSection") or _meta_all(doc, "article:section")),
+        tags=_dedupe(_meta_all(doc, "article:tag") + _ld_list(ld, "keywords")),
+        authors=_authors(doc, ld),
+        published=_first_date(
+            ld.get("datePublished"),
+            _meta(doc, "article:published_time"),
+            _meta(doc, "datePublished"),
+            _time_element(doc),
+        ),
+        updated=_first_date(
+            ld.get("dateModified"),
+            _meta(doc, "article:modified_time"),
+            _meta(doc, "og:updated_time"),
+        ),
+        language=_language(doc, ld),
+        link=_link(doc, ld, base),
+        media=_media(doc, ld, base),
+    )
+    blocks = _without_title(_content_blocks(html, doc, base), title)
+    if not blocks and not description:
+        raise ParseError(origin, "no article body found on the page")
+    return replace(entry, blocks=blocks)
+
+
+# --- main content -------------------------------------------------------------------------
+
+
+def _content_blocks(html: str, doc: Element, base: str) -> tuple[Block, ...]:
+    """The article body: trafilatura's extraction, or the fallback container when richer."""
+    extracted = trafilatura.extract(
+        html,
+        url=base or None,
+        output_format="html",
+        include_formatting=True,
+        include_links=True,
+        include_images=True,
+        include_tables=True,
+        include_comments=False,  # reader comments are not the article
+        favor_precision=True,  # boilerplate in a feed is worse than a missed paragraph
+        with_metadata=False,  # read below, in the order of trust this module documents
+    )
+    blocks = _blocks_of(parse_fragment(extracted), base) if extracted else ()
+    if _char_count(blocks) >= MIN_EXTRACTED_CHARS:
+        return blocks
+    container = _fallback_container(doc)
+    fallback = _blocks_of(container, base) if container is not None else ()
+    return fallback if _char_count(fallback) > _char_count(blocks) else blocks
+
+
+def _blocks_of(element: Element, base: str) -> tuple[Block, ...]:
+    if base:
+        element.make_links_absolute(base, resolve_base_href=False, handle_failures="ignore")
+    return element_blocks(element)
+
+
+def _fallback_container(doc: Element) -> Element | None:
+    """The ``<article>`` with the most text, else the element holding the most paragraph text."""
+    articles = doc.findall(".//article")
+    if articles:
+        return max(articles, key=lambda a: len(text_of(a)))
+    scores: dict[Element, int] = {}
+    for paragraph in doc.iter("p"):
+        parent = paragraph.getparent()
+        if parent is not None:
+            scores[parent] = scores.get(parent, 0) + len(text_of(paragraph))
+    return max(scores, key=lambda e: scores[e]) if scores else doc.find("body")
+
+
+def _without_title(blocks: tuple[Block, ...], title: str) -> tuple[Block, ...]:
+    """Drop the page's own headline, which extraction keeps as the first heading."""
+    for index, block in enumerate(blocks[:3]):
+        if block.kind is BlockKind.HEADING and _same(block.text, title):
+            return blocks[:index] + blocks[index + 1 :]
+    return blocks
+
+
+def _char_count(blocks: tuple[Block, ...]) -> int:
+    return sum(len(block.plain_text()) for block in blocks)
+
+
+# --- metadata -----------------------------------------------------------------------------
+
+
+def _json_ld_article(doc: Element) -> dict[str, Any]:
+    """The first JSON-LD object typed as an article; ``{}`` when there is none."""
+    for script in doc.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json":
+            continue
+        try:
+            # strict=False: CMSs often leave raw newlines inside JSON-LD strings.
+            data = json.loads(script.text or "", strict=False)
+        except ValueError:
+            continue  # broken JSON-LD is common; the meta tags still count
+        for node in _ld_nodes(data):
+            if _is_article(node):
+                return node
+    return {}
+
+
+def _ld_nodes(data: object) -> Iterator[dict[str, Any]]:
+    if isinstance(data, list):
+        for item in data:
+            yield from _ld_nodes(item)
+    elif isinstance(data, dict):
+        yield data
+        yield from _ld_nodes(data.get("@graph"))  # Yoast and others wrap nodes in @graph
+
+
+def _is_article(node: dict[str, Any]) -> bool:
+    types = node.get("@type")
+    names = types if isinstance(types, list) else [types]
+    return any(isinstance(n, str) and n.endswith(_ARTICLE_TYPES) for n in names)
+
+
+def _ld_text(ld: dict[str, Any], key: str) -> str:
+    """A text value, or the ``name`` of an object (a Person, an Organization)."""
+    value = ld.get(key)
+    if isinstance(value, dict):
+        value = value.get("name")
+    return collapse(value) if isinstance(value, str) else ""
+
+
+def _ld_url(value: object) -> str:
+    """A URL value, or the ``url``/``@id`` of an object (an ImageObject, a WebPage)."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("url") or value.get("@id")
+    return collapse(value) if isinstance(value, str) else ""
+
+
+def _ld_list(ld: dict[str, Any], key: str) -> list[str]:
+    value = ld.get(key)
+    if isinstance(value, str):
+        # schema.org keywords may be one comma-separated string
+        return [collapse(part) for part in value.split(",") if part.strip()]
+    if isinstance(value, list):
+        return [collapse(v) for v in value if isinstance(v, str) and v.strip()]
+    return []
+
+
+def _meta(doc: Element, key: str) -> str:
+    values = _meta_all(doc, key)
+    return values[0] if values else ""
+
+
+def _meta_all(doc: Element, key: str) -> list[str]:
+    """Contents of ``<meta>`` tags whose property, name or itemprop is ``key``."""
+    key = key.lower()
+    found = []
+    for meta in doc.iter("meta"):
+        names = (meta.get(attr, "").strip().lower() for attr in ("property", "name", "itemprop"))
+        if key in names and (content := collapse(meta.get("content"))):
+            found.append(content)
+    return found
+
+
+def _title(doc: Element, ld: dict[str, Any]) -> str:
+    h1 = next(doc.iter("h1"), None)
+    title_tag = next(doc.iter("title"), None)
+    return _first(
+        _ld_text(ld, "headline"),
+        _meta(doc, "og:title"),
+        _meta(doc, "twitter:title"),
+        text_of(h1) if h1 is not None else "",
+        _strip_site_name(text_of(title_tag)) if title_tag is not None else "",
+    )
+
+
+def _strip_site_name(title: str) -> str:
+    """ "Headline | Site" → "Headline": the longest part is taken as the headline."""
+    parts = _TITLE_SEPARATORS.split(title)
+    return max(parts, key=len) if len(parts) > 1 else title
+
+
+def _authors(doc: Element, ld: dict[str, Any]) -> tuple[str, ...]:
+    value = ld.get("author")
+    people = value if isinstance(value, list) else [value]
+    names = [_ld_text({"person": p}, "person") for p in people]
+    names = [n for n in names if n and not _is_url(n)]
+    if not names:
+        # article:author is often a profile URL rather than a name
+        metas = _meta_all(doc, "author") + _meta_all(doc, "article:author")
+        names = [n for n in metas if not _is_url(n)]
+    return _dedupe(names)
+
+
+def _time_element(root: Element) -> datetime | None:
+    for path in (".//article//time[@datetime]", ".//time[@datetime]"):
+        for time in root.iterfind(path):
+            if parsed := parse_date(time.get("datetime")):
+                return parsed
+    return None
+
+
+def _first_date(*values: object) -> datetime | None:
+    for value in values:
+        if isinstance(value, datetime):
+            return value
+        if isinstance(value, str) and (parsed := parse_date(value)):
+            return parsed
+    return None
+
+
+def _language(doc: Element, ld: dict[str, Any]) -> str:
+    locale = _meta(doc, "og:locale").replace("_", "-")  # Open Graph writes en_US
+    return _first(
+        _ld_text(ld, "inLanguage"),
+        collapse(doc.get("lang")),
+        _meta(doc, "content-language"),
+        locale,
+    )
+
+
+def _base_url(doc: Element, origin: str) -> str:
+    """The URL relative references resolve against, when the page or origin tells it."""
+    base = next(doc.iter("base"), None)
+    candidates = [
+        base.get("href", "") if base is not None else "",
+        _canonical(doc),
+        _meta(doc, "og:url"),
+        origin,
+    ]
+    return next((c.strip() for c in candidates if _is_url(c.strip())), "")
+
+
+def _canonical(doc: Element) -> str:
+    for link in doc.iter("link"):
+        if "canonical" in (link.get("rel") or "").lower().split():
+            return collapse(link.get("href"))
+    return ""
+
+
+def _link(doc: Element, ld: dict[str, Any], base: str) -> str:
+    for candidate in (
+        _canonical(doc),
+        _meta(doc, "og:url"),
+        _ld_url(ld.get("url")),
+        _ld_url(ld.get("mainEntityOfPage")),
+    ):
+        url = urljoin(base, candidate) if base and candidate else candidate
+        if _is_url(url):
+            return url
+    return ""
+
+
+def _media(doc: Element, ld: dict[str, Any], base: str) -> tuple[Media, ...]:
+    url = _first(_ld_url(ld.get("image")), _meta(doc, "og:image"), _meta(doc, "twitter:image"))
+    url = urljoin(base, url) if base and url else url
+    return (Media(url=url),) if url else ()
+
+
+# --- small helpers ------------------------------------------------------------------------
+
+
+def _first(*values: str) -> str:
+    return next((v for v in values if v), "")
+
+
+def _is_url(value: str) -> bool:
+    return bool(re.match(r"^https?://[^/\s]+", value, re.I))
+
+
+def _same(a: str, b: str) -> bool:
+    return collapse(a).casefold() == collapse(b).casefold()
+
+
+def _dedupe(names: list[str]) -> tuple[str, ...]:
+    seen: dict[str, str] = {}
+    for name in names:
+        seen.setdefault(name.casefold(), name)
+    return tuple(seen.values())
