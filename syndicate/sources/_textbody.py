@@ -9,16 +9,25 @@ paragraphs costs less than the paragraphs earn, so it stays inside.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from syndicate.model import Block, BlockKind
 from syndicate.sources._textlines import Line, is_ordered, strip_bullet
+from syndicate.sources._textmeta import is_dateline
 
 SHORT_PENALTY = 22.0  # what a short unpunctuated line costs inside a run of prose
 FURNITURE_PENALTY = 40.0
 MAX_LINE_CREDIT = 700.0  # one huge line (a cookie notice, a comment dump) must not win alone
 HEADING_MAX_WEIGHT = 110.0
 HEADING_MAX_WORDS = 16
+BREAK_LINES = 4  # this many low lines in a row part two sections of the page
+LISTING_DISCOUNT = 0.1  # what prose is worth in a section stamped like comments or teasers
+_RELATIVE_TIME = re.compile(
+    r"\b\d+\s*(?:s|sec|m|min|mins|minutes?|h|hrs?|hours?|d|days?|w|weeks?|months?|years?)"
+    r"\s+ago\b",
+    re.IGNORECASE,
+)
 
 
 def line_score(line: Line) -> float:
@@ -36,14 +45,51 @@ def line_score(line: Line) -> float:
     return -SHORT_PENALTY - (8.0 if line.repeats > 1 else 0.0)
 
 
+def page_scores(lines: Sequence[Line]) -> list[float]:
+    """Every line's score, in the context of the section of the page it sits in.
+
+    Comment threads and teaser lists are prose too, but every item carries its own timestamp
+    ("2 days ago at 07:52 am"); an article carries one, above it. And a long run of short
+    lines costs more than its lines one by one, since it separates what it stands between.
+    """
+    scores = [line_score(line) for line in lines]
+    for section in _sections(lines, scores):
+        stamps = sum(1 for line in section if _is_stamp(line))
+        prose = sum(1 for line in section if line.prose)
+        if stamps >= 4 and 3 * stamps >= prose:
+            for line in section:
+                scores[line.index] *= LISTING_DISCOUNT if scores[line.index] > 0 else 1.0
+    run = 0
+    for i, score in enumerate(scores):
+        run = run + 1 if score < 0 else 0
+        scores[i] = score * min(3.0, 1.0 + 0.15 * max(0, run - 1)) if score < 0 else score
+    return scores
+
+
+def _sections(lines: Sequence[Line], scores: Sequence[float]) -> list[list[Line]]:
+    """The page cut at every run of BREAK_LINES or more negatively scored lines."""
+    sections: list[list[Line]] = [[]]
+    low = 0
+    for line, score in zip(lines, scores, strict=True):
+        low = low + 1 if score < 0 else 0
+        if low == BREAK_LINES:
+            sections.append([])
+        sections[-1].append(line)
+    return sections
+
+
+def _is_stamp(line: Line) -> bool:
+    return line.weight <= 80 and (bool(_RELATIVE_TIME.search(line.text)) or is_dateline(line.text))
+
+
 def densest_run(lines: Sequence[Line]) -> tuple[int, int]:
     """``(start, end)`` of the run of lines with the largest total score (end exclusive)."""
     best, best_span = float("-inf"), (0, 0)
     total, start = 0.0, 0
-    for i, line in enumerate(lines):
+    for i, score in enumerate(page_scores(lines)):
         if total <= 0:
             total, start = 0.0, i
-        total += line_score(line)
+        total += score
         if total > best:
             best, best_span = total, (start, i + 1)
     return best_span
