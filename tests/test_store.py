@@ -1,0 +1,560 @@
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, event
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.schema import CreateIndex, CreateTable
+
+from syndicate import schema
+from syndicate.errors import StoreError
+from syndicate.model import Article, Block, BlockKind, Category, Media
+from syndicate.store import Store, UpsertResult, _latest_query
+
+T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def make_article(n: int, **changes: object) -> Article:
+    """A small valid article; ids sort like ``n`` and differ from the 7th character on."""
+    article = Article(
+        id=f"{n:06d}-aaaa-bbbb",
+        source="example",
+        slug=f"article-{n}",
+        title=f"Article {n}",
+        blocks=(Block(BlockKind.PARAGRAPH, text=f"Body {n}."),),
+        body_html=f"<p>Body {n}.</p>",
+        summary=f"Body {n}.",
+        published=T0 + timedelta(hours=n),
+        updated=T0 + timedelta(hours=n),
+        content_hash=f"hash-{n}",
+    )
+    return replace(article, **changes)  # type: ignore[arg-type]
+
+
+def rich_article() -> Article:
+    return Article(
+        id="3f2a9c10-1111-5222-8333-444455556666",
+        source="wire",
+        slug="élan-vital",
+        title="Élan vital — 中文标题",
+        dek="A dek with “quotes”",
+        blocks=(
+            Block(BlockKind.HEADING, text="Intro", level=2),
+            Block(BlockKind.PARAGRAPH, text="Plain & <b>", html="Plain &amp; <b>bold</b>"),
+            Block(BlockKind.QUOTE, text="Quoted.\nTwo lines."),
+            Block(
+                BlockKind.LIST,
+                items=("one", "two"),
+                items_html=("<em>one</em>", "two"),
+                ordered=True,
+            ),
+            Block(BlockKind.IMAGE, text="Caption", src="https://example.org/a.jpg", alt="A"),
+        ),
+        body_html="<h2>Intro</h2><p>Plain &amp; <b>bold</b></p>",
+        summary="Plain & bold",
+        published=T0,
+        updated=T0 + timedelta(minutes=5, microseconds=123456),
+        content_hash="c0ffee",
+        categories=("World News", "Économie"),
+        tags=("élections", "EU"),
+        authors=("Ada Lovelace",),
+        date_estimated=True,
+        language="fr",
+        link="https://example.org/elan",
+        media=(
+            Media("https://example.org/a.jpg", type="image/jpeg", length=1234, title="Lead"),
+            Media("https://example.org/b.mp3"),
+        ),
+        word_count=42,
+    )
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "var" / "syndicate.db"
+
+
+@pytest.fixture
+def store(db_path: Path) -> Iterator[Store]:
+    with Store(f"sqlite:///{db_path}") as opened:
+        opened.create_schema()
+        yield opened
+
+
+@contextmanager
+def statements(*verbs: str) -> Iterator[list[str]]:
+    """Collect the SQL any engine sends that starts with one of ``verbs``."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        if statement.lstrip().upper().startswith(verbs):
+            seen.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+
+
+@pytest.fixture
+def writes() -> Iterator[list[str]]:
+    """Every INSERT/UPDATE/DELETE any engine sends while the test runs."""
+    with statements("INSERT", "UPDATE", "DELETE") as seen:
+        yield seen
+
+
+def raw(db_path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(db_path)
+
+
+def ids(articles: list[Article]) -> list[str]:
+    return [article.id for article in articles]
+
+
+# -- round trip ---------------------------------------------------------------------------
+
+
+def test_store_round_trip_keeps_every_field(store: Store) -> None:
+    article = rich_article()
+    assert store.upsert(article) is UpsertResult.INSERTED
+    assert store.get(article.id) == article
+    assert store.get_by_slug("élan-vital") == article
+    assert store.latest() == [article]
+
+
+def test_store_get_unknown_returns_none(store: Store) -> None:
+    assert store.get("nope") is None
+    assert store.get_by_slug("nope") is None
+
+
+def test_store_datetimes_come_back_aware_utc(store: Store) -> None:
+    store.upsert(rich_article())
+    article = store.latest()[0]
+    newest = store.newest_updated()
+    assert newest is not None
+    for value in (article.published, article.updated, newest):
+        assert value.utcoffset() == timedelta(0)
+    assert newest == rich_article().updated
+
+
+def test_store_converts_other_offsets_to_utc(store: Store) -> None:
+    at = datetime(2024, 5, 1, 14, 0, tzinfo=timezone(timedelta(hours=2)))
+    store.record_success("feed", at=at)
+    state = store.source_state("feed")
+    assert state is not None and state.last_success == at
+    assert state.last_success.utcoffset() == timedelta(0)
+    assert state.last_success.hour == 12
+
+
+def test_store_unreadable_json_raises_store_error(store: Store, db_path: Path) -> None:
+    store.upsert(make_article(1))
+    with raw(db_path) as conn:
+        conn.execute("UPDATE articles SET blocks = '[{\"kind\": \"paragraph\", \"x\": 1}]'")
+    with pytest.raises(StoreError, match="cannot read"):
+        store.get(make_article(1).id)
+
+
+# -- upsert ---------------------------------------------------------------------------------
+
+
+def test_upsert_unchanged_hash_writes_nothing(
+    store: Store, db_path: Path, writes: list[str]
+) -> None:
+    article = rich_article()
+    store.upsert(article)
+    with raw(db_path) as conn:
+        version_before = conn.execute("PRAGMA data_version").fetchone()
+        writes.clear()
+        same_hash = replace(article, title="Same hash", updated=T0 + timedelta(days=1))
+        assert store.upsert(same_hash) is UpsertResult.UNCHANGED
+        assert store.upsert(article) is UpsertResult.UNCHANGED
+        # data_version changes when another connection commits a change to the file.
+        assert conn.execute("PRAGMA data_version").fetchone() == version_before
+        assert conn.execute("SELECT revision FROM articles").fetchone() == (1,)
+    assert writes == []
+    assert store.get(article.id) == article
+
+
+def test_upsert_changed_hash_updates_in_place(store: Store, db_path: Path) -> None:
+    original = make_article(1, categories=("News",))
+    store.upsert(original)
+    edited = replace(
+        original,
+        title="Article 1, corrected",
+        slug="article-1-corrected",
+        published=T0 + timedelta(days=3),
+        updated=original.updated + timedelta(hours=2),
+        content_hash="hash-1b",
+    )
+    assert store.upsert(edited) is UpsertResult.UPDATED
+    stored = store.get(original.id)
+    assert stored == replace(edited, slug=original.slug, published=original.published)
+    assert stored.updated > original.updated
+    assert store.count() == 1
+    assert store.get_by_slug("article-1-corrected") is None
+    with raw(db_path) as conn:
+        assert conn.execute("SELECT revision FROM articles").fetchone() == (2,)
+
+
+@pytest.mark.parametrize(
+    ("incoming", "expected"),
+    [
+        (T0 + timedelta(hours=1), T0 + timedelta(hours=1)),  # later: taken as is
+        (T0, T0 + timedelta(seconds=1)),  # equal: nudged forward
+        (T0 - timedelta(days=1), T0 + timedelta(seconds=1)),  # earlier: never goes back
+    ],
+    ids=["later", "equal", "earlier"],
+)
+def test_upsert_updated_strictly_increases(
+    store: Store, incoming: datetime, expected: datetime
+) -> None:
+    article = make_article(0, published=T0 - timedelta(days=2), updated=T0)
+    store.upsert(article)
+    store.upsert(replace(article, content_hash="changed", updated=incoming))
+    stored = store.get(article.id)
+    assert stored is not None and stored.updated == expected
+
+
+REAL = T0 + timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    ("stored_estimated", "new_estimated", "published", "estimated"),
+    [
+        (False, False, T0, False),  # first real date wins
+        (False, True, T0, False),  # an estimate never replaces a real date
+        (True, True, T0, True),  # first estimate wins
+        (True, False, REAL, False),  # a real date replaces an estimate
+    ],
+    ids=["real-real", "real-estimated", "estimated-estimated", "estimated-real"],
+)
+def test_upsert_published_rules(
+    store: Store,
+    stored_estimated: bool,
+    new_estimated: bool,
+    published: datetime,
+    estimated: bool,
+) -> None:
+    first = make_article(0, published=T0, updated=T0, date_estimated=stored_estimated)
+    store.upsert(first)
+    second = replace(
+        first,
+        published=REAL,
+        updated=REAL,
+        date_estimated=new_estimated,
+        content_hash="changed",
+        categories=("News",),
+    )
+    store.upsert(second)
+    stored = store.get(first.id)
+    assert stored is not None
+    assert (stored.published, stored.date_estimated) == (published, estimated)
+    # The link tables follow, so before= pagination in a category agrees with the article.
+    assert store.latest(category="news", before=(published, first.id + "~")) == [stored]
+
+
+def test_upsert_replaces_categories_tags_and_authors(store: Store) -> None:
+    article = make_article(1, categories=("Old",), tags=("a",), authors=("Ann",))
+    store.upsert(article)
+    changed = replace(
+        article, categories=("New",), tags=("b",), authors=("Bob",), content_hash="x"
+    )
+    store.upsert(changed)
+    assert store.latest(category="old") == []
+    assert store.latest(tag="a") == []
+    assert store.latest(author="ann") == []
+    assert ids(store.latest(category="new", tag="b", author="bob")) == [article.id]
+    assert [c.slug for c in store.categories()] == ["new"]
+
+
+def test_upsert_slug_taken_gets_id_suffix(store: Store) -> None:
+    first = make_article(1, id="abcdef01", slug="same")
+    second = make_article(2, id="abcdef02", slug="same")
+    third = make_article(3, id="abcdef03", slug="same")
+    for article in (first, second, third):
+        assert store.upsert(article) is UpsertResult.INSERTED
+    assert [store.get(a.id).slug for a in (first, second, third)] == [  # type: ignore[union-attr]
+        "same",
+        "same-abcdef",
+        "same-abcdef-2",
+    ]
+    # An update keeps the slug it was given, even when its own slug is free again.
+    store.upsert(replace(second, content_hash="changed"))
+    assert store.get(second.id).slug == "same-abcdef"  # type: ignore[union-attr]
+
+
+def test_upsert_many_counts_in_batches(db_path: Path) -> None:
+    with Store(f"sqlite:///{db_path}", batch_size=3) as store:
+        store.create_schema()
+        with statements("BEGIN IMMEDIATE") as begins:
+            first = store.upsert_many(make_article(n) for n in range(10))
+        assert first == Counter({UpsertResult.INSERTED: 10})
+        assert len(begins) == 4  # one write transaction per batch: 3 + 3 + 3 + 1
+
+        # Articles 0 and 1 changed, 2..9 did not, 10 and 11 are new.
+        changed = {0: "v2-0", 1: "v2-1"}
+        again = (make_article(n, content_hash=changed.get(n, f"hash-{n}")) for n in range(12))
+        assert store.upsert_many(again) == Counter(
+            {UpsertResult.UPDATED: 2, UpsertResult.UNCHANGED: 8, UpsertResult.INSERTED: 2}
+        )
+        assert store.count() == 12
+        assert store.upsert_many([]) == Counter()
+
+
+def test_upsert_from_many_threads(store: Store) -> None:
+    errors: list[BaseException] = []
+
+    def work(offset: int) -> None:
+        try:
+            for n in range(offset, offset + 20):
+                store.upsert(make_article(n, slug="shared" if n % 5 == 0 else f"a-{n}"))
+                store.latest(limit=5)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i * 20,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert store.count() == 80
+    assert len({a.slug for a in store.latest(limit=100)}) == 80
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+
+def test_latest_newest_first_ties_broken_by_id(store: Store) -> None:
+    same_time = T0 + timedelta(days=1)
+    articles = [
+        make_article(1),
+        make_article(2, published=same_time),
+        make_article(3, published=same_time),
+        make_article(4),
+    ]
+    store.upsert_many(reversed(articles))
+    assert ids(store.latest()) == [articles[2].id, articles[1].id, articles[3].id, articles[0].id]
+
+
+def test_latest_limit(store: Store) -> None:
+    store.upsert_many(make_article(n) for n in range(10))
+    assert ids(store.latest(limit=3)) == [make_article(n).id for n in (9, 8, 7)]
+    with pytest.raises(ValueError, match="limit"):
+        store.latest(limit=0)
+
+
+FILTERED = [
+    make_article(1, categories=("World", "Science"), tags=("space",), authors=("Ann Lee",)),
+    make_article(2, categories=("World",), tags=("war", "Space"), authors=("Bob",)),
+    make_article(3, categories=("Science & Tech",), authors=("Ann Lee", "Bob")),
+    make_article(4),
+]
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({}, [4, 3, 2, 1]),
+        ({"category": "world"}, [2, 1]),
+        ({"category": "science"}, [1]),
+        ({"category": "science-tech"}, [3]),
+        ({"category": "World"}, []),  # filters take slugs, not names
+        ({"tag": "space"}, [2, 1]),
+        ({"author": "ann-lee"}, [3, 1]),
+        ({"author": "bob", "category": "world"}, [2]),
+        ({"category": "world", "tag": "space", "author": "ann-lee"}, [1]),
+        ({"category": "nowhere"}, []),
+    ],
+    ids=lambda value: "-".join(f"{k}={v}" for k, v in value.items()) or "none"
+    if isinstance(value, dict)
+    else None,
+)
+def test_latest_filters_by_slug(
+    store: Store, filters: dict[str, Any], expected: list[int]
+) -> None:
+    store.upsert_many(FILTERED)
+    assert ids(store.latest(**filters)) == [make_article(n).id for n in expected]
+
+
+@pytest.mark.parametrize("category", [None, "all"])
+def test_latest_before_pages_through_everything(store: Store, category: str | None) -> None:
+    # Ties on published across page boundaries are the case keyset paging must get right.
+    articles = [
+        make_article(n, published=T0 + timedelta(hours=n // 3), categories=("All",))
+        for n in range(11)
+    ]
+    store.upsert_many(articles)
+    everything = store.latest(category=category, limit=100)
+    pages: list[Article] = []
+    before = None
+    while page := store.latest(category=category, limit=4, before=before):
+        pages += page
+        before = (page[-1].published, page[-1].id)
+    assert pages == everything
+    assert len(pages) == 11
+
+
+def test_categories_tags_and_authors_list_counts_by_name(store: Store) -> None:
+    store.upsert_many(FILTERED)
+    assert store.categories() == [
+        Category("Science", "science", count=1),
+        Category("Science & Tech", "science-tech", count=1),
+        Category("World", "world", count=2),
+    ]
+    assert store.category("world") == Category("World", "world", count=2)
+    assert store.category("missing") is None
+    # Two spellings of one slug: the listing shows one of them ("Space" sorts first in SQLite).
+    assert store.tags() == [Category("Space", "space", count=2), Category("war", "war", count=1)]
+    assert [(a.slug, a.count) for a in store.authors()] == [("ann-lee", 2), ("bob", 2)]
+
+
+def test_categories_duplicate_slugs_on_one_article_link_once(store: Store) -> None:
+    article = make_article(1, categories=("News", "news", "NEWS!", "!!!"))
+    store.upsert(article)
+    assert store.categories() == [Category("News", "news", count=1)]
+    assert store.get(article.id) == article  # the names themselves are kept as given
+
+
+def test_count_and_newest_updated(store: Store) -> None:
+    assert store.count() == 0
+    assert store.newest_updated() is None
+    store.upsert_many(FILTERED)
+    assert store.count() == 4
+    assert store.newest_updated() == make_article(4).updated
+    assert store.newest_updated("world") == make_article(2).updated
+    assert store.newest_updated("nowhere") is None
+
+
+# -- sources and runs ---------------------------------------------------------------------------
+
+
+def test_source_state_counts_failures_and_resets_on_success(store: Store) -> None:
+    assert store.source_state("feed") is None
+    store.record_failure("feed", "timeout", at=T0)
+    store.record_failure("feed", "HTTP 500", at=T0 + timedelta(minutes=1))
+    state = store.source_state("feed")
+    assert state is not None
+    assert (state.consecutive_failures, state.failure_message) == (2, "HTTP 500")
+    assert state.last_failure == T0 + timedelta(minutes=1)
+    store.record_success("feed", at=T0 + timedelta(minutes=2), etag='"v1"', last_modified="x")
+    state = store.source_state("feed")
+    assert state is not None
+    assert state.consecutive_failures == 0
+    assert (state.etag, state.last_modified) == ('"v1"', "x")
+    assert state.last_success == T0 + timedelta(minutes=2)
+    assert state.failure_message == "HTTP 500"  # kept as history
+
+
+def test_record_success_none_keeps_validators_and_empty_clears(store: Store) -> None:
+    store.record_success("feed", at=T0, etag='"v1"', last_modified="Mon")
+    store.record_success("feed", at=T0)  # a 304 without validators
+    state = store.source_state("feed")
+    assert state is not None and (state.etag, state.last_modified) == ('"v1"', "Mon")
+    store.record_success("feed", at=T0, etag="", last_modified="")
+    state = store.source_state("feed")
+    assert state is not None and (state.etag, state.last_modified) == ("", "")
+
+
+def test_log_run_and_recent_runs(store: Store) -> None:
+    first = store.log_run("a", started=T0, duration=1.5, outcome="ok", new=3)
+    second = store.log_run("b", started=T0 + timedelta(minutes=1), duration=0.2, outcome="failed",
+                           message="HTTP 500")
+    third = store.log_run("a", started=T0 + timedelta(minutes=2), duration=0.1, outcome="ok",
+                          unchanged=3)
+    assert [run.id for run in store.recent_runs()] == [third, second, first]
+    runs = store.recent_runs("a", limit=1)
+    assert len(runs) == 1
+    assert (runs[0].source, runs[0].unchanged, runs[0].started) == ("a", 3, runs[0].started)
+    assert runs[0].started == T0 + timedelta(minutes=2)
+    assert store.recent_runs("b")[0].message == "HTTP 500"
+
+
+# -- the database itself -----------------------------------------------------------------------
+
+
+def test_store_sqlite_runs_in_wal_mode_with_pragmas(store: Store, db_path: Path) -> None:
+    with raw(db_path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    with store._engine.connect() as conn:  # per-connection settings
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar_one() > 0
+
+
+def test_store_creates_parent_folder(db_path: Path, store: Store) -> None:
+    assert db_path.parent.is_dir() and db_path.exists()
+
+
+def test_two_stores_on_one_file_see_each_others_writes(store: Store, db_path: Path) -> None:
+    with Store(f"sqlite:///{db_path}") as other:
+        other.create_schema()  # harmless on an existing database
+        store.upsert(make_article(1))
+        assert other.get(make_article(1).id) == make_article(1)
+        other.upsert(make_article(2))
+        assert ids(store.latest()) == [make_article(2).id, make_article(1).id]
+
+
+def test_create_schema_records_version_and_refuses_another(store: Store, db_path: Path) -> None:
+    assert store.schema_version() == schema.SCHEMA_VERSION
+    store.create_schema()
+    with raw(db_path) as conn:
+        conn.execute("UPDATE schema_version SET version = 999")
+    with pytest.raises(StoreError, match="schema version 999"):
+        store.create_schema()
+
+
+def test_store_without_schema_raises_store_error(db_path: Path) -> None:
+    with Store(f"sqlite:///{db_path}") as bare:
+        assert bare.schema_version() is None
+        with pytest.raises(StoreError, match="no such table"):
+            bare.get("x")
+
+
+def test_store_error_when_parent_is_a_file(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(StoreError, match="cannot open"):
+        Store(f"sqlite:///{blocker}/syndicate.db")
+
+
+def test_store_error_when_database_path_is_a_folder(tmp_path: Path) -> None:
+    with Store(f"sqlite:///{tmp_path}") as store, pytest.raises(StoreError, match="unable to open"):
+        store.create_schema()
+
+
+def test_store_error_on_bad_url() -> None:
+    with pytest.raises(StoreError, match="cannot open"):
+        Store("nosuchdb://x")
+
+
+# -- portability --------------------------------------------------------------------------------
+
+
+def test_schema_compiles_for_postgresql() -> None:
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    for table in schema.metadata.sorted_tables:
+        assert "CREATE TABLE" in str(CreateTable(table).compile(dialect=dialect))
+        for index in table.indexes:
+            str(CreateIndex(index).compile(dialect=dialect))
+    ddl = str(CreateTable(schema.articles).compile(dialect=dialect))
+    assert "TIMESTAMP WITH TIME ZONE" in ddl
+
+
+def test_latest_query_compiles_for_postgresql() -> None:
+    query = _latest_query(
+        {"categories": "world", "tags": "space", "authors": None}, 10, (T0, "id")
+    )
+    sql = str(query.compile(dialect=postgresql.dialect()))  # type: ignore[no-untyped-call]
+    assert "ORDER BY article_categories.published DESC, article_categories.article_id DESC" in sql
+    assert "LIMIT" in sql
