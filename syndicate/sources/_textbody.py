@@ -42,7 +42,8 @@ def line_score(line: Line) -> float:
         return line.weight * 0.25
     if (line.bullet and line.weight >= 25) or line.tabular:
         return 0.0  # list items and table rows belong to the text they sit in
-    return -SHORT_PENALTY - (8.0 if line.repeats > 1 else 0.0)
+    alone = line.gap_before and line.gap_after  # a label or heading standing on its own
+    return -SHORT_PENALTY * (0.6 if alone else 1.0) - (8.0 if line.repeats > 1 else 0.0)
 
 
 def page_scores(lines: Sequence[Line]) -> list[float]:
@@ -61,7 +62,9 @@ def page_scores(lines: Sequence[Line]) -> list[float]:
                 scores[line.index] *= LISTING_DISCOUNT if scores[line.index] > 0 else 1.0
     run = 0
     for i, score in enumerate(scores):
-        run = run + 1 if score < 0 else 0
+        # Menus are blocks of lines; labels set apart by blank lines escalate nothing.
+        alone = lines[i].gap_before and lines[i].gap_after
+        run = run + 1 if score < 0 and not alone else 0
         scores[i] = score * min(3.0, 1.0 + 0.15 * max(0, run - 1)) if score < 0 else score
     return scores
 
