@@ -113,14 +113,19 @@ class Store:
     """
 
     def __init__(self, url: str, *, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         self._batch_size = batch_size
         try:
             parsed = make_url(url)
-            self._label = parsed.render_as_string(hide_password=True)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot read the database URL: {exc}") from exc
+        self._label = parsed.render_as_string(hide_password=True)
+        try:
             _make_parent_folder(parsed)
             self._engine = create_engine(parsed)
         except (SQLAlchemyError, ImportError, OSError) as exc:
-            raise StoreError(f"cannot open the store at {url!r}: {exc}") from exc
+            raise StoreError(f"cannot open the store at {self._label}: {exc}") from exc
         if self._engine.dialect.name == "sqlite":
             _configure_sqlite(self._engine)
 
@@ -181,7 +186,11 @@ class Store:
             return _upsert(conn, article)
 
     def upsert_many(self, articles: Iterable[Article]) -> Counter[UpsertResult]:
-        """Upsert a stream of articles, one transaction per batch; returns what happened."""
+        """Upsert a stream of articles, one transaction per batch; returns what happened.
+
+        The iterable is consumed one batch at a time. When a batch fails, StoreError is raised,
+        that batch is rolled back and the batches before it stay stored.
+        """
         results: Counter[UpsertResult] = Counter()
         pending = iter(articles)
         while batch := list(islice(pending, self._batch_size)):

@@ -533,9 +533,19 @@ def test_store_error_when_database_path_is_a_folder(tmp_path: Path) -> None:
         store.create_schema()
 
 
-def test_store_error_on_bad_url() -> None:
-    with pytest.raises(StoreError, match="cannot open"):
-        Store("nosuchdb://x")
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [("nosuchdb://x", "cannot open"), ("not a url", "cannot read the database URL")],
+)
+def test_store_error_on_bad_url(url: str, message: str) -> None:
+    with pytest.raises(StoreError, match=message):
+        Store(url)
+
+
+def test_store_error_hides_password() -> None:
+    with pytest.raises(StoreError) as caught:
+        Store("nosuchdb://user:s3cret@host/db")
+    assert "s3cret" not in str(caught.value)
 
 
 # -- portability --------------------------------------------------------------------------------
