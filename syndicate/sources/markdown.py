@@ -23,7 +23,7 @@ import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from syndicate.dates import parse_date
+from syndicate.dates import MAX_YEAR, MIN_YEAR, parse_date
 from syndicate.errors import ParseError
 from syndicate.model import Media, RawEntry
 from syndicate.sources.blocks import html_to_blocks
@@ -63,8 +63,8 @@ def parse(data: bytes, origin: str) -> list[RawEntry]:
             categories=_categories(meta),
             tags=_dedupe(_split_names(meta.get("tags"))),
             authors=_authors(meta),
-            published=_first_date(meta, "date", "publishDate", "pubdate") or name_date,
-            updated=_first_date(meta, "updated", "lastmod", "last_modified_at", "modified"),
+            published=_first_date(meta, origin, "date", "publishDate", "pubdate") or name_date,
+            updated=_first_date(meta, origin, "updated", "lastmod", "last_modified_at", "modified"),
             language=_first_string(meta, "lang", "language"),
             link=_absolute_link(meta),
             slug=_string(meta.get("slug")) or name_slug,
@@ -219,13 +219,18 @@ def _authors(meta: Meta) -> tuple[str, ...]:
     return _dedupe(names)
 
 
-def _first_date(meta: Meta, *keys: str) -> datetime | None:
+def _first_date(meta: Meta, origin: str, *keys: str) -> datetime | None:
+    """The first date given under ``keys``; one that cannot be read is an error, as in Jekyll."""
     for key in keys:
         value = meta.get(key)
-        if isinstance(value, (str, date)):  # PyYAML and tomllib give date/datetime objects
-            parsed = parse_date(value)
-            if parsed is not None:
-                return parsed
+        if value is None or value == "":
+            continue
+        # PyYAML and tomllib already give date/datetime objects; strings are parsed here.
+        parsed = parse_date(value) if isinstance(value, (str, date)) else None
+        if parsed is None:
+            reason = f"front matter: {key}: cannot read the date {str(value)!r}"
+            raise ParseError(origin, f"{reason} (years {MIN_YEAR}-{MAX_YEAR})")
+        return parsed
     return None
 
 

@@ -41,6 +41,7 @@ LEDE_PARAGRAPHS = 3  # opening paragraphs a headline is compared with
 CATEGORY_MAX_WORDS = 6
 _DOMAIN = re.compile(r"^\S+\.[a-z]{2,}$", re.IGNORECASE)
 _CRUMB_SPLIT = re.compile(r"\s*(?:>|»|›|/|\|)\s*")
+_CLOCK_OR_COUNT = re.compile(r"\d:\d\d|^\W*\d+\W*$|\bago\b|published|updated", re.IGNORECASE)
 _HOME = {"home", "start", "startseite", "inicio", "início", "accueil", "главная", "홈", "ホーム"}
 
 
@@ -136,7 +137,7 @@ def _find_header(lines: Sequence[Line], start: int, end: int) -> _Header | None:
     if best is None:
         return None
     headline = lines[_prefer_line_above(lines, best[1], best[0], start, lede)]
-    return _Header(headline, _dek_after(lines, headline.index, end))
+    return _Header(headline, _dek_after(lines, headline.index, end, lede))
 
 
 def _headline_window(lines: Sequence[Line], start: int, end: int) -> list[int]:
@@ -235,8 +236,12 @@ def _repeated_next(lines: Sequence[Line], i: int) -> bool:
     return i + 1 < len(lines) and key_of(lines[i + 1].text) == key_of(lines[i].text)
 
 
-def _dek_after(lines: Sequence[Line], index: int, end: int) -> Line | None:
-    """The standfirst: a sentence-like line right under the headline, before byline and body."""
+def _dek_after(lines: Sequence[Line], index: int, end: int, lede: set[str]) -> Line | None:
+    """The standfirst: a sentence-like line right under the headline, before byline and body.
+
+    It reads like a sentence rather than another headline, and it sums up the same story as
+    the opening paragraphs (another headline under the first one does not).
+    """
     i = index + 1
     while i < len(lines) and key_of(lines[i].text) == key_of(lines[index].text):
         i += 1
@@ -246,6 +251,11 @@ def _dek_after(lines: Sequence[Line], index: int, end: int) -> Line | None:
     if line.furniture or line.credit or is_dateline(line.text) or byline_names(line.text):
         return None
     if not 30 <= line.weight <= 400 or line.words < 4:
+        return None
+    if not line.terminal and title_cased(line.text):
+        return None  # the next headline in a list, not a standfirst
+    keys = _keys(line.text)
+    if not keys or len(keys & lede) < 0.3 * len(keys):
         return None
     following = lines[i + 1] if i + 1 < len(lines) else None
     if following is None or following.prose and line.gap_after and not line.gap_before:
@@ -308,12 +318,12 @@ def _categories(lines: Sequence[Line], headline: Line) -> tuple[str, ...]:
     """Category or breadcrumb lines right above the headline, when they are not a menu."""
     run: list[Line] = []
     i = headline.index - 1
-    while i >= 0 and _category_shaped(lines[i]) and len(run) <= 3:
+    while i >= 0 and _category_shaped(lines[i]) and len(run) <= 2:
         run.append(lines[i])
         if lines[i].gap_before:
             break
         i -= 1
-    if not run or len(run) > 3:
+    if not run or len(run) > 2:
         return ()  # a longer run of short lines is a menu, not a category line
     names: list[str] = []
     for line in reversed(run):
@@ -328,6 +338,8 @@ def _categories(lines: Sequence[Line], headline: Line) -> tuple[str, ...]:
 def _category_shaped(line: Line) -> bool:
     return (
         not line.terminal
+        and not _CLOCK_OR_COUNT.search(line.text)
+        and any(ch.isalpha() for ch in line.text)
         and line.words <= CATEGORY_MAX_WORDS
         and line.weight <= 60
         and not line.furniture
