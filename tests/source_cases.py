@@ -91,9 +91,7 @@ def check_body(entry: RawEntry, expected: dict[str, object]) -> None:
     if "body_ends" in expected:
         assert text.endswith(str(expected["body_ends"])), text[-200:]
     if "headings" in expected:
-        assert [b.text for b in entry.blocks if b.kind is BlockKind.HEADING] == expected[
-            "headings"
-        ]
+        assert [b.text for b in entry.blocks if b.kind is BlockKind.HEADING] == expected["headings"]
     if "kinds" in expected:
         assert [str(b.kind) for b in entry.blocks] == expected["kinds"]
     if "kind_counts" in expected:
