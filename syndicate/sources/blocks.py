@@ -7,8 +7,7 @@ forms, scripts, comments) is dropped with everything inside it. ``Block.html`` k
 inline markup of each block as found: the sanitizer cleans it later, so nothing is judged
 safe or unsafe here.
 
-Parsing goes through one hardened lxml parser: no network, no processing instructions, and
-HTML parsing in lxml never loads a DTD or expands external entities.
+Parsing goes through one hardened lxml parser (see ``HTML_PARSER``).
 """
 
 from __future__ import annotations
@@ -26,8 +25,10 @@ from syndicate.model import Block, BlockKind
 # lxml ships no type information; its elements are typed as Any at this seam.
 Element = Any
 
+# libxml2's HTML parser reads no DTD, so entity declarations in the input are never expanded;
+# the network and gzip decompression are off explicitly, and huge_tree keeps its depth limits.
 HTML_PARSER = lxml.html.HTMLParser(
-    no_network=True, remove_comments=True, remove_pis=True, huge_tree=False
+    no_network=True, decompress=False, remove_comments=True, remove_pis=True, huge_tree=False
 )
 
 # Dropped with their whole subtree: page chrome, scripts, and interactive widgets.
