@@ -11,6 +11,7 @@ Order of precedence: environment variable, then the file, then the default.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -25,6 +26,9 @@ DEFAULT_DATABASE_URL = "sqlite:///var/syndicate.db"
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 DEFAULT_FEED_ITEMS = 50
 DEFAULT_MAX_FEED_ITEMS = 200
+DEFAULT_INTERVAL_SECONDS = 30 * 60
+SOURCE_KINDS = ("folder", "page", "feed")
+_INTERVAL = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +68,62 @@ class CategorySettings:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceSettings:
+    """One configured source: where articles come from and how often to look.
+
+    ``kind`` is ``folder`` (``path``), ``page`` (``url`` or ``urls``) or ``feed`` (``url``).
+    ``interval`` is in seconds (written ``"15m"``, ``"1h"``, ``"1h30m"`` in the file).
+    """
+
+    name: str
+    kind: str
+    url: str = ""
+    urls: tuple[str, ...] = ()
+    path: str = ""
+    category: str = ""
+    interval: int = DEFAULT_INTERVAL_SECONDS
+    enabled: bool = True
+    allow_private: bool = False  # may fetch from loopback/private addresses
+    full_text: bool = False  # feed: fetch the linked page when an entry has only a summary
+    language: str = ""
+
+    @property
+    def locations(self) -> tuple[str, ...]:
+        """The URLs (or the folder) this source reads."""
+        if self.kind == "folder":
+            return (self.path,)
+        return self.urls or (self.url,)
+
+
+@dataclass(frozen=True, slots=True)
+class FetchSettings:
+    """Limits on every network fetch (seconds and bytes)."""
+
+    connect_timeout: float = 10.0
+    total_timeout: float = 30.0
+    max_bytes: int = 15 * 1024 * 1024
+    max_redirects: int = 5
+    per_host: int = 2  # requests at once to one host
+    allow_private_networks: bool = False  # SYNDICATE_ALLOW_PRIVATE_NETWORKS=1
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleSettings:
+    """How the scheduler spreads and backs off refreshes (seconds)."""
+
+    jitter: int = 30
+    backoff_max: int = 6 * 60 * 60
+    enabled: bool = True  # run the scheduler inside ``syndicate serve``
+
+
+@dataclass(frozen=True, slots=True)
+class WebSubSettings:
+    """WebSub hubs advertised in every feed and pinged when a feed changes."""
+
+    hubs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything syndicate can be told; frozen, passed explicitly, never global."""
 
@@ -71,8 +131,17 @@ class Settings:
     feeds: FeedSettings = field(default_factory=FeedSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
     categories: tuple[CategorySettings, ...] = ()
+    sources: tuple[SourceSettings, ...] = ()
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    websub: WebSubSettings = field(default_factory=WebSubSettings)
     database_url: str = DEFAULT_DATABASE_URL
+    admin_token: str = ""  # SYNDICATE_ADMIN_TOKEN only: secrets stay out of config files
     config_path: str = ""  # the file these settings came from, "" for defaults only
+
+    def source(self, name: str) -> SourceSettings | None:
+        """The configured source of that name."""
+        return next((s for s in self.sources if s.name == name), None)
 
     def category(self, name: str) -> CategorySettings | None:
         """The declared settings of a category, matched case-insensitively."""
@@ -110,6 +179,32 @@ def _is_database_url(value: Any) -> bool:
     return isinstance(value, str) and "://" in value
 
 
+def _is_positive_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+
+
+def _is_url_list(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(_is_http_url(v) for v in value)
+
+
+def _is_interval(value: Any) -> bool:
+    return isinstance(value, str) and parse_interval(value) is not None
+
+
+def _is_kind(value: Any) -> bool:
+    return value in SOURCE_KINDS
+
+
+def parse_interval(text: str) -> int | None:
+    """Seconds in an interval written like ``"90s"``, ``"15m"``, ``"1h30m"``, ``"1d"``."""
+    match = _INTERVAL.match(text)
+    if not match or not any(match.groups()):
+        return None
+    days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    total = ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+    return total or None
+
+
 # Each table's keys: (check, what was expected). The schema is data so errors can name both.
 SCHEMA: dict[str, dict[str, tuple[Check, str]]] = {
     "site": {
@@ -135,9 +230,36 @@ SCHEMA: dict[str, dict[str, tuple[Check, str]]] = {
         "description": (_is_str, "a string"),
         "summary_only": (_is_bool, "true or false"),
     },
+    "sources": {
+        "name": (_is_str, "a string"),
+        "kind": (_is_kind, f"one of: {', '.join(SOURCE_KINDS)}"),
+        "url": (_is_http_url, "an absolute http(s) URL"),
+        "urls": (_is_url_list, "a non-empty list of absolute http(s) URLs"),
+        "path": (_is_str, "a folder path"),
+        "category": (_is_str, "a string"),
+        "interval": (_is_interval, "an interval such as '90s', '15m', '1h' or '1h30m'"),
+        "enabled": (_is_bool, "true or false"),
+        "allow_private": (_is_bool, "true or false"),
+        "full_text": (_is_bool, "true or false"),
+        "language": (_is_str, "a language tag such as 'en'"),
+    },
+    "fetch": {
+        "connect_timeout": (_is_positive_number, "a number of seconds above 0"),
+        "total_timeout": (_is_positive_number, "a number of seconds above 0"),
+        "max_bytes": (_is_positive_int, "a whole number of bytes above 0"),
+        "max_redirects": (_is_positive_int, "a whole number above 0"),
+        "per_host": (_is_positive_int, "a whole number above 0"),
+        "allow_private_networks": (_is_bool, "true or false"),
+    },
+    "schedule": {
+        "jitter": (_is_positive_int, "a whole number of seconds above 0"),
+        "backoff_max": (_is_positive_int, "a whole number of seconds above 0"),
+        "enabled": (_is_bool, "true or false"),
+    },
+    "websub": {
+        "hubs": (lambda v: v == [] or _is_url_list(v), "a list of absolute http(s) hub URLs"),
+    },
 }
-# Tables later stages read; accepted here so one file configures the whole service.
-RESERVED_TABLES = frozenset({"sources", "schedule", "fetch", "admin", "websub"})
 
 
 def load_settings(
@@ -175,7 +297,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 def _from_mapping(data: Mapping[str, Any], origin: str) -> Settings:
     for table in data:
-        if table not in SCHEMA and table not in RESERVED_TABLES:
+        if table not in SCHEMA:
             known = ", ".join(sorted(SCHEMA))
             raise ConfigError(f"{origin}: unknown table [{table}]; expected one of: {known}")
     site = SiteSettings(**_table(data, "site", origin))
@@ -187,6 +309,10 @@ def _from_mapping(data: Mapping[str, Any], origin: str) -> Settings:
         feeds=feeds,
         server=server,
         categories=_categories(data.get("categories", []), origin),
+        sources=_sources(data.get("sources", []), origin),
+        fetch=FetchSettings(**_table(data, "fetch", origin)),
+        schedule=ScheduleSettings(**_table(data, "schedule", origin)),
+        websub=WebSubSettings(hubs=tuple(_table(data, "websub", origin).get("hubs", ()))),
         database_url=database.get("url", DEFAULT_DATABASE_URL),
         config_path=origin,
     )
@@ -217,22 +343,46 @@ def _checked(table: Mapping[str, Any], schema: str, where: str, origin: str) -> 
     return dict(table)
 
 
-def _categories(raw: Any, origin: str) -> tuple[CategorySettings, ...]:
+def _array_of_tables(raw: Any, name: str, origin: str) -> list[tuple[str, dict[str, Any]]]:
+    """Checked ``[[name]]`` tables, each with a non-empty ``name``, names unique."""
     if not isinstance(raw, list):
-        raise ConfigError(f"{origin}: categories must be an array of tables ([[categories]])")
-    result: list[CategorySettings] = []
+        raise ConfigError(f"{origin}: {name} must be an array of tables ([[{name}]])")
+    result: list[tuple[str, dict[str, Any]]] = []
+    seen: set[str] = set()
     for index, item in enumerate(raw):
-        where = f"categories[{index}]"
+        where = f"{name}[{index}]"
         if not isinstance(item, dict):
             raise ConfigError(f"{origin}: {where}: expected a table, got {_kind(item)}")
-        values = _checked(item, "categories", where, origin)
+        values = _checked(item, name, where, origin)
         if "name" not in values or not values["name"].strip():
             raise ConfigError(f"{origin}: {where}.name: expected a non-empty string")
-        result.append(CategorySettings(**values))
-    names = [c.name.casefold() for c in result]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise ConfigError(f"{origin}: categories: duplicate name {duplicates[0]!r}")
+        if values["name"].casefold() in seen:
+            raise ConfigError(f"{origin}: {where}: duplicate name {values['name']!r}")
+        seen.add(values["name"].casefold())
+        result.append((f"{name} {values['name']!r}", values))
+    return result
+
+
+def _categories(raw: Any, origin: str) -> tuple[CategorySettings, ...]:
+    return tuple(CategorySettings(**v) for _, v in _array_of_tables(raw, "categories", origin))
+
+
+def _sources(raw: Any, origin: str) -> tuple[SourceSettings, ...]:
+    result: list[SourceSettings] = []
+    for where, values in _array_of_tables(raw, "sources", origin):
+        kind = values.get("kind")
+        if kind is None:
+            raise ConfigError(f"{origin}: {where}: kind is missing; expected one of: "
+                              f"{', '.join(SOURCE_KINDS)}")
+        if kind == "folder" and not values.get("path"):
+            raise ConfigError(f"{origin}: {where}: path is missing; a folder source needs one")
+        if kind != "folder" and not (values.get("url") or values.get("urls")):
+            raise ConfigError(f"{origin}: {where}: url is missing; a {kind} source needs one")
+        if "interval" in values:
+            values["interval"] = parse_interval(values["interval"])
+        if "urls" in values:
+            values["urls"] = tuple(values["urls"])
+        result.append(SourceSettings(**values))
     return tuple(result)
 
 
@@ -251,6 +401,25 @@ def _apply_environment(settings: Settings, env: Mapping[str, str]) -> Settings:
                 f"SYNDICATE_DATABASE_URL: expected an SQLAlchemy URL, got {database_url!r}"
             )
         settings = replace(settings, database_url=database_url)
+    hubs = env.get("SYNDICATE_WEBSUB_HUBS")
+    if hubs is not None:
+        urls = [h.strip() for h in hubs.split(",") if h.strip()]
+        if not all(_is_http_url(u) for u in urls):
+            raise ConfigError(
+                f"SYNDICATE_WEBSUB_HUBS: expected comma-separated http(s) URLs, got {hubs!r}"
+            )
+        settings = replace(settings, websub=WebSubSettings(hubs=tuple(urls)))
+    private = env.get("SYNDICATE_ALLOW_PRIVATE_NETWORKS")
+    if private is not None:
+        if private not in ("0", "1", "true", "false"):
+            raise ConfigError(
+                f"SYNDICATE_ALLOW_PRIVATE_NETWORKS: expected 1 or 0, got {private!r}"
+            )
+        fetch = replace(settings.fetch, allow_private_networks=private in ("1", "true"))
+        settings = replace(settings, fetch=fetch)
+    token = env.get("SYNDICATE_ADMIN_TOKEN")
+    if token is not None:
+        settings = replace(settings, admin_token=token.strip())
     return settings
 
 

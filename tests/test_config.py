@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from syndicate.config import DEFAULT_BASE_URL, DEFAULT_DATABASE_URL, Settings, load_settings
+from syndicate.config import (
+    DEFAULT_BASE_URL,
+    DEFAULT_DATABASE_URL,
+    Settings,
+    load_settings,
+    parse_interval,
+)
 from syndicate.errors import ConfigError
 
 CONFIG = Path(__file__).parent / "data" / "config"
@@ -32,6 +38,16 @@ def test_load_settings_full_file_reads_every_table() -> None:
     assert (settings.server.host, settings.server.port) == ("0.0.0.0", 8080)
     port = settings.category("PORT")
     assert port is not None and port.summary_only and port.description == "Ships and cargo"
+    feed, drafts = settings.sources
+    assert (feed.name, feed.kind, feed.interval) == ("harbour-feed", "feed", 5400)
+    assert feed.full_text
+    assert feed.locations == ("https://harbour.example/feed.xml",)
+    assert (drafts.kind, drafts.path, drafts.interval, drafts.enabled) == \
+        ("folder", "content/drafts", 90, False)
+    assert settings.fetch.connect_timeout == 2.5 and settings.fetch.max_bytes == 1048576
+    assert settings.fetch.total_timeout == 30.0  # untouched keys keep their defaults
+    assert settings.schedule.jitter == 5
+    assert settings.websub.hubs == ("https://hub.example/",)
 
 
 @pytest.mark.parametrize("name", sorted(ERRORS), ids=lambda n: Path(n).stem)
@@ -56,6 +72,24 @@ def test_environment_overrides_file() -> None:
     assert settings.database_url == "sqlite://"
 
 
+def test_environment_sets_hubs_private_networks_and_admin_token() -> None:
+    env = {"SYNDICATE_WEBSUB_HUBS": "https://a.example/hub, https://b.example/",
+           "SYNDICATE_ALLOW_PRIVATE_NETWORKS": "1", "SYNDICATE_ADMIN_TOKEN": "s3cret"}
+    settings = load_settings(CONFIG / "full.toml", environ=env)
+    assert settings.websub.hubs == ("https://a.example/hub", "https://b.example/")
+    assert settings.fetch.allow_private_networks
+    assert settings.admin_token == "s3cret"
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("90s", 90), ("15m", 900), ("1h", 3600), ("1h30m", 5400), ("1d", 86400), ("0m", None),
+     ("", None), ("soon", None), ("15", None)],
+)
+def test_parse_interval(text: str, seconds: int | None) -> None:
+    assert parse_interval(text) == seconds
+
+
 def test_syndicate_config_variable_points_at_file() -> None:
     settings = load_settings(environ={"SYNDICATE_CONFIG": str(CONFIG / "full.toml")})
     assert settings.site.title == "Harbour News"
@@ -67,6 +101,8 @@ def test_syndicate_config_variable_points_at_file() -> None:
         ({"SYNDICATE_BASE_URL": "ftp://x"}, "SYNDICATE_BASE_URL"),
         ({"SYNDICATE_DATABASE_URL": "nowhere"}, "SYNDICATE_DATABASE_URL"),
         ({"SYNDICATE_CONFIG": "/no/such/file.toml"}, "/no/such/file.toml: no such config file"),
+        ({"SYNDICATE_WEBSUB_HUBS": "hub.example"}, "SYNDICATE_WEBSUB_HUBS"),
+        ({"SYNDICATE_ALLOW_PRIVATE_NETWORKS": "yes please"}, "SYNDICATE_ALLOW_PRIVATE_NETWORKS"),
     ],
 )
 def test_wrong_environment_is_refused(env: dict[str, str], expected: str) -> None:
