@@ -1,0 +1,336 @@
+"""RSS 2.0 and Atom 1.0 documents from a channel and its articles: the only importer of feedgen.
+
+Output is deterministic (same input, same bytes, so ETags are stable) and valid for any input:
+
+- every string goes through :func:`~syndicate.sanitize.clean_text` (characters XML 1.0 forbids
+  would make lxml raise), and text is escaped by lxml, never wrapped in CDATA that a ``]]>``
+  inside the text would end early;
+- dates are formatted here: RFC 822 with a four-digit year in GMT for RSS, RFC 3339 for Atom.
+  feedgen formats RSS dates under ``locale.setlocale()``, which is process-wide and not
+  thread-safe, so we never hand it an RSS date (see :class:`_RssChannelExtras`);
+- feedgen's defaults that vary between runs (``lastBuildDate``/``updated`` = now, a generator
+  naming its own version) are always overridden.
+
+Identity: an entry's Atom ``id`` and RSS ``guid`` are both ``urn:uuid:<article.id>``, with
+``isPermaLink="false"``. The permalink can change (a slug edit, a new domain) and readers that key
+on it would show the article again; the uuid never changes, and the permalink is the ``link``.
+
+Categories carry the article's category name as both ``term`` and ``label``: articles hold names,
+and a slug made here could drift from the one the site uses in its URLs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from typing import Any, Literal
+
+from feedgen.feed import FeedGenerator
+from feedgen.util import xml_elem
+
+from syndicate.model import Article, Channel
+from syndicate.sanitize import clean_text, escape_text_to_html
+
+RSS_CONTENT_TYPE = "application/rss+xml; charset=utf-8"
+ATOM_CONTENT_TYPE = "application/atom+xml; charset=utf-8"
+RSS_TYPE = "application/rss+xml"
+ATOM_TYPE = "application/atom+xml"
+ATOM_NS = "http://www.w3.org/2005/Atom"
+
+# Neither the channel nor any article has a date (an empty feed): a fixed instant keeps the
+# bytes, and so the ETag, the same from one render to the next.
+FALLBACK_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
+UNTITLED = "Untitled"
+_TITLE_WORDS = 8  # a title made from a summary: its first words
+_TITLE_CHARS = 80
+
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$")  # RFC 4287 atomLanguageTag
+_MEDIA_TYPE = re.compile(r"^[^/\s]+/[^/\s]+$")  # RFC 4287 atomMediaType asks only for a slash
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedFeed:
+    """A feed document ready to serve.
+
+    ``etag`` is a strong, quoted validator computed from ``body``. ``last_modified`` is the
+    channel's ``updated``, else the newest article's, else ``None`` (whole seconds, UTC).
+    """
+
+    body: bytes
+    content_type: str
+    etag: str
+    last_modified: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Item:
+    """One article's strings and dates, cleaned once for the writer."""
+
+    uid: str
+    title: str
+    link: str
+    summary: str
+    body: str
+    authors: tuple[str, ...]
+    categories: tuple[str, ...]
+    published: datetime
+    updated: datetime
+
+
+def render_feed(
+    channel: Channel,
+    articles: Sequence[Article],
+    fmt: Literal["rss", "atom"],
+    *,
+    permalink: Callable[[Article], str],
+) -> RenderedFeed:
+    """Write ``articles`` as an RSS 2.0 or Atom 1.0 feed of ``channel``, newest first.
+
+    Every given article is written (the caller limits the count). ``permalink(article)`` is the
+    absolute URL of the article's page on our site. Raises ``ValueError`` for another ``fmt``.
+    """
+    items = [_item(article, permalink) for article in _newest_first(articles)]
+    last_modified = _last_modified(channel, articles)
+    updated = last_modified or FALLBACK_UPDATED
+    if fmt == "rss":
+        body, content_type = _rss(channel, items, updated), RSS_CONTENT_TYPE
+    elif fmt == "atom":
+        body, content_type = _atom(channel, items, updated), ATOM_CONTENT_TYPE
+    else:
+        raise ValueError(f"unknown feed format {fmt!r}: expected 'rss' or 'atom'")
+    return RenderedFeed(body, content_type, _etag(body), last_modified)
+
+
+def _newest_first(articles: Iterable[Article]) -> list[Article]:
+    """Newest ``published`` first; ties by ``id`` ascending (sorts are stable, reversed too)."""
+    return sorted(sorted(articles, key=lambda a: a.id), key=lambda a: a.published, reverse=True)
+
+
+def _last_modified(channel: Channel, articles: Sequence[Article]) -> datetime | None:
+    newest = channel.updated or max((a.updated for a in articles), default=None)
+    return _seconds(newest) if newest is not None else None
+
+
+def _etag(body: bytes) -> str:
+    return f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+
+
+# --- cleaned values -------------------------------------------------------------------------
+
+
+def _item(article: Article, permalink: Callable[[Article], str]) -> _Item:
+    summary = clean_text(article.summary).strip() or clean_text(article.dek).strip()
+    title = _line(article.title) or _title_from(summary)
+    return _Item(
+        uid=_entry_id(article.id),
+        title=title,
+        link=_line(permalink(article)),
+        summary=summary,
+        # Atom needs content or an alternate link; RSS readers show content:encoded. An article
+        # without a body (normalize keeps those when they have a summary) shows its summary.
+        body=clean_text(article.body_html).strip() or escape_text_to_html(summary or title),
+        authors=_distinct(_line(name) for name in article.authors),
+        categories=_distinct(_line(name) for name in article.categories),
+        published=_seconds(article.published),
+        updated=_seconds(article.updated),
+    )
+
+
+def _line(text: str) -> str:
+    """A one-line value (title, name, URL): cleaned, whitespace runs made one space."""
+    return " ".join(clean_text(text).split())
+
+
+def _title_from(summary: str) -> str:
+    """A title for an article whose title cleaned to nothing: its summary's first words."""
+    words = " ".join(summary.split()[:_TITLE_WORDS])
+    if len(words) > _TITLE_CHARS:
+        words = words[: _TITLE_CHARS - 1].rstrip() + "…"
+    return words or UNTITLED
+
+
+def _distinct(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(value for value in values if value))
+
+
+def _entry_id(article_id: str) -> str:
+    """``urn:uuid:<id>`` (RFC 4122 §3); an id that is not a UUID is hashed into one (UUIDv5)."""
+    text = clean_text(article_id).strip()
+    try:
+        return f"urn:uuid:{uuid.UUID(text)}"
+    except ValueError:
+        return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, text)}"
+
+
+def _seconds(value: datetime) -> datetime:
+    """The instant in UTC to the whole second: feeds and HTTP dates carry no fractions."""
+    return value.astimezone(UTC).replace(microsecond=0)
+
+
+def _rfc822(value: datetime) -> str:
+    # RSS 2.0 "Elements of <item>": RFC 822 date-time, written with a 4-digit year and "GMT".
+    return format_datetime(value.astimezone(UTC), usegmt=True)
+
+
+def _language(channel: Channel) -> str:
+    language = clean_text(channel.language).strip()
+    return language if _LANGUAGE_TAG.match(language) else ""
+
+
+def _hubs(channel: Channel) -> tuple[str, ...]:
+    return _distinct(_line(hub) for hub in channel.hubs)
+
+
+def _channel_title(channel: Channel) -> str:
+    return _line(channel.title) or UNTITLED
+
+
+# --- feedgen ------------------------------------------------------------------------------
+
+
+def _generator(channel: Channel) -> Any:
+    """A FeedGenerator with what both formats share; feedgen's defaults overridden."""
+    fg = FeedGenerator()
+    fg.title(_channel_title(channel))
+    fg.generator(_line(channel.generator))  # no feedgen version: output must not vary with it
+    language = _language(channel)
+    if language:
+        fg.language(language)  # RSS <language>, Atom xml:lang
+    return fg
+
+
+def _rss(channel: Channel, items: Sequence[_Item], updated: datetime) -> bytes:
+    fg = _generator(channel)
+    fg.description(clean_text(channel.description).strip() or _channel_title(channel))
+    if _line(channel.feed_url):
+        fg.link(href=_line(channel.feed_url), rel="self", type=RSS_TYPE)
+    # feedgen writes the LAST link added as the RSS channel <link>: the site comes last.
+    fg.link(href=_line(channel.site_url) or _line(channel.feed_url), rel="alternate")
+    fg.load_extension("dc", atom=False, rss=True)
+    fg.register_extension("syndicate", _RssChannelExtras, _RssItemExtras, atom=False, rss=True)
+    fg.syndicate.build_date = updated
+    fg.syndicate.hubs = _hubs(channel)
+    _drop_default_build_date(fg)
+    for item in items:
+        _rss_item(fg.add_entry(order="append"), item)
+    body: bytes = fg.rss_str(pretty=False)
+    return body
+
+
+def _rss_item(fe: Any, item: _Item) -> None:
+    fe.title(item.title)
+    fe.guid(item.uid, permalink=False)
+    if item.link:
+        fe.link(href=item.link, rel="alternate")
+    # RSS 2.0 <description> is read as HTML: a plain-text summary is escaped once for HTML here,
+    # then once more for XML by lxml, so "<b>" in a summary stays text.
+    fe.description(escape_text_to_html(item.summary or item.title), isSummary=True)
+    fe.content(item.body)  # no type: escaped text in content:encoded, never CDATA
+    if item.categories:
+        fe.category([{"term": name} for name in item.categories])
+    if item.authors:
+        fe.dc.dc_creator(list(item.authors))  # <author> must be an email address; dc:creator not
+    fe.syndicate.published = item.published
+
+
+def _drop_default_build_date(fg: Any) -> None:
+    """Remove feedgen's ``lastBuildDate`` (now(), formatted under ``locale.setlocale``).
+
+    feedgen has no way to unset it; :class:`_RssChannelExtras` writes ours instead.
+    """
+    fg._FeedGenerator__rss_lastBuildDate = None
+
+
+def _atom(channel: Channel, items: Sequence[_Item], updated: datetime) -> bytes:
+    fg = _generator(channel)
+    fg.id(_line(channel.id) or _line(channel.feed_url) or _entry_id(_channel_title(channel)))
+    fg.updated(updated)
+    # RFC 4287 §4.1.1: a feed needs an author unless every entry has one; entries without one
+    # inherit this.
+    fg.author({"name": _channel_title(channel)})
+    description = clean_text(channel.description).strip()
+    if description:
+        fg.subtitle(description)
+    for link in _atom_links(channel):
+        fg.link(link)
+    for item in items:
+        _atom_entry(fg.add_entry(order="append"), item)
+    body: bytes = fg.atom_str(pretty=False)
+    return body
+
+
+def _atom_links(channel: Channel) -> list[dict[str, str]]:
+    """Feed links: self, the site, the same feed in other formats, and WebSub hubs."""
+    links = [{"href": _line(channel.feed_url), "rel": "self", "type": ATOM_TYPE}]
+    if _line(channel.site_url):
+        links.append({"href": _line(channel.site_url), "rel": "alternate", "type": "text/html"})
+    for media_type, url in sorted(channel.alternates.items()):
+        media_type, url = _line(media_type), _line(url)
+        # RFC 4287 §4.1.1: at most one alternate link per type (and hreflang).
+        if url and _MEDIA_TYPE.match(media_type) and media_type not in (ATOM_TYPE, "text/html"):
+            links.append({"href": url, "rel": "alternate", "type": media_type})
+    links += [{"href": hub, "rel": "hub"} for hub in _hubs(channel)]
+    return [link for link in links if link["href"]]
+
+
+def _atom_entry(fe: Any, item: _Item) -> None:
+    fe.id(item.uid)
+    fe.title(item.title)
+    fe.updated(item.updated)  # RFC 3339 via isoformat(): 4-digit year, "+00:00"
+    fe.published(item.published)
+    if item.link:
+        fe.link(href=item.link, rel="alternate", type="text/html")
+    if item.authors:
+        fe.author([{"name": name} for name in item.authors])
+    if item.summary:
+        fe.summary(item.summary, type="text")
+    fe.content(item.body, type="html")
+    if item.categories:
+        fe.category([{"term": name, "label": name} for name in item.categories])
+
+
+class _RssChannelExtras:
+    """feedgen extension writing the RSS channel's ``lastBuildDate`` and WebSub hub links.
+
+    feedgen writes only the ``rel="self"`` atom:link in RSS, and formats dates itself.
+    """
+
+    def __init__(self) -> None:
+        self.build_date = FALLBACK_UPDATED
+        self.hubs: tuple[str, ...] = ()
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"atom": ATOM_NS}
+
+    def extend_rss(self, rss: Any) -> Any:
+        channel = rss[0]
+        xml_elem("lastBuildDate", channel).text = _rfc822(self.build_date)
+        for hub in self.hubs:  # WebSub §4: discovery through rel="hub" links
+            xml_elem(f"{{{ATOM_NS}}}link", channel, href=hub, rel="hub")
+        return rss
+
+    def extend_atom(self, atom: Any) -> Any:
+        return atom
+
+
+class _RssItemExtras:
+    """feedgen entry extension writing an item's ``pubDate`` with our own formatter."""
+
+    def __init__(self) -> None:
+        self.published: datetime | None = None
+
+    def extend_ns(self) -> dict[str, str]:
+        return {}
+
+    def extend_rss(self, item: Any) -> Any:
+        if self.published is not None:
+            xml_elem("pubDate", item).text = _rfc822(self.published)
+        return item
+
+    def extend_atom(self, entry: Any) -> Any:
+        return entry
