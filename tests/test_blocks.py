@@ -114,3 +114,15 @@ def test_blocks_entities_are_not_resolved_from_outside() -> None:
 def test_blocks_text_joins_blocks_with_blank_lines() -> None:
     blocks = html_to_blocks("<h2>T</h2><p>a</p><ul><li>x</li><li>y</li></ul><img src='i'>")
     assert blocks_text(blocks) == "T\n\na\n\nx\ny"
+
+
+def test_blocks_control_characters_and_lone_surrogates_are_dropped() -> None:
+    (block,) = html_to_blocks("<p>a\x00b\x0bc\ud800d</p>")
+    assert block.text == "abcd"
+
+
+def test_blocks_stray_document_tags_in_a_fragment_are_tolerated() -> None:
+    assert [b.text for b in html_to_blocks("<p>a</p><html><body><p>b</p></body></html>")] == [
+        "a",
+        "b",
+    ]

@@ -53,3 +53,8 @@ def test_json_long_values_are_shortened_in_errors() -> None:
         ParseError, match=r'url: expected an absolute http\(s\) URL, got "x{36}\.\.\.$'
     ):
         jsonarticle.parse(b'{"title": "t", "url": "' + b"x" * 100 + b'"}', "long.json")
+
+
+def test_json_lone_surrogates_and_controls_are_removed() -> None:
+    (entry,) = jsonarticle.parse(b'{"title": "a\\ud800b\\u0001", "text": "c"}', "s.json")
+    assert entry.title == "ab"

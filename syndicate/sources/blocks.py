@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import html as _html
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -45,6 +46,9 @@ INLINE_TAGS = frozenset(
         "span strike strong sub sup time tt u var wbr label"
     ).split()
 )
+# C0 controls (bar tab and newlines), lone surrogates (JSON can escape them) and
+# non-characters: lxml refuses strings holding any of them.
+_XML_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 # Kept whole as the block's HTML: their layout is their meaning.
 VERBATIM_TAGS = frozenset({"pre", "table"})
@@ -55,14 +59,23 @@ UNWRAP_TAGS = frozenset({"p", "div", "section", "article", "header", "main"} | H
 
 def parse_fragment(html: str) -> Element:
     """Parse an HTML fragment (or a whole page's body) into one ``div`` element."""
-    if not html.strip():
-        return lxml.html.fragment_fromstring("<div></div>", parser=HTML_PARSER)
-    return lxml.html.fragment_fromstring(html, create_parent="div", parser=HTML_PARSER)
+    # fragment_fromstring asserts on fragments holding <html> or <frameset> (raw HTML in
+    # Markdown can); parsing as a document and taking its body is what it does, minus that.
+    body = parse_document(html).find("body")
+    root = body if body is not None else lxml.html.Element("div")
+    root.tag = "div"
+    return root
 
 
 def parse_document(html: str) -> Element:
-    """Parse a whole HTML page into its ``html`` root element with the hardened parser."""
-    return lxml.html.document_fromstring(html, parser=HTML_PARSER)
+    """Parse a whole HTML page into its ``html`` root element with the hardened parser.
+
+    Never raises: an empty document is an empty ``html`` element.
+    """
+    try:
+        return lxml.html.document_fromstring(strip_unsafe_chars(html), parser=HTML_PARSER)
+    except lxml.etree.ParserError:  # "Document is empty": nothing but whitespace or comments
+        return lxml.html.Element("html")
 
 
 def html_to_blocks(html: str) -> tuple[Block, ...]:
@@ -73,6 +86,11 @@ def html_to_blocks(html: str) -> tuple[Block, ...]:
 def element_blocks(root: Element) -> tuple[Block, ...]:
     """The body blocks found inside ``root`` (which itself is walked as a container)."""
     return tuple(_walk_container(root))
+
+
+def strip_unsafe_chars(text: str) -> str:
+    """``text`` without the control characters and lone surrogates no XML or HTML may hold."""
+    return _XML_UNSAFE.sub("", text)
 
 
 def blocks_text(blocks: Iterable[Block]) -> str:

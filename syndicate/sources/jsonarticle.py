@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 from syndicate.dates import MAX_YEAR, MIN_YEAR, parse_date
 from syndicate.errors import ParseError
 from syndicate.model import Block, BlockKind, Media, RawEntry
-from syndicate.sources.blocks import collapse, html_to_blocks
+from syndicate.sources.blocks import collapse, html_to_blocks, strip_unsafe_chars
 
 Item = Mapping[str, Any]
 
@@ -133,7 +133,7 @@ class _Reader:
             if not isinstance(value, str):
                 self.fail(key, "a string", value)
             if value.strip():
-                return value
+                return strip_unsafe_chars(value)  # JSON may escape lone surrogates: "\ud800"
         return ""
 
     def strings(self, key: str) -> tuple[str, ...]:
