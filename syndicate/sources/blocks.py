@@ -27,7 +27,8 @@ from syndicate.model import Block, BlockKind
 Element = Any
 
 # libxml2's HTML parser reads no DTD, so entity declarations in the input are never expanded;
-# the network and gzip decompression are off explicitly, and huge_tree keeps its depth limits.
+# the network and gzip decompression are off explicitly. huge_tree=False keeps libxml2's
+# nesting cap (256 levels; deeper content is dropped), which also bounds the walker's recursion.
 HTML_PARSER = lxml.html.HTMLParser(
     no_network=True, decompress=False, remove_comments=True, remove_pis=True, huge_tree=False
 )
