@@ -118,7 +118,7 @@ def _drop_link_runs(lines: list[Line]) -> list[Line]:
         if line is not None and _is_link_like(line):
             run.append(line)
             continue
-        if len(run) < 3 or _introduced(kept) or all(r.bullet for r in run):
+        if len(run) < 3 or (bool(kept) and _introduces(kept[-1])):
             kept.extend(run)
         run = []
         if line is not None:
@@ -127,19 +127,19 @@ def _drop_link_runs(lines: list[Line]) -> list[Line]:
 
 
 def _is_link_like(line: Line) -> bool:
-    return not line.terminal and not line.prose and not line.tabular and line.weight < 90
+    if line.terminal or line.prose or line.tabular or line.bullet or _introduces(line):
+        return False
+    return line.weight < 90
 
 
-def _introduced(kept: list[Line]) -> bool:
-    return bool(kept) and kept[-1].text.endswith((":", "："))
+def _introduces(line: Line) -> bool:
+    return line.text.endswith((":", "：")) and line.words >= 4
 
 
 def _trim_tail(lines: list[Line]) -> list[Line]:
-    """Drop short unpunctuated lines after the last paragraph: sign-offs, section labels."""
+    """End the body with its last paragraph (or list): what follows is sign-offs and labels."""
     end = len(lines)
-    while end > 0 and not lines[end - 1].terminal and not lines[end - 1].bullet:
-        if lines[end - 1].prose:
-            break
+    while end > 0 and not (lines[end - 1].prose or lines[end - 1].bullet or lines[end - 1].tabular):
         end -= 1
     return lines[:end]
 
@@ -184,8 +184,8 @@ def _single_block(line: Line, following: Line | None) -> Block:
 
 def _is_heading(line: Line, following: Line | None) -> bool:
     """A short line without sentence punctuation that introduces a paragraph."""
-    if line.terminal or line.bullet or line.quoted or following is None:
+    if line.terminal or line.bullet or line.quoted or _introduces(line) or following is None:
         return False
     if line.weight > HEADING_MAX_WEIGHT or line.words > HEADING_MAX_WORDS:
         return False
-    return following.prose or following.bullet
+    return following.prose or following.bullet or _introduces(following)

@@ -23,8 +23,9 @@ _BOUNDARY = re.compile(r"[.!?…;:]['\"”’»)\]]*\s|[。！？]")
 _WORD = re.compile(r"\w+")
 _BULLET = re.compile(r"^(?:[•·▪▫◦●○■□►▶✓✔➤‣⁃*+–—-]|\(?\d{1,2}[.)]|[a-z][.)])\s+\S")
 _ORDERED = re.compile(r"^\(?\d{1,2}[.)]\s")
-_OPEN_QUOTE = "\"“„«‘'「『"
-_CLOSE_QUOTE = "\"”“»’'」』"
+_OPEN_QUOTE = "\"“„«「『"
+_CLOSE_QUOTE = "\"”“»」』"
+_QUOTE_MARKS = frozenset(_OPEN_QUOTE + _CLOSE_QUOTE)
 
 # Page furniture in a few languages; an extra signal on top of shape, never the only one.
 _FURNITURE = re.compile(
@@ -80,8 +81,11 @@ class Line:
     @property
     def quoted(self) -> bool:
         """The whole line sits inside quotation marks (a pull quote or a quoted paragraph)."""
-        t = self.text
-        return len(t) > 2 and t[0] in _OPEN_QUOTE and t.rstrip(".").endswith(tuple(_CLOSE_QUOTE))
+        t = self.text.rstrip(".")
+        if len(t) <= 2 or t[0] not in _OPEN_QUOTE or t[-1] not in _CLOSE_QUOTE:
+            return False
+        # '"We held on," she said. "It was hard."' is reporting with quotes, not a quotation.
+        return not any(ch in _QUOTE_MARKS for ch in t[1:-1])
 
 
 def weight_of(text: str) -> float:

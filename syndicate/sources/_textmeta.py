@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
-from syndicate.dates import parse_date
+from syndicate.dates import TZ_ABBREVIATIONS, parse_date
 
 _MONTHS: dict[str, int] = {}
 for _number, _names in enumerate(
@@ -41,7 +41,7 @@ _MONTH_WORD = r"(?P<month>[^\W\d_]{3,10})\.?"
 _TIME = (
     r"(?:[,\s]+(?:at\s+|um\s+|às\s+|a las\s+|alle\s+|à\s+|в\s+|pukul\s+|-\s*)?"
     r"(?P<time>\d{1,2}[:.h]\d{2}(?::\d{2})?)\s*(?P<ampm>[ap]\.?m\.?)?"
-    r"(?:\s*(?P<tz>[A-Z]{2,5}|[+-]\d{2}:?\d{2}|GMT\s*[+-]\s*\d{1,2}))?)?"
+    r"(?:\s*(?P<tz>(?-i:[A-Z]{2,5})|[+-]\d{2}:?\d{2}|GMT\s*[+-]\s*\d{1,2}))?)?"
 )
 _DATE_PATTERNS = (
     # 2019-11-20 08:00, 2019-11-20T08:00:00+01:00
@@ -51,7 +51,7 @@ _DATE_PATTERNS = (
     ),
     # 2016年12月1日 / 2016.12.01 / 2016/12/01 / 2019. 11. 20.
     re.compile(
-        r"(?P<year>\d{4})\s*[年./]\s*(?P<mnum>\d{1,2})\s*[月./]\s*(?P<day>\d{1,2})\s*[日.]?"
+        r"(?P<year>\d{4})\s*[年./]\s*(?P<mnum>\d{1,2})\s*[月./]\s*(?P<day>\d{1,2})(?:\s*日|\.)?"
         + _TIME
     ),
     # Nov 19, 2019, 10:31 pm CST / November 20, 2019 / Nov. 19, 2019 8:03 am ET
@@ -74,6 +74,8 @@ _BYLINE = re.compile(
     r"(?:by|por|von|par|di|door|av|af|oleh|от|автор(?:ы)?:?|作者[:：]?|글)\s+(?P<rest>.+)$",
     re.IGNORECASE,
 )
+# Korean and Japanese bylines put the title after the name: "김민지 기자", "山田太郎記者".
+_REPORTER = re.compile(r"^(?P<name>[^\W\d_]{2,5}(?: [^\W\d_]{1,5})?)\s*(?:기자|記者|特派員|특파원)(?:\s|$|[=/|·])")
 _NAME_SPLIT = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+(?:and|und|y|e|et|dan|и)\s+|\s*&\s*)\s*")
 _NAME_END = re.compile(
     r"\s*(?:[|•·—–]|\s-\s|,?\s+(?:published|updated|posted|on|am|le|el|il|em|pada)\b"
@@ -175,7 +177,7 @@ def _zone(tz: str | None, day: date) -> str:
         return f"{int(tz[3:]):+03d}:00"
     if tz[0] in "+-":
         return tz if ":" in tz else f"{tz[:3]}:{tz[3:]}"
-    return f" {tz}" if parse_date(f"{day.isoformat()} 00:00 {tz}") else ""
+    return f" {tz}" if tz in TZ_ABBREVIATIONS else ""  # "Uhr", "WIB": words, not zones
 
 
 def _us_summer(day: date) -> bool:
@@ -193,6 +195,9 @@ def _nth_sunday(year: int, month: int, n: int) -> date:
 def byline_names(text: str) -> tuple[str, ...]:
     """Author names from a byline ("By Jane Doe and John Roe | Updated ...")."""
     match = _BYLINE.match(text.strip())
+    reporter = _REPORTER.match(text.strip())
+    if reporter:
+        return (reporter.group("name"),)
     if match:
         rest = match.group("rest")
     elif has_date(text) and re.search(r"\s[-–—|•]\s", text):

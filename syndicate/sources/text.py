@@ -279,6 +279,9 @@ def _body_after(lines: Sequence[Line], header: _Header, start: int, end: int) ->
     first = max(start, header.headline.index + 1)
     if header.dek is not None:
         first = max(first, header.dek.index + 1)
+    # Bylines, dates and share buttons between the header and the first paragraph stay out.
+    while first < end and not lines[first].prose:
+        first += 1
     kept = body_lines(lines, first, end)
     title_key = key_of(header.headline.text)
     return [line for line in kept if key_of(line.text) != title_key]
