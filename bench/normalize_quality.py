@@ -99,11 +99,16 @@ def page_counts(predicted: str, true: str) -> tuple[int, int, int]:
     return tp, sum(pred.values()) - tp, sum(gold.values()) - tp
 
 
-def body_scores(pairs: Iterable[tuple[str, str, str]]) -> tuple[float, float, float, list[tuple[str, float, float, float]]]:
+PageScore = tuple[str, float, float, float]  # page, precision, recall, F1
+
+
+def body_scores(
+    pairs: Iterable[tuple[str, str, str]],
+) -> tuple[float, float, float, list[PageScore]]:
     """Mean per-page precision and recall, F1 of the means, and each page's (P, R, F1)."""
     precisions: list[float] = []
     recalls: list[float] = []
-    per_page: list[tuple[str, float, float, float]] = []
+    per_page: list[PageScore] = []
     for name, predicted, true in pairs:
         tp, fp, fn = page_counts(predicted, true)
         # Normalizing by tp+fp+fn (README) makes every page weigh the same; ratios are unchanged.
@@ -268,8 +273,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     pages = load_pages(args.corpus)
     baseline = score_path(pages, {p.name: whole_text(p) for p in pages})
-    print(f"baseline (whole page text as body): P {baseline.precision:.3f}  "
-          f"R {baseline.recall:.3f}  F1 {baseline.f1:.3f}\n")
+    print(
+        f"baseline (whole page text as body): P {baseline.precision:.3f}  "
+        f"R {baseline.recall:.3f}  F1 {baseline.f1:.3f}\n"
+    )
     for name, extract in available_paths().items():
         report(name, pages, extract, max(1, args.passes), args.worst)
     return 0

@@ -115,7 +115,9 @@ def test_parse_decodes_bom_and_legacy_encodings() -> None:
     page = (DATA / "german_page.txt").read_text(encoding="utf-8")
     utf8_bom = text.parse(b"\xef\xbb\xbf" + page.encode("utf-8"), "bom.txt")[0]
     legacy = text.parse(page.encode("cp1252"), "legacy.txt")[0]
-    assert utf8_bom.title == legacy.title == (
-        "Forscher finden Mikroplastik in Alpenseen auf über 2000 Metern"
+    assert (
+        utf8_bom.title
+        == legacy.title
+        == ("Forscher finden Mikroplastik in Alpenseen auf über 2000 Metern")
     )
     assert body_of(utf8_bom) == body_of(legacy)

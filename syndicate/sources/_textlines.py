@@ -13,7 +13,9 @@ from collections import Counter
 from dataclasses import dataclass
 
 # Ideographs, kana and Hangul carry a word or more per character; Latin text needs ~3 letters.
-_WIDE = re.compile(r"[\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_WIDE = re.compile(
+    r"[\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
+)
 WIDE_FACTOR = 2.5
 
 # Sentence-final punctuation, optionally followed by closing quotes or brackets.
@@ -23,25 +25,26 @@ _BOUNDARY = re.compile(r"[.!?…;:]['\"”’»)\]]*\s|[。！？]")
 _WORD = re.compile(r"\w+")
 _BULLET = re.compile(r"^(?:[•·▪▫◦●○■□►▶✓✔➤‣⁃*+–—-]|\(?\d{1,2}[.)]|[a-z][.)])\s+\S")
 _ORDERED = re.compile(r"^\(?\d{1,2}[.)]\s")
-_OPEN_QUOTE = "\"“„«「『"
-_CLOSE_QUOTE = "\"”“»」』"
+_OPEN_QUOTE = '"“„«「『'
+_CLOSE_QUOTE = '"”“»」』'
 _QUOTE_MARKS = frozenset(_OPEN_QUOTE + _CLOSE_QUOTE)
 
 # Page furniture in a few languages; an extra signal on top of shape, never the only one.
-_FURNITURE = re.compile(
-    r"^(?:advertisements?|advertising|sponsored(?: content)?|anzeige|werbung|publicidad|"
-    r"publicité|pubblicità|publicidade|реклама|광고|広告|iklan|scroll (?:down |for |to )?"
-    r"(?:next|continue|more)|continue reading(?: the main story| below)?|read more|read next|read also|see also|"
-    r"related(?: articles| stories| posts| content| coverage)?|more from .{0,30}|"
-    r"(?:share|tweet|email|e-mail|print|save|pin)(?: this| it| on \w+| article| story| via \w+| with \w+"
-    r"| to \w+){0,3}|"
-    r"subscribe(?: now| to .{0,40})?|sign up(?: for .{0,40})?|follow us(?: on .{0,30})?|"
-    r"leia (?:também|mais)|lee también|lesen sie (?:auch|mehr)|weiterlesen|à lire aussi|"
-    r"lire aussi|leggi anche|baca juga|читайте (?:также|еще)|también te puede interesar|"
-    r"comments?|\d+ comments?|leave a (?:comment|reply)|back to top|advertisement - "
-    r"continue reading below|story continues below(?: advertisement)?)[\s.:!»›>]*$",
-    re.IGNORECASE,
+_FURNITURE_PHRASES = (
+    r"advertisements?|advertising|sponsored(?: content)?|anzeige|werbung|publicidad",
+    r"publicité|pubblicità|publicidade|реклама|광고|広告|iklan",
+    r"scroll (?:down |for |to )?(?:next|continue|more)",
+    r"continue reading(?: the main story| below)?|read more|read next|read also|see also",
+    r"related(?: articles| stories| posts| content| coverage)?|more from .{0,30}",
+    r"(?:share|tweet|email|e-mail|print|save|pin)"
+    r"(?: this| it| on \w+| article| story| via \w+| with \w+| to \w+){0,3}",
+    r"subscribe(?: now| to .{0,40})?|sign up(?: for .{0,40})?|follow us(?: on .{0,30})?",
+    r"leia (?:também|mais)|lee también|lesen sie (?:auch|mehr)|weiterlesen|à lire aussi",
+    r"lire aussi|leggi anche|baca juga|читайте (?:также|еще)|también te puede interesar",
+    r"comments?|\d+ comments?|leave a (?:comment|reply)|back to top",
+    r"advertisement - continue reading below|story continues below(?: advertisement)?",
 )
+_FURNITURE = re.compile(r"^(?:" + "|".join(_FURNITURE_PHRASES) + r")[\s.:!»›>]*$", re.IGNORECASE)
 # Lines that credit or caption an image rather than tell the story.
 _CREDIT = re.compile(
     r"^(?:image|photo|picture|foto|bild|credit|source|fuente|fonte|quelle|фото|사진|写真)"

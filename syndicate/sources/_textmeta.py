@@ -61,8 +61,10 @@ _DATE_PATTERNS = (
     ),
     # 3 March 2024 / 22 de outubro de 2010 às 20:13 / 18 ноября 2019
     re.compile(
-        r"(?P<day>\d{1,2})(?:st|nd|rd|th|\.)?\s+(?:de\s+)?" + _MONTH_WORD
-        + r"\s+(?:de\s+)?(?P<year>\d{4})" + _TIME,
+        r"(?P<day>\d{1,2})(?:st|nd|rd|th|\.)?\s+(?:de\s+)?"
+        + _MONTH_WORD
+        + r"\s+(?:de\s+)?(?P<year>\d{4})"
+        + _TIME,
         re.IGNORECASE,
     ),
     # 18.11.2019 (day first, as Europe writes it) / 11/19/2019 (month first unless > 12)
@@ -75,7 +77,9 @@ _BYLINE = re.compile(
     re.IGNORECASE,
 )
 # Korean and Japanese bylines put the title after the name: "김민지 기자", "山田太郎記者".
-_REPORTER = re.compile(r"^(?P<name>[^\W\d_]{2,5}(?: [^\W\d_]{1,5})?)\s*(?:기자|記者|特派員|특파원)(?:\s|$|[=/|·])")
+_REPORTER = re.compile(
+    r"^(?P<name>[^\W\d_]{2,5}(?: [^\W\d_]{1,5})?)\s*(?:기자|記者|特派員|특파원)(?:\s|$|[=/|·])"
+)
 _NAME_SPLIT = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+(?:and|und|y|e|et|dan|и)\s+|\s*&\s*)\s*")
 _NAME_END = re.compile(
     r"\s*(?:[|•·—–]|\s-\s|,?\s+(?:published|updated|posted|on|am|le|el|il|em|pada)\b"
