@@ -65,7 +65,7 @@ def ingest(settings: Settings, paths: tuple[Path, ...], categories: tuple[str, .
     store = _open_store(settings)
     defaults = Defaults(categories=categories, language="")
     totals: Counter[UpsertResult] = Counter()
-    failures = files = 0
+    failures = files = skipped = 0
     try:
         for path in expand_paths(paths):
             files += 1
@@ -74,13 +74,16 @@ def ingest(settings: Settings, paths: tuple[Path, ...], categories: tuple[str, .
             if outcome.failed:
                 failures += 1
                 click.echo(f"error: {outcome.error}", err=True)
+            elif outcome.skipped:
+                skipped += 1
+                click.echo(f"skipped: {outcome.skipped}", err=True)
             totals.update(outcome.results)
     finally:
         store.close()
     click.echo(
         f"{files} file(s): {totals[UpsertResult.INSERTED]} new, "
         f"{totals[UpsertResult.UPDATED]} updated, {totals[UpsertResult.UNCHANGED]} unchanged, "
-        f"{failures} failed"
+        f"{skipped} skipped, {failures} failed"
     )
     if failures:
         sys.exit(1)

@@ -7,6 +7,7 @@
     ├── SourceError          an input could not be turned into articles
     │   ├── FetchError       the network or the remote side failed
     │   └── ParseError       the bytes were read but make no article
+    │       └── NotPublished an input that asks not to be published (a draft): skipped
     ├── UnknownFeed          no such feed (the web answers 404)
     ├── UnknownArticle       no such article (the web answers 404)
     └── StoreError           the database refused or failed
@@ -44,6 +45,10 @@ class FetchError(SourceError):
 
 class ParseError(SourceError):
     """The input was read but is not an article in the expected shape."""
+
+
+class NotPublished(ParseError):
+    """The input is fine but marked unpublished (a draft); skipped, not a failure."""
 
 
 class UnknownFeed(SyndicateError):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from syndicate.errors import SourceError, StoreError
+from syndicate.errors import NotPublished, SourceError, StoreError
 from syndicate.normalize import NO_DEFAULTS, Defaults, normalize
 from syndicate.sources import EXTENSIONS, parse_bytes
 from syndicate.store import Store, UpsertResult
@@ -30,6 +30,7 @@ class FileOutcome:
     path: Path
     results: Counter[UpsertResult] = field(default_factory=Counter)
     error: str = ""
+    skipped: str = ""  # why a file was deliberately not published (a draft)
 
     @property
     def failed(self) -> bool:
@@ -63,6 +64,8 @@ def ingest_file(
         entries = parse_bytes(data, str(path), kind)
         articles = [normalize(e, source=source, now=now, defaults=defaults) for e in entries]
         results: Counter[UpsertResult] = Counter(store.upsert(a) for a in articles)
+    except NotPublished as exc:
+        return FileOutcome(path, skipped=str(exc))
     except (SourceError, StoreError) as exc:
         return FileOutcome(path, error=str(exc))
     return FileOutcome(path, results=results)

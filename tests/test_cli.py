@@ -30,10 +30,10 @@ def run(env: dict[str, str], *args: str) -> tuple[int, str, str]:
 def test_ingest_folder_then_again_writes_nothing(env: dict[str, str]) -> None:
     code, out, _ = run(env, "ingest", str(SAMPLES))
     assert code == 0
-    assert "4 file(s): 4 new, 0 updated, 0 unchanged, 0 failed" in out
+    assert "4 file(s): 4 new, 0 updated, 0 unchanged, 0 skipped, 0 failed" in out
     code, out, _ = run(env, "ingest", str(SAMPLES))
     assert code == 0
-    assert "0 new, 0 updated, 4 unchanged, 0 failed" in out
+    assert "0 new, 0 updated, 4 unchanged, 0 skipped, 0 failed" in out
 
 
 def test_ingest_reports_each_failure_and_ingests_the_rest(
@@ -43,9 +43,11 @@ def test_ingest_reports_each_failure_and_ingests_the_rest(
     shutil.copy(SAMPLES / "welcome-to-syndicate.md", folder)
     (folder / "broken.json").write_text('{"title": "x", "tags": 42, "content_text": "y"}')
     (folder / "empty.txt").write_text("   \n")
+    (folder / "draft.md").write_text("---\ntitle: Not yet\ndraft: true\n---\n\nSoon.\n")
     code, out, err = run(env, "ingest", str(folder), str(tmp_path / "missing.md"))
     assert code == 1
-    assert "1 new" in out and "3 failed" in out
+    assert "1 new" in out and "1 skipped, 3 failed" in out
+    assert f"skipped: {folder / 'draft.md'}: draft" in err
     assert f"{folder / 'broken.json'}" in err and "tags" in err
     assert f"{folder / 'empty.txt'}" in err
     assert f"{tmp_path / 'missing.md'}: no such file" in err

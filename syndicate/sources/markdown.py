@@ -6,7 +6,7 @@ needs no editing. The body is CommonMark plus tables, rendered by markdown-it-py
 into blocks by :mod:`syndicate.sources.blocks`; raw HTML passes through, since the sanitizer
 cleans every body during normalize.
 
-Drafts (``draft: true``, or Jekyll's ``published: false``) raise :class:`ParseError` with that
+Drafts (``draft: true``, or Jekyll's ``published: false``) raise :class:`NotPublished` with that
 reason: the one channel a parser has to say why a file made no article.
 """
 
@@ -24,7 +24,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from syndicate.dates import MAX_YEAR, MIN_YEAR, parse_date
-from syndicate.errors import ParseError
+from syndicate.errors import NotPublished, ParseError
 from syndicate.model import Media, RawEntry
 from syndicate.sources.blocks import html_to_blocks
 
@@ -40,10 +40,11 @@ Meta = Mapping[str, Any]
 
 
 def parse(data: bytes, origin: str) -> list[RawEntry]:
-    """Read one Markdown post; raises :class:`ParseError` for drafts and unusable files."""
+    """Read one Markdown post; raises :class:`NotPublished` for drafts, :class:`ParseError` for
+    unusable files."""
     meta, body = split_front_matter(decode(data, origin), origin)
     if _is_draft(meta):
-        raise ParseError(origin, "draft (front matter marks it unpublished); not published")
+        raise NotPublished(origin, "draft (front matter marks it unpublished); skipped")
     title = _string(meta.get("title"))
     tokens, heading = _take_title_heading(MD.parse(body), title)
     title = title or heading
