@@ -258,8 +258,10 @@ def _dek_after(lines: Sequence[Line], index: int, end: int, lede: set[str]) -> L
     if not keys or len(keys & lede) < 0.3 * len(keys):
         return None
     following = lines[i + 1] if i + 1 < len(lines) else None
-    if following is None or following.prose and line.gap_after and not line.gap_before:
+    if following is None:
         return None
+    # A dek is followed by header material (byline, date, share buttons); a sentence followed
+    # by a paragraph set apart from it is the body's first paragraph instead.
     return line if _header_material(following) or not following.gap_before else None
 
 
