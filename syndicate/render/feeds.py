@@ -7,7 +7,7 @@ Output is deterministic (same input, same bytes, so ETags are stable) and valid 
   inside the text would end early;
 - dates are formatted here: RFC 822 with a four-digit year in GMT for RSS, RFC 3339 for Atom.
   feedgen formats RSS dates under ``locale.setlocale()``, which is process-wide and not
-  thread-safe, so we never hand it an RSS date (see :class:`_RssChannelExtras`);
+  thread-safe, so we never hand it an RSS date (see :class:`_ChannelExtras`);
 - feedgen's defaults that vary between runs (``lastBuildDate``/``updated`` = now, a generator
   naming its own version) are always overridden.
 
@@ -212,7 +212,7 @@ def _rss(channel: Channel, items: Sequence[_Item], updated: datetime) -> bytes:
     # feedgen writes the LAST link added as the RSS channel <link>: the site comes last.
     fg.link(href=_line(channel.site_url) or _line(channel.feed_url), rel="alternate")
     fg.load_extension("dc", atom=False, rss=True)
-    fg.register_extension("syndicate", _RssChannelExtras, _RssItemExtras, atom=False, rss=True)
+    fg.register_extension("syndicate", _ChannelExtras, _EntryExtras, atom=False, rss=True)
     fg.syndicate.build_date = updated
     fg.syndicate.hubs = _hubs(channel)
     _drop_default_build_date(fg)
@@ -241,7 +241,7 @@ def _rss_item(fe: Any, item: _Item) -> None:
 def _drop_default_build_date(fg: Any) -> None:
     """Remove feedgen's ``lastBuildDate`` (now(), formatted under ``locale.setlocale``).
 
-    feedgen has no way to unset it; :class:`_RssChannelExtras` writes ours instead.
+    feedgen has no way to unset it; :class:`_ChannelExtras` writes ours instead.
     """
     fg._FeedGenerator__rss_lastBuildDate = None
 
@@ -253,6 +253,7 @@ def _atom(channel: Channel, items: Sequence[_Item], updated: datetime) -> bytes:
     # RFC 4287 §4.1.1: a feed needs an author unless every entry has one; entries without one
     # inherit this.
     fg.author({"name": _channel_title(channel)})
+    fg.register_extension("syndicate", _ChannelExtras, _EntryExtras, atom=True, rss=False)
     description = clean_text(channel.description).strip()
     if description:
         fg.subtitle(description)
@@ -283,8 +284,7 @@ def _atom_entry(fe: Any, item: _Item) -> None:
     fe.title(item.title)
     fe.updated(item.updated)  # RFC 3339 via isoformat(): 4-digit year, "+00:00"
     fe.published(item.published)
-    if item.link:
-        fe.link(href=item.link, rel="alternate", type="text/html")
+    fe.syndicate.alternate = item.link
     if item.authors:
         fe.author([{"name": name} for name in item.authors])
     if item.summary:
@@ -294,10 +294,11 @@ def _atom_entry(fe: Any, item: _Item) -> None:
         fe.category([{"term": name, "label": name} for name in item.categories])
 
 
-class _RssChannelExtras:
+class _ChannelExtras:
     """feedgen extension writing the RSS channel's ``lastBuildDate`` and WebSub hub links.
 
-    feedgen writes only the ``rel="self"`` atom:link in RSS, and formats dates itself.
+    feedgen writes only the ``rel="self"`` atom:link in RSS, and formats dates itself. The
+    ``atom`` prefix is declared by feedgen on every RSS document.
     """
 
     def __init__(self) -> None:
@@ -305,7 +306,7 @@ class _RssChannelExtras:
         self.hubs: tuple[str, ...] = ()
 
     def extend_ns(self) -> dict[str, str]:
-        return {"atom": ATOM_NS}
+        return {}
 
     def extend_rss(self, rss: Any) -> Any:
         channel = rss[0]
@@ -318,11 +319,16 @@ class _RssChannelExtras:
         return atom
 
 
-class _RssItemExtras:
-    """feedgen entry extension writing an item's ``pubDate`` with our own formatter."""
+class _EntryExtras:
+    """feedgen entry extension: the RSS ``pubDate`` and the Atom alternate link.
+
+    feedgen 1.0 loses an Atom entry link's ``rel`` and ``type`` (its loop rebinds the link dict
+    to the new element before reading them), so the entry's link is written here.
+    """
 
     def __init__(self) -> None:
         self.published: datetime | None = None
+        self.alternate = ""
 
     def extend_ns(self) -> dict[str, str]:
         return {}
@@ -333,4 +339,7 @@ class _RssItemExtras:
         return item
 
     def extend_atom(self, entry: Any) -> Any:
+        if self.alternate:  # RFC 4287 §4.2.7
+            xml_elem(f"{{{ATOM_NS}}}link", entry, href=self.alternate, rel="alternate",
+                     type="text/html")
         return entry
