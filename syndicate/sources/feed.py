@@ -1,0 +1,324 @@
+"""Upstream feeds to :class:`RawEntry`: RSS 0.9x/1.0/2.0 and Atom via feedparser, JSON Feed.
+
+feedparser reads the XML dialects, including broken real-world ones (it falls back to a
+lenient parser; a document it cannot read at all, or that is no feed, is a
+:class:`ParseError`). JSON Feed 1.0/1.1 is plain JSON and is read with the standard library.
+
+One entry that makes no article (no title and no text, no content and no summary, a value of
+the wrong type) is skipped and counted in :attr:`ParsedFeed.skipped`, never failing its feed.
+HTML found in entries is kept as found: ``normalize`` sanitizes it (one sanitizer, one policy).
+"""
+
+from __future__ import annotations
+
+import calendar
+import io
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin
+
+import feedparser
+
+from syndicate.dates import parse_date
+from syndicate.errors import ParseError
+from syndicate.model import Media, RawEntry
+from syndicate.sources.blocks import collapse, html_to_blocks, parse_fragment, text_of
+from syndicate.sources.jsonarticle import text_blocks
+
+_JSON_FEED_VERSION = re.compile(r"^https?://jsonfeed\.org/version/1(\.\d+)?/?$")
+_XML_DECLARATION = re.compile(r"""^(\s*<\?xml[^>]*?encoding\s*=\s*)(["'])[^"']*\2""")
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """One usable entry; ``summary_only`` when its body is only the feed's summary."""
+
+    entry: RawEntry
+    summary_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """What a feed document holds: usable items, and why the others were skipped."""
+
+    items: tuple[FeedItem, ...]
+    skipped: tuple[str, ...] = ()
+    title: str = ""
+    note: str = ""  # e.g. "not well-formed XML, read leniently: ..."
+
+    @property
+    def entries(self) -> list[RawEntry]:
+        """The raw entries, in feed order."""
+        return [item.entry for item in self.items]
+
+
+def parse(data: bytes, origin: str) -> list[RawEntry]:
+    """The dispatch-table form: raw entries of a feed document (skipped ones dropped)."""
+    return parse_feed(data, origin).entries
+
+
+def parse_feed(data: bytes, origin: str, *, charset: str = "") -> ParsedFeed:
+    """Read a feed document; ``origin`` is its URL (the base for relative links) or name.
+
+    ``charset`` is the encoding the caller already established (see :func:`utf8_document`);
+    without it feedparser looks at the BOM and the XML declaration itself.
+    """
+    if is_json_feed(data):
+        return _json_feed(data, origin)
+    return _xml_feed(data, origin, charset)
+
+
+def utf8_document(text: str) -> bytes:
+    """Decoded feed text as UTF-8 bytes whose XML declaration says so too."""
+    return _XML_DECLARATION.sub(r"\1\2utf-8\2", text, count=1).encode("utf-8")
+
+
+def is_json_feed(data: bytes) -> bool:
+    """True when the bytes look like a JSON document rather than XML."""
+    return data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{"
+
+
+# -- RSS and Atom ----------------------------------------------------------------------------
+
+
+def _xml_feed(data: bytes, origin: str, charset: str) -> ParsedFeed:
+    headers = {"content-location": origin} if origin.startswith(("http:", "https:")) else {}
+    if charset:
+        headers["content-type"] = f"application/xml; charset={charset}"
+    # A BytesIO, never bytes or str: feedparser would treat a string as a path or a URL.
+    parsed = feedparser.parse(io.BytesIO(data), response_headers=headers, sanitize_html=False,
+                              resolve_relative_uris=True)
+    problem = _bozo(parsed)
+    if not parsed.get("version") and not parsed.entries:
+        raise ParseError(origin, f"not an RSS or Atom feed{': ' + problem if problem else ''}")
+    language = str(parsed.feed.get("language", ""))
+    items, skipped = _collect(lambda e: _xml_entry(e, language), parsed.entries, _entry_label)
+    note = f"not well-formed XML, read leniently: {problem}" if problem else ""
+    return ParsedFeed(items, skipped, collapse(parsed.feed.get("title", "")), note)
+
+
+def _bozo(parsed: Any) -> str:
+    if not parsed.get("bozo"):
+        return ""
+    exc = parsed.get("bozo_exception")
+    # Encoding overrides are feedparser reporting our own re-labelling: not a problem.
+    if type(exc).__name__ in ("CharacterEncodingOverride", "NonXMLContentType"):
+        return ""
+    return str(exc) or type(exc).__name__
+
+
+def _xml_entry(entry: Any, language: str) -> FeedItem:
+    content = _content(entry)
+    summary_html = str(entry.get("summary", ""))
+    body = content or summary_html
+    if not body.strip():
+        raise ValueError("no content and no summary")
+    title = _title(entry)
+    blocks = html_to_blocks(body) if _is_html(entry, content) else text_blocks(body)
+    if not title and not blocks:
+        raise ValueError("no title and no text")
+    return FeedItem(
+        RawEntry(
+            title=title,
+            blocks=blocks,
+            summary=_plain(summary_html) if content else "",
+            categories=(),
+            tags=_terms(entry.get("tags", ())),
+            authors=_authors(entry),
+            published=_date(entry, "published"),
+            updated=_date(entry, "updated"),
+            language=str(entry.get("language", "") or language),
+            link=str(entry.get("link", "")),
+            media=_xml_media(entry),
+        ),
+        summary_only=not content,
+    )
+
+
+def _content(entry: Any) -> str:
+    """The fullest body: ``content:encoded``/Atom content, HTML preferred over text."""
+    contents = list(entry.get("content", ()))
+    contents.sort(key=lambda c: c.get("type", "") not in _HTML_TYPES)
+    return next((str(c.get("value", "")) for c in contents if str(c.get("value", "")).strip()),
+                "")
+
+
+def _is_html(entry: Any, content: str) -> bool:
+    detail = entry.get("content", [{}])[0] if content else entry.get("summary_detail", {})
+    return str(detail.get("type", "text/html")) in _HTML_TYPES or "<" in content
+
+
+def _title(entry: Any) -> str:
+    title = str(entry.get("title", ""))
+    detail = entry.get("title_detail", {})
+    return _plain(title) if detail.get("type") in _HTML_TYPES else collapse(title)
+
+
+def _plain(html: str) -> str:
+    return text_of(parse_fragment(html)) if "<" in html else collapse(html)
+
+
+def _terms(tags: Iterable[Any]) -> tuple[str, ...]:
+    names = (collapse(str(t.get("label") or t.get("term") or "")) for t in tags)
+    return tuple(dict.fromkeys(n for n in names if n))
+
+
+def _authors(entry: Any) -> tuple[str, ...]:
+    names = [collapse(str(a.get("name", ""))) for a in entry.get("authors", ())]
+    if not any(names):
+        names = [collapse(str(entry.get("author", "")))]
+    return tuple(dict.fromkeys(n for n in names if n))
+
+
+def _date(entry: Any, key: str) -> datetime | None:
+    """The raw date string through our chain, else feedparser's own reading of it."""
+    found = parse_date(str(entry.get(key, ""))) if entry.get(key) else None
+    struct = entry.get(f"{key}_parsed")
+    if found is None and struct:
+        found = parse_date(datetime.fromtimestamp(calendar.timegm(struct), UTC))
+    return found
+
+
+def _xml_media(entry: Any) -> tuple[Media, ...]:
+    found: list[Media] = []
+    for link in entry.get("links", ()):
+        if link.get("rel") == "enclosure" and link.get("href"):
+            found.append(Media(str(link["href"]), str(link.get("type", "")),
+                               _int(link.get("length"))))
+    for key in ("media_content", "media_thumbnail"):
+        for item in entry.get(key, ()):
+            if item.get("url"):
+                found.append(Media(str(item["url"]), str(item.get("type", ""))))
+    return _unique_media(found)
+
+
+# -- JSON Feed -------------------------------------------------------------------------------
+
+
+def _json_feed(data: bytes, origin: str) -> ParsedFeed:
+    try:
+        document = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ParseError(origin, f"not a JSON Feed: invalid JSON: {exc}") from exc
+    if not isinstance(document, dict) or not _JSON_FEED_VERSION.match(
+        str(document.get("version", ""))
+    ):
+        raise ParseError(origin, "not a JSON Feed: no https://jsonfeed.org/version/1 'version'")
+    raw_items = document.get("items")
+    if not isinstance(raw_items, list):
+        raise ParseError(origin, "not a JSON Feed: 'items' is not a list")
+    base = str(document.get("feed_url") or origin)
+    language = str(document.get("language", ""))
+    authors = _json_authors(document)
+    items, skipped = _collect(lambda item: _json_item(item, base, language, authors),
+                              raw_items, lambda _item, i: f"items[{i}]")
+    return ParsedFeed(items, skipped, collapse(str(document.get("title", ""))))
+
+
+def _json_item(
+    item: Any, base: str, language: str, feed_authors: tuple[str, ...]
+) -> FeedItem:
+    if not isinstance(item, Mapping):
+        raise ValueError(f"expected an object, got {type(item).__name__}")
+    html, text, summary = (_str(item, k) for k in ("content_html", "content_text", "summary"))
+    if not (html or text or summary).strip():
+        raise ValueError("no content and no summary")
+    blocks = html_to_blocks(html) if html.strip() else text_blocks(text or summary)
+    title = collapse(_str(item, "title"))
+    if not title and not blocks:
+        raise ValueError("no title and no text")
+    link = _str(item, "url") or _str(item, "external_url")
+    return FeedItem(
+        RawEntry(
+            title=title,
+            blocks=blocks,
+            summary=collapse(summary),
+            tags=tuple(collapse(str(t)) for t in _list(item, "tags") if str(t).strip()),
+            authors=_json_authors(item) or feed_authors,
+            published=parse_date(_str(item, "date_published")),
+            updated=parse_date(_str(item, "date_modified")),
+            language=_str(item, "language") or language,
+            link=urljoin(base, link) if link else "",
+            media=_json_media(item, base),
+        ),
+        summary_only=not (html or text).strip(),
+    )
+
+
+def _json_authors(obj: Mapping[str, Any]) -> tuple[str, ...]:
+    # JSON Feed 1.1 has "authors"; 1.0 had a single "author" object.
+    people = _list(obj, "authors") or ([obj["author"]] if isinstance(obj.get("author"), dict)
+                                       else [])
+    names = (collapse(str(p.get("name", ""))) for p in people if isinstance(p, Mapping))
+    return tuple(dict.fromkeys(n for n in names if n))
+
+
+def _json_media(item: Mapping[str, Any], base: str) -> tuple[Media, ...]:
+    found = [Media(urljoin(base, _str(item, key))) for key in ("image", "banner_image")
+             if _str(item, key)]
+    for attachment in _list(item, "attachments"):
+        if isinstance(attachment, Mapping) and attachment.get("url"):
+            found.append(Media(urljoin(base, str(attachment["url"])),
+                               str(attachment.get("mime_type", "")),
+                               _int(attachment.get("size_in_bytes")),
+                               str(attachment.get("title", ""))))
+    return _unique_media(found)
+
+
+def _str(obj: Mapping[str, Any], key: str) -> str:
+    value = obj.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError(f"{key}: expected a string, got {type(value).__name__}")
+    return value
+
+
+def _list(obj: Mapping[str, Any], key: str) -> list[Any]:
+    value = obj.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValueError(f"{key}: expected a list, got {type(value).__name__}")
+    return value
+
+
+# -- shared ----------------------------------------------------------------------------------
+
+
+def _collect(
+    read: Callable[[Any], FeedItem], raw: Iterable[Any], label: Callable[[Any, int], str]
+) -> tuple[tuple[FeedItem, ...], tuple[str, ...]]:
+    """Items that could be read, and "label: reason" for each that could not."""
+    items: list[FeedItem] = []
+    skipped: list[str] = []
+    for index, thing in enumerate(raw):
+        try:
+            items.append(read(thing))
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            skipped.append(f"{label(thing, index)}: {exc}")
+    return tuple(items), tuple(skipped)
+
+
+def _entry_label(entry: Any, index: int) -> str:
+    return str(entry.get("id") or entry.get("link") or f"entry {index + 1}")
+
+
+def _int(value: object) -> int:
+    try:
+        return max(0, int(str(value)))
+    except (TypeError, ValueError):
+        return 0
+
+
+def _unique_media(found: list[Media]) -> tuple[Media, ...]:
+    seen: dict[str, Media] = {}
+    for media in found:
+        seen.setdefault(media.url, media)
+    return tuple(seen.values())
+
