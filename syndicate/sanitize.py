@@ -143,7 +143,7 @@ def clean_html(html: str, base_url: str = "") -> str:
     cleaned = _H1_TAG.sub(r"<\1h2", cleaned)
     if _PIXEL_HINT.search(cleaned) or _IMG_WITHOUT_SRC.search(cleaned):
         cleaned = _drop_useless_images(cleaned)
-    return cleaned
+    return cleaned if cleaned.strip() else ""  # only whitespace left: nothing, as for blank input
 
 
 def _usable_base(base_url: str) -> str:

@@ -206,7 +206,9 @@ def _generator(channel: Channel) -> Any:
 
 def _rss(channel: Channel, items: Sequence[_Item], updated: datetime) -> bytes:
     fg = _generator(channel)
-    fg.description(clean_text(channel.description).strip() or _channel_title(channel))
+    # Readers take the channel <description> as HTML, like an item's: escape the plain text.
+    fg.description(escape_text_to_html(clean_text(channel.description).strip()
+                                       or _channel_title(channel)))
     if _line(channel.feed_url):
         fg.link(href=_line(channel.feed_url), rel="self", type=RSS_TYPE)
     # feedgen writes the LAST link added as the RSS channel <link>: the site comes last.
