@@ -483,3 +483,8 @@ def test_atom_schema_accepts_valid_documents(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(INVALID_VARIANTS))
 def test_atom_schema_rejects_invalid_documents(name: str) -> None:
     assert not ATOM_SCHEMA.validate(etree.fromstring(INVALID_VARIANTS[name]))
+
+
+def test_render_feed_rss_channel_description_is_html_escaped() -> None:
+    channel = rss_channel(channel=replace(CHANNEL, description="News <b>& more</b>"))
+    assert channel.findtext("description") == "News &lt;b&gt;&amp; more&lt;/b&gt;"
