@@ -125,11 +125,22 @@ def clean_html(html: str, base_url: str = "") -> str:
     ``base_url`` is used only when it is an absolute ``http(s)`` URL; otherwise relative URLs are
     kept as written (see the module docstring). The result is a fragment in nh3's serialization.
     """
-    text = clean_text(html)  # lone surrogates would make nh3 and lxml raise on encoding
+    text = clean_text(html)  # lone surrogates would make nh3 raise when encoding to UTF-8
     if not text.strip():
         return ""
     base = _usable_base(base_url)
-    cleaned = nh3.clean(
+    try:
+        cleaned = _nh3_clean(text, base)
+    except ValueError:  # a base the WHATWG URL parser refuses (bad port, bad host): go without
+        cleaned = _nh3_clean(text, "")
+    cleaned = _H1_TAG.sub(r"<\1h2", cleaned)
+    if _PIXEL_HINT.search(cleaned) or _IMG_WITHOUT_SRC.search(cleaned):
+        cleaned = _drop_useless_images(cleaned)
+    return cleaned if cleaned.strip() else ""  # only whitespace left: nothing, as for blank input
+
+
+def _nh3_clean(text: str, base: str) -> str:
+    return nh3.clean(
         text,
         tags=ALLOWED_TAGS,
         clean_content_tags=REMOVED_WITH_CONTENT,
@@ -140,10 +151,6 @@ def clean_html(html: str, base_url: str = "") -> str:
         url_schemes=ALLOWED_URL_SCHEMES,
         url_relative=("rewrite_with_base", base) if base else _with_scheme,
     )
-    cleaned = _H1_TAG.sub(r"<\1h2", cleaned)
-    if _PIXEL_HINT.search(cleaned) or _IMG_WITHOUT_SRC.search(cleaned):
-        cleaned = _drop_useless_images(cleaned)
-    return cleaned if cleaned.strip() else ""  # only whitespace left: nothing, as for blank input
 
 
 def _usable_base(base_url: str) -> str:

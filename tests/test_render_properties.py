@@ -143,7 +143,8 @@ def test_render_feed_any_text_gives_valid_inert_feeds(
 
 
 @settings(max_examples=100, deadline=None)
-@given(html=TEXT, base=st.sampled_from(["", BASE, "http://plain.example/a/b", "javascript:x"]))
+@given(html=TEXT, base=st.sampled_from(
+    ["", BASE, "http://plain.example/a/b", "javascript:x", "https://x:99999/"]))
 def test_clean_html_any_input_gives_inert_stable_output(html: str, base: str) -> None:
     cleaned = clean_html(html, base)
     assert_inert_html(cleaned)

@@ -118,3 +118,10 @@ def test_policy_attributes_exclude_handlers_styles_and_unchecked_urls() -> None:
     assert not every & {"style", "srcset", "rel", "formaction", "action", "xlink:href", "class"}
     assert set(ALLOWED_ATTRIBUTES) - {"*"} <= ALLOWED_TAGS
     assert ALLOWED_URL_SCHEMES == {"http", "https", "mailto"}
+
+
+@pytest.mark.parametrize("base", ["https://ex.com:99999/", "https://ex ample.com/", "ftp://x/",
+                                  "//no-scheme.example/", "http://[::1/"])
+def test_clean_html_unusable_base_keeps_relative_urls(base: str) -> None:
+    out = clean_html('<a href="/x">x</a><q cite="/c">c</q>', base)
+    assert out == '<a href="/x" rel="noopener noreferrer">x</a><q cite="/c">c</q>'

@@ -193,7 +193,7 @@ def _channel_title(channel: Channel) -> str:
 # --- feedgen ------------------------------------------------------------------------------
 
 
-def _generator(channel: Channel) -> Any:
+def _new_feed(channel: Channel) -> Any:
     """A FeedGenerator with what both formats share; feedgen's defaults overridden."""
     fg = FeedGenerator()
     fg.title(_channel_title(channel))
@@ -205,7 +205,7 @@ def _generator(channel: Channel) -> Any:
 
 
 def _rss(channel: Channel, items: Sequence[_Item], updated: datetime) -> bytes:
-    fg = _generator(channel)
+    fg = _new_feed(channel)
     # Readers take the channel <description> as HTML, like an item's: escape the plain text.
     fg.description(escape_text_to_html(clean_text(channel.description).strip()
                                        or _channel_title(channel)))
@@ -249,7 +249,7 @@ def _drop_default_build_date(fg: Any) -> None:
 
 
 def _atom(channel: Channel, items: Sequence[_Item], updated: datetime) -> bytes:
-    fg = _generator(channel)
+    fg = _new_feed(channel)
     fg.id(_line(channel.id) or _line(channel.feed_url) or _entry_id(_channel_title(channel)))
     fg.updated(updated)
     # RFC 4287 §4.1.1: a feed needs an author unless every entry has one; entries without one
