@@ -471,7 +471,8 @@ INVALID_VARIANTS = {
                                                  b'<category label="x"/>' + ENTRY_SUMMARY),
     "xhtml_without_div": RFC_EXTENSIVE.replace(b"<div xmlns", b"<span xmlns")
     .replace(b"</div>", b"</span>"),
-    "wrong_namespace": RFC_MINIMAL.replace(b"http://www.w3.org/2005/Atom", b"http://purl.org/atom/ns#"),
+    "wrong_namespace": RFC_MINIMAL.replace(b"http://www.w3.org/2005/Atom",
+                                           b"http://purl.org/atom/ns#"),
 }
 
 
