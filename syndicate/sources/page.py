@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import trafilatura
 
@@ -39,11 +39,14 @@ from syndicate.sources.blocks import (
 # Below this many characters of body text, trafilatura's answer is checked against the
 # <article> element or densest container, and the longer one wins.
 MIN_EXTRACTED_CHARS = 250
+FALLBACK_SHARE = 0.8
 _SNIFF_BYTES = 4096
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]+)""", re.I)
 _PAGE_MARKERS = re.compile(r"<(?:!doctype|html|head|body|title|nav|footer|aside)\b", re.I)
 _ARTICLE_TYPES = ("Article", "BlogPosting", "Report")
 _TITLE_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|·)\s+")
+_WIDE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+H1_CANDIDATES = 5  # <h1> elements looked at for the visible headline
 
 
 def parse(data: bytes, origin: str) -> list[RawEntry]:
@@ -105,7 +108,7 @@ def _page_entry(html: str, origin: str) -> RawEntry:
     doc = parse_document(html)
     ld = _json_ld_article(doc)
     base = _base_url(doc, origin)
-    title = _title(doc, ld)
+    title = _title(doc, ld, base)
     if not title:
         raise ParseError(origin, "no title: the page has no headline, og:title, <h1> or <title>")
     description = _first(
@@ -153,10 +156,13 @@ def _content_blocks(html: str, doc: Element, base: str) -> tuple[Block, ...]:
         output_format="html",
         include_formatting=True,
         include_links=True,
-        include_images=True,
+        # Inline images pull their captions, credits and author boxes in with them; the lead
+        # image is kept as the article's media (og:image, JSON-LD image) instead.
+        include_images=False,
         include_tables=True,
         include_comments=False,  # reader comments are not the article
-        favor_precision=True,  # boilerplate in a feed is worse than a missed paragraph
+        # Balanced mode: favor_precision drops whole articles whose paragraphs sit in
+        # unusual containers, which costs far more than the odd extra line.
         with_metadata=False,  # read below, in the order of trust this module documents
     )
     blocks = _blocks_of(parse_fragment(extracted), base) if extracted else ()
@@ -164,7 +170,11 @@ def _content_blocks(html: str, doc: Element, base: str) -> tuple[Block, ...]:
         return blocks
     container = _fallback_container(doc)
     fallback = _blocks_of(container, base) if container is not None else ()
-    return fallback if _char_count(fallback) > _char_count(blocks) else blocks
+    # A thin extraction often glues chrome ("Home") onto the text; the container keeps its
+    # paragraphs apart, so it wins unless it is clearly poorer.
+    if _char_count(fallback) >= FALLBACK_SHARE * _char_count(blocks):
+        return fallback
+    return blocks
 
 
 def _blocks_of(element: Element, base: str) -> tuple[Block, ...]:
@@ -275,22 +285,80 @@ def _meta_all(doc: Element, key: str) -> list[str]:
     return found
 
 
-def _title(doc: Element, ld: dict[str, Any]) -> str:
-    h1 = next(doc.iter("h1"), None)
+def _title(doc: Element, ld: dict[str, Any], base: str) -> str:
+    """The headline: the visible ``<h1>`` when it is the article's, else the metadata title.
+
+    Metadata titles are often written for search engines ("Topic: longer headline") or carry
+    the site name; the ``<h1>`` is what readers see. An ``<h1>`` counts as the article's when
+    it shares words with a metadata title (site logos and "Comments" headings do not).
+    """
+    sites = _site_names(doc, ld, base)
     title_tag = next(doc.iter("title"), None)
-    return _first(
-        _ld_text(ld, "headline"),
-        _meta(doc, "og:title"),
-        _meta(doc, "twitter:title"),
-        text_of(h1) if h1 is not None else "",
-        _strip_site_name(text_of(title_tag)) if title_tag is not None else "",
-    )
+    tag_text = text_of(title_tag) if title_tag is not None else ""
+    declared = [
+        _strip_site_name(t, sites)
+        for t in (
+            _ld_text(ld, "headline"),
+            _meta(doc, "og:title"),
+            _meta(doc, "twitter:title"),
+        )
+        if t
+    ]
+    from_tag = _strip_site_name(tag_text, sites, longest=True) if tag_text else ""
+    for h1 in list(doc.iter("h1"))[:H1_CANDIDATES]:
+        text = text_of(h1)
+        if _headline_like(text, sites) and _shares_words(text, [*declared, from_tag]):
+            return text
+    return _first(*declared, from_tag)
 
 
-def _strip_site_name(title: str) -> str:
-    """ "Headline | Site" → "Headline": the longest part is taken as the headline."""
+def _headline_like(text: str, sites: set[str]) -> bool:
+    return bool(text) and _key(text) not in sites and len(_words(text)) >= 2
+
+
+def _shares_words(text: str, titles: list[str]) -> bool:
+    """Does ``text`` share at least a third of its words with one of ``titles`` (or none)?"""
+    titles = [t for t in titles if t]
+    if not titles:
+        return True
+    words = set(_words(text))
+    return any(3 * len(words & set(_words(t))) >= len(words) for t in titles)
+
+
+def _site_names(doc: Element, ld: dict[str, Any], base: str) -> set[str]:
+    """Keys of what the page calls its site: og:site_name, the publisher, the host name."""
+    publisher = ld.get("publisher")
+    names = [
+        _meta(doc, "og:site_name"),
+        _meta(doc, "application-name"),
+        _ld_text({"p": publisher}, "p") if isinstance(publisher, dict) else "",
+    ]
+    host = urlsplit(base).hostname or "" if base else ""
+    if host:
+        names.append(host.removeprefix("www."))
+        names.append(host)
+    return {_key(n) for n in names if n}
+
+
+def _strip_site_name(title: str, sites: set[str], longest: bool = False) -> str:
+    """ "Headline | Site" → "Headline": drop a leading or trailing part naming the site.
+
+    With ``longest`` (a ``<title>``, which nearly always carries the site), the longest part
+    is taken when no part names a known site.
+    """
     parts = _TITLE_SEPARATORS.split(title)
-    return max(parts, key=len) if len(parts) > 1 else title
+    if len(parts) < 2:
+        return title
+    while len(parts) > 1 and _key(parts[-1]) in sites:
+        parts.pop()
+    while len(parts) > 1 and _key(parts[0]) in sites:
+        parts.pop(0)
+    if len(parts) == len(_TITLE_SEPARATORS.split(title)):
+        return max(parts, key=len) if longest else title
+    # Rejoin what is left with the separators it had.
+    start = title.find(parts[0])
+    end = title.rfind(parts[-1]) + len(parts[-1])
+    return title[start:end] if 0 <= start < end else " ".join(parts)
 
 
 def _authors(doc: Element, ld: dict[str, Any]) -> tuple[str, ...]:
@@ -379,6 +447,16 @@ def _first(*values: str) -> str:
 
 def _is_url(value: str) -> bool:
     return bool(re.match(r"^https?://[^/\s]+", value, re.I))
+
+
+def _words(text: str) -> list[str]:
+    """Casefolded word tokens; ideographs count one each (CJK titles have no spaces)."""
+    tokens = re.findall(r"\w+", text.casefold())
+    return [ch for t in tokens for ch in (list(t) if _WIDE.search(t) else [t])]
+
+
+def _key(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.casefold()))
 
 
 def _same(a: str, b: str) -> bool:
