@@ -31,7 +31,13 @@ SLUG_MAX_CHARS = 80
 # Query parameters that only track a click; they make two URLs of one article differ.
 TRACKING_PARAMS = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ref_src|cmpid|ocid)$", re.I)
 _SPACES = re.compile(r"\s+")
-_SENTENCE_END = re.compile(r"(?<=[.!?…。！？])[\"'”’»)\]]*(?=\s|$)")
+# Latin-style ends need a space after them; CJK full stops are followed directly by text.
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’»)\]]*(?=\s|$)|(?<=[。！？])[」』”）]*")
+# A period after these ends an abbreviation, not a sentence: "U.S. President", "Dr. Lee".
+_ABBREVIATION = re.compile(
+    r"(?:\b(?:[A-Za-z]\.)+|\b(?:Mr|Mrs|Ms|Dr|Prof|St|Sr|Jr|Gen|Gov|Sen|Rep|Col|Lt|Sgt|Capt|"
+    r"Inc|Ltd|Co|Corp|No|vs|etc|approx|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.)$"
+)
 # CJK ideographs, kana and Hangul syllables count one word each: those scripts put no spaces.
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _WORD = re.compile(r"[^\W\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
@@ -210,7 +216,8 @@ def cut_at_sentence(text: str, limit: int) -> str:
     """At most ``limit`` characters, ending where a sentence ends when one fits."""
     if len(text) <= limit:
         return text
-    ends = [m.end() for m in _SENTENCE_END.finditer(text, 0, limit + 1) if m.end() <= limit]
+    ends = [m.end() for m in _SENTENCE_END.finditer(text, 0, limit + 1)
+            if m.end() <= limit and not _ABBREVIATION.search(text, 0, m.start())]
     if ends:
         return text[: ends[-1]].strip()
     cut = text[: limit - 1]

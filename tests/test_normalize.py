@@ -137,3 +137,19 @@ def test_canonical_url(url: str, expected: str) -> None:
 def test_word_count_counts_cjk_characters() -> None:
     blocks = (Block(BlockKind.PARAGRAPH, "two words"), Block(BlockKind.PARAGRAPH, "日本語"))
     assert word_count(blocks) == 5
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        ("The U.S. Senate met. It voted on the bill and then adjourned for the week.", 40,
+         "The U.S. Senate met."),
+        ("Dr. Lee spoke first. Then Mr. Smith answered at length about the plan.", 40,
+         "Dr. Lee spoke first."),
+        ("He left at 5 p.m. on Monday and came back later that evening to the office.", 30,
+         "He left at 5 p.m. on Monday…"),
+        ("短い文です。次の文はもう少し長くて制限を超えてしまいます。", 10, "短い文です。"),
+    ],
+)
+def test_cut_at_sentence_skips_abbreviations(text: str, limit: int, expected: str) -> None:
+    assert cut_at_sentence(text, limit) == expected
