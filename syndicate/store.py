@@ -230,11 +230,19 @@ class Store:
         with self._transaction("list latest articles") as conn:
             return [schema.article_from_row(row) for row in conn.execute(query)]
 
-    def count(self) -> int:
-        """How many articles are stored."""
+    def count(self, source: str | None = None) -> int:
+        """How many articles are stored, in all or from one source."""
         query = select(func.count()).select_from(schema.articles)
+        if source is not None:
+            query = query.where(schema.articles.c.source == source)
         with self._transaction("count articles") as conn:
             return int(conn.execute(query).scalar_one())
+
+    def article_ids(self, source: str) -> set[str]:
+        """The ids of every article stored from one source (a refresh compares against them)."""
+        query = select(schema.articles.c.id).where(schema.articles.c.source == source)
+        with self._transaction(f"list articles of source {source}") as conn:
+            return set(conn.execute(query).scalars())
 
     def newest_updated(self, category: str | None = None) -> datetime | None:
         """The latest ``updated`` of all articles, or of one category's; ``None`` when empty.
