@@ -62,7 +62,8 @@ def ingest_file(
     try:
         data = _read(path)
         entries = parse_bytes(data, str(path), kind)
-        articles = [normalize(e, source=source, now=now, defaults=defaults) for e in entries]
+        articles = [normalize(e, source=source, now=now, defaults=defaults, origin=str(path))
+                    for e in entries]
         results: Counter[UpsertResult] = Counter(store.upsert(a) for a in articles)
     except NotPublished as exc:
         return FileOutcome(path, skipped=str(exc))

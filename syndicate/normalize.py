@@ -55,23 +55,25 @@ NO_DEFAULTS = Defaults()
 
 
 def normalize(
-    raw: RawEntry, *, source: str, now: datetime, defaults: Defaults = NO_DEFAULTS
+    raw: RawEntry, *, source: str, now: datetime, defaults: Defaults = NO_DEFAULTS,
+    origin: str = "",
 ) -> Article:
     """Turn one parsed entry into a canonical :class:`Article`.
 
     ``now`` is the time the entry is seen; it becomes ``published`` (with ``date_estimated``)
-    when the input carries no date. Raises :class:`ParseError` when there is neither a title
-    nor any body to make one from.
+    when the input carries no date. Raises :class:`ParseError`, naming ``origin`` (the file or
+    URL; the source name when not given), when there is neither a title nor any body.
     """
+    origin = origin or source
     link = canonical_url(raw.link)
     blocks = clean_blocks(raw.blocks)
     title = one_line(raw.title) or _title_from(blocks)
     if not title:
-        raise ParseError(source, "no title and no text to take one from")
+        raise ParseError(origin, "no title and no text to take one from")
     body_source = blocks_to_html(blocks) if blocks else clean_text(raw.body_html)
     body_html = clean_html(body_source, base_url=link)
     if not blocks and not body_html.strip() and not raw.summary.strip():
-        raise ParseError(source, f"{title!r}: the article has no body")
+        raise ParseError(origin, f"{title!r}: the article has no body")
     published, updated, estimated = _dates(raw, now)
     article = Article(
         id=article_id(source, link, title),
