@@ -23,7 +23,7 @@ LAYERS: dict[str, int] = {
     "ingest": 5, "refresh": 5, "channels": 5,
     "schedule": 6, "tasks": 6,
     "web": 7,
-    "cli": 8,
+    "cli": 8, "inspect": 8,
 }
 ROOMS_SHARING_A_LAYER = {frozenset({"store", "schema"})}
 # Third-party library -> the rooms allowed to import it.
@@ -42,7 +42,7 @@ LIBRARY_ROOMS: dict[str, set[str]] = {
     "urllib3": {"sources.fetch"},
     "jinja2": {"render.html"},
     "waitress": {"cli"},
-    "click": {"cli"},
+    "click": {"cli", "inspect", "dbcli"},
 }
 MODULES = sorted(p for p in PACKAGE.rglob("*.py"))
 
