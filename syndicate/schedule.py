@@ -1,0 +1,142 @@
+"""Refresh every enabled source at its interval, backing off from failing ones.
+
+The only importer of APScheduler (3.x). One job per enabled source, id = the source name, on an
+interval trigger with jitter (so sources declared together do not all fire together),
+``max_instances=1`` (a slow refresh is never doubled by the scheduler) and ``coalesce`` (runs
+missed while the process slept become one run, late by at most the interval).
+
+A failed run pushes the job's next run to ``min(interval * 2**failures, backoff_max)`` from now,
+or later when the server sent ``Retry-After``; the first success puts the job back on its
+interval. On start, each job's first run follows the store: a source refreshed recently waits
+out its interval, a failing one its backoff, so restarting does not hammer upstream servers.
+
+``syndicate serve`` runs a :class:`BackgroundScheduler` beside the web app; ``syndicate
+scheduler`` runs a :class:`BlockingScheduler` alone. Shutting down waits for running refreshes
+to finish (``shutdown(wait=True)``): no run is left half-written.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import datetime, timedelta
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from syndicate.config import ScheduleSettings, Settings, SourceSettings
+from syndicate.dates import utc_now
+from syndicate.refresh import Refresher, RunResult
+from syndicate.store import SourceState
+
+log = logging.getLogger(__name__)
+
+DEFAULT_WORKERS = 4  # refreshes at once; the fetcher also limits requests per host
+
+
+def backoff_seconds(interval: int, failures: int, ceiling: int) -> int:
+    """How long after a failure to try again: the interval doubled per failure, capped.
+
+    ``failures`` counts consecutive failures including the last one; 0 means healthy.
+    """
+    if failures <= 0:
+        return interval
+    return int(min(interval * 2 ** min(failures, 32), max(ceiling, interval)))
+
+
+def next_run(
+    source: SourceSettings, state: SourceState | None, schedule: ScheduleSettings,
+    now: datetime,
+) -> datetime:
+    """When a source is due, judged from the store alone (no scheduler needed).
+
+    Never refreshed: now. Failing: its last failure plus the backoff. Otherwise its last
+    success plus its interval. Never earlier than ``now``.
+    """
+    if state is None:
+        return now
+    if state.consecutive_failures and state.last_failure is not None:
+        delay = backoff_seconds(source.interval, state.consecutive_failures,
+                                schedule.backoff_max)
+        return max(now, state.last_failure + timedelta(seconds=delay))
+    if state.last_success is not None:
+        return max(now, state.last_success + timedelta(seconds=source.interval))
+    return now
+
+
+class RefreshScheduler:
+    """The APScheduler jobs of every enabled source, over one :class:`Refresher`."""
+
+    def __init__(
+        self, settings: Settings, refresher: Refresher, *, blocking: bool = False,
+        workers: int = DEFAULT_WORKERS,
+    ) -> None:
+        self.settings, self.refresher = settings, refresher
+        kind = BlockingScheduler if blocking else BackgroundScheduler
+        self.scheduler: BaseScheduler = kind(
+            executors={"default": ThreadPoolExecutor(max_workers=workers)}, timezone="UTC"
+        )
+        for source in settings.sources:
+            if source.enabled:
+                self._add_job(source)
+
+    def start(self) -> None:
+        """Start running jobs; blocks until shutdown for a blocking scheduler."""
+        log.info("scheduler starting with %d sources", len(self.scheduler.get_jobs()))
+        self.scheduler.start()
+
+    def shutdown(self, *, wait: bool = True) -> None:
+        """Stop scheduling; with ``wait``, return only after running refreshes have ended."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=wait)
+
+    @property
+    def running(self) -> bool:
+        """True between :meth:`start` and :meth:`shutdown`."""
+        return bool(self.scheduler.running)
+
+    def next_run_time(self, name: str) -> datetime | None:
+        """When the source's job runs next; ``None`` when it has no job (disabled)."""
+        job = self.scheduler.get_job(name)
+        when: datetime | None = getattr(job, "next_run_time", None) if job else None
+        return when
+
+    def run_job(self, name: str) -> RunResult:
+        """One scheduled refresh, then the backoff bookkeeping (the job's function)."""
+        result = self.refresher.refresh(name)
+        if result.failed:
+            self._back_off(name, result)
+        return result
+
+    def _add_job(self, source: SourceSettings) -> None:
+        jitter = min(self.settings.schedule.jitter, source.interval) or None
+        trigger = IntervalTrigger(seconds=source.interval, jitter=jitter, timezone="UTC")
+        self.scheduler.add_job(
+            self.run_job, trigger, args=(source.name,), id=source.name, name=source.name,
+            max_instances=1, coalesce=True, misfire_grace_time=source.interval,
+            next_run_time=self._first_run(source),
+        )
+
+    def _first_run(self, source: SourceSettings) -> datetime:
+        state = self.refresher.store.source_state(source.name)
+        due = next_run(source, state, self.settings.schedule, utc_now())
+        spread = random.uniform(0, min(self.settings.schedule.jitter, source.interval))
+        return due + timedelta(seconds=spread)
+
+    def _back_off(self, name: str, result: RunResult) -> None:
+        source = self.settings.source(name)
+        state = self.refresher.store.source_state(name)
+        if source is None or state is None:
+            return
+        delay = backoff_seconds(source.interval, state.consecutive_failures,
+                                self.settings.schedule.backoff_max)
+        due = utc_now() + timedelta(seconds=delay)
+        if result.retry_after is not None and result.retry_after > due:
+            due = result.retry_after
+        if self.scheduler.get_job(name) is not None:
+            self.scheduler.modify_job(name, next_run_time=due)
+        log.warning("source %s failed %d times; next try at %s", name,
+                    state.consecutive_failures, due.isoformat())
