@@ -142,6 +142,31 @@ article_categories = _link_table("article_categories")
 article_tags = _link_table("article_tags")
 article_authors = _link_table("article_authors")
 
+# Append-only log of article writes (one row per insert or update). Its highest ``seq`` is the
+# store's content version: a web process reads the rows past the last one it saw (one indexed
+# read) to learn which articles another process wrote, and drops only their feeds' caches.
+article_changes = Table(
+    "article_changes",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("article_id", String, nullable=False),
+)
+
+# The order articles were first stored in. RFC 5005 archive pages are fixed slices of it, so an
+# article stored late with an old date joins the newest page instead of rewriting full ones.
+article_order = Table(
+    "article_order",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "article_id",
+        String,
+        ForeignKey("articles.id", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
+)
+
 sources = Table(
     "sources",
     metadata,

@@ -162,6 +162,7 @@ class Store:
                     f"{self._label} holds schema version {found}, this code expects "
                     f"{schema.SCHEMA_VERSION}: migrate the database first"
                 )
+            _backfill_order(conn)
 
     def schema_version(self) -> int | None:
         """The schema version recorded in the database; ``None`` before :meth:`create_schema`."""
@@ -259,6 +260,56 @@ class Store:
         with self._transaction("read newest update") as conn:
             value: datetime | None = conn.execute(query).scalar()
             return value
+
+    def content_version(self) -> int:
+        """The ``seq`` of the latest article write, 0 before any: it moves on every write."""
+        query = select(func.max(schema.article_changes.c.seq))
+        with self._transaction("read content version") as conn:
+            return int(conn.execute(query).scalar() or 0)
+
+    def changes_since(self, version: int, *, limit: int = 1000) -> list[tuple[int, str]]:
+        """``(seq, article_id)`` of article writes after ``version``, oldest first, at most
+        ``limit``. Feed caches in other processes follow the store through this."""
+        changes = schema.article_changes
+        query = (
+            select(changes.c.seq, changes.c.article_id)
+            .where(changes.c.seq > version)
+            .order_by(changes.c.seq)
+            .limit(limit)
+        )
+        with self._transaction("read article changes") as conn:
+            return [(int(row[0]), str(row[1])) for row in conn.execute(query)]
+
+    def in_stored_order(
+        self,
+        *,
+        category: str | None = None,
+        tag: str | None = None,
+        author: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> list[Article]:
+        """Articles in the order they were first stored, oldest first, optionally filtered.
+
+        Archive pages are slices of this order: a slice, once full, never changes members
+        unless an article in it changes its category, tag or author.
+        """
+        filters = {"categories": category, "tags": tag, "authors": author}
+        query = _linked(select(schema.articles), filters).join(
+            schema.article_order, schema.article_order.c.article_id == schema.articles.c.id
+        )
+        query = query.order_by(schema.article_order.c.seq).offset(offset).limit(limit)
+        with self._transaction("list articles in stored order") as conn:
+            return [schema.article_from_row(row) for row in conn.execute(query)]
+
+    def count_matching(
+        self, *, category: str | None = None, tag: str | None = None, author: str | None = None
+    ) -> int:
+        """How many articles match all the given slugs (all articles when none is given)."""
+        filters = {"categories": category, "tags": tag, "authors": author}
+        query = _linked(select(func.count()).select_from(schema.articles), filters)
+        with self._transaction("count matching articles") as conn:
+            return int(conn.execute(query).scalar_one())
 
     # -- categories, tags, authors -------------------------------------------------------
 
@@ -477,6 +528,8 @@ def _upsert_once(conn: Connection, article: Article) -> UpsertResult:
 def _insert_article(conn: Connection, article: Article) -> None:
     slug = _free_slug(conn, article.slug or article.id, article.id)
     conn.execute(insert(schema.articles).values(schema.article_values(article) | {"slug": slug}))
+    conn.execute(insert(schema.article_order).values(article_id=article.id))
+    conn.execute(insert(schema.article_changes).values(article_id=article.id))
     _write_links(conn, article, article.published)
 
 
@@ -498,6 +551,7 @@ def _update_article(
     for _, table in _LINKS:
         conn.execute(delete(table).where(table.c.article_id == article.id))
     _write_links(conn, article, published)
+    conn.execute(insert(schema.article_changes).values(article_id=article.id))
 
 
 def _kept_published(
@@ -556,6 +610,28 @@ def _upsert_source(
 
 
 # -- reading ---------------------------------------------------------------------------------
+
+
+def _linked(query: Select[Any], filters: dict[str, str | None]) -> Select[Any]:
+    """``query`` over articles joined to each link table that a slug is given for."""
+    for attribute, table in _LINKS:
+        slug = filters[attribute]
+        if slug is not None:
+            query = query.join(
+                table, and_(table.c.article_id == schema.articles.c.id, table.c.slug == slug)
+            )
+    return query
+
+
+def _backfill_order(conn: Connection) -> None:
+    """Give articles stored before ``article_order`` existed a place in it, oldest first."""
+    articles, order = schema.articles, schema.article_order
+    missing = (
+        select(articles.c.id)
+        .where(articles.c.id.not_in(select(order.c.article_id)))
+        .order_by(articles.c.published, articles.c.id)
+    )
+    conn.execute(insert(order).from_select(["article_id"], missing))
 
 
 def _latest_query(
