@@ -17,6 +17,10 @@ on it would show the article again; the uuid never changes, and the permalink is
 
 Categories carry the article's category name as both ``term`` and ``label``: articles hold names,
 and a slug made here could drift from the one the site uses in its URLs.
+
+Archives (RFC 5005) and WebSub: a document may carry ``current``, ``prev-archive`` and
+``next-archive`` links and ``<fh:archive/>`` (:class:`ArchiveLinks`), and ``rel="hub"`` links;
+RSS gets them as ``atom:link`` elements, which feedgen does not write on its own.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ ATOM_CONTENT_TYPE = "application/atom+xml; charset=utf-8"
 RSS_TYPE = "application/rss+xml"
 ATOM_TYPE = "application/atom+xml"
 ATOM_NS = "http://www.w3.org/2005/Atom"
+FH_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005 §3, §4
 
 # Neither the channel nor any article has a date (an empty feed): a fixed instant keeps the
 # bytes, and so the ETag, the same from one render to the next.
@@ -68,8 +73,31 @@ class RenderedFeed:
 
 
 @dataclass(frozen=True, slots=True)
-class _Item:
-    """One article's strings and dates, cleaned once for the writer."""
+class ArchiveLinks:
+    """RFC 5005 §4 paging of a feed: where the subscription document and the archives are.
+
+    A subscription document sets only ``prev_archive``; an archive page sets ``is_archive``
+    (``<fh:archive/>``), ``current`` and whichever neighbours exist.
+    """
+
+    current: str = ""
+    prev_archive: str = ""
+    next_archive: str = ""
+    is_archive: bool = False
+
+    def links(self) -> list[tuple[str, str]]:
+        """``(rel, href)`` of every link that is set, in a fixed order."""
+        pairs = [("current", self.current), ("prev-archive", self.prev_archive),
+                 ("next-archive", self.next_archive)]
+        return [(rel, clean_line(href)) for rel, href in pairs if clean_line(href)]
+
+
+NO_ARCHIVE = ArchiveLinks()
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """One article's strings and dates, cleaned once for the writers (RSS, Atom, JSON Feed)."""
 
     uid: str
     title: str
@@ -88,60 +116,65 @@ def render_feed(
     fmt: Literal["rss", "atom"],
     *,
     permalink: Callable[[Article], str],
+    archive: ArchiveLinks = NO_ARCHIVE,
 ) -> RenderedFeed:
     """Write ``articles`` as an RSS 2.0 or Atom 1.0 feed of ``channel``, newest first.
 
     Every given article is written (the caller limits the count). ``permalink(article)`` is the
-    absolute URL of the article's page on our site. Raises ``ValueError`` for another ``fmt``.
+    absolute URL of the article's page on our site. ``archive`` adds RFC 5005 links.
+    Raises ``ValueError`` for another ``fmt``.
     """
-    items = [_item(article, permalink) for article in _newest_first(articles)]
-    last_modified = _last_modified(channel, articles)
+    items = [feed_item(article, permalink) for article in newest_first(articles)]
+    last_modified = feed_last_modified(channel, articles)
     updated = last_modified or FALLBACK_UPDATED
     if fmt == "rss":
-        body, content_type = _rss(channel, items, updated), RSS_CONTENT_TYPE
+        body, content_type = _rss(channel, items, updated, archive), RSS_CONTENT_TYPE
     elif fmt == "atom":
-        body, content_type = _atom(channel, items, updated), ATOM_CONTENT_TYPE
+        body, content_type = _atom(channel, items, updated, archive), ATOM_CONTENT_TYPE
     else:
         raise ValueError(f"unknown feed format {fmt!r}: expected 'rss' or 'atom'")
-    return RenderedFeed(body, content_type, _etag(body), last_modified)
+    return RenderedFeed(body, content_type, strong_etag(body), last_modified)
 
 
-def _newest_first(articles: Iterable[Article]) -> list[Article]:
+def newest_first(articles: Iterable[Article]) -> list[Article]:
     """Newest ``published`` first; ties by ``id`` ascending (sorts are stable, reversed too)."""
     return sorted(sorted(articles, key=lambda a: a.id), key=lambda a: a.published, reverse=True)
 
 
-def _last_modified(channel: Channel, articles: Sequence[Article]) -> datetime | None:
+def feed_last_modified(channel: Channel, articles: Sequence[Article]) -> datetime | None:
+    """The channel's ``updated``, else the newest article's, to the second; None if neither."""
     newest = channel.updated or max((a.updated for a in articles), default=None)
-    return _seconds(newest) if newest is not None else None
+    return whole_seconds(newest) if newest is not None else None
 
 
-def _etag(body: bytes) -> str:
+def strong_etag(body: bytes) -> str:
+    """A strong, quoted entity tag of ``body`` (RFC 9110 §8.8.3): same bytes, same tag."""
     return f'"{hashlib.sha256(body).hexdigest()[:32]}"'
 
 
 # --- cleaned values -------------------------------------------------------------------------
 
 
-def _item(article: Article, permalink: Callable[[Article], str]) -> _Item:
+def feed_item(article: Article, permalink: Callable[[Article], str]) -> FeedItem:
+    """The cleaned strings of one article; ``body`` falls back to the summary, then title."""
     summary = clean_text(article.summary).strip() or clean_text(article.dek).strip()
-    title = _line(article.title) or _title_from(summary)
-    return _Item(
+    title = clean_line(article.title) or _title_from(summary)
+    return FeedItem(
         uid=_entry_id(article.id),
         title=title,
-        link=_line(permalink(article)),
+        link=clean_line(permalink(article)),
         summary=summary,
         # Atom needs content or an alternate link; RSS readers show content:encoded. An article
         # without a body (normalize keeps those when they have a summary) shows its summary.
         body=clean_text(article.body_html).strip() or escape_text_to_html(summary or title),
-        authors=_distinct(_line(name) for name in article.authors),
-        categories=_distinct(_line(name) for name in article.categories),
-        published=_seconds(article.published),
-        updated=_seconds(article.updated),
+        authors=_distinct(clean_line(name) for name in article.authors),
+        categories=_distinct(clean_line(name) for name in article.categories),
+        published=whole_seconds(article.published),
+        updated=whole_seconds(article.updated),
     )
 
 
-def _line(text: str) -> str:
+def clean_line(text: str) -> str:
     """A one-line value (title, name, URL): cleaned, whitespace runs made one space."""
     return " ".join(clean_text(text).split())
 
@@ -167,7 +200,7 @@ def _entry_id(article_id: str) -> str:
         return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, text)}"
 
 
-def _seconds(value: datetime) -> datetime:
+def whole_seconds(value: datetime) -> datetime:
     """The instant in UTC to the whole second: feeds and HTTP dates carry no fractions."""
     return value.astimezone(UTC).replace(microsecond=0)
 
@@ -177,17 +210,20 @@ def _rfc822(value: datetime) -> str:
     return format_datetime(value.astimezone(UTC), usegmt=True)
 
 
-def _language(channel: Channel) -> str:
+def language_tag(channel: Channel) -> str:
+    """The channel's language if it is a well-formed tag, else ``""``."""
     language = clean_text(channel.language).strip()
     return language if _LANGUAGE_TAG.match(language) else ""
 
 
-def _hubs(channel: Channel) -> tuple[str, ...]:
-    return _distinct(_line(hub) for hub in channel.hubs)
+def hub_urls(channel: Channel) -> tuple[str, ...]:
+    """The channel's WebSub hubs, cleaned, each once."""
+    return _distinct(clean_line(hub) for hub in channel.hubs)
 
 
-def _channel_title(channel: Channel) -> str:
-    return _line(channel.title) or UNTITLED
+def channel_title(channel: Channel) -> str:
+    """The channel's title on one line, ``Untitled`` when it has none."""
+    return clean_line(channel.title) or UNTITLED
 
 
 # --- feedgen ------------------------------------------------------------------------------
@@ -196,27 +232,29 @@ def _channel_title(channel: Channel) -> str:
 def _new_feed(channel: Channel) -> Any:
     """A FeedGenerator with what both formats share; feedgen's defaults overridden."""
     fg = FeedGenerator()
-    fg.title(_channel_title(channel))
-    fg.generator(_line(channel.generator))  # no feedgen version: output must not vary with it
-    language = _language(channel)
+    fg.title(channel_title(channel))
+    fg.generator(clean_line(channel.generator))  # no feedgen version: output must not vary with it
+    language = language_tag(channel)
     if language:
         fg.language(language)  # RSS <language>, Atom xml:lang
     return fg
 
 
-def _rss(channel: Channel, items: Sequence[_Item], updated: datetime) -> bytes:
+def _rss(channel: Channel, items: Sequence[FeedItem], updated: datetime,
+         archive: ArchiveLinks) -> bytes:
     fg = _new_feed(channel)
     # Readers take the channel <description> as HTML, like an item's: escape the plain text.
     fg.description(escape_text_to_html(clean_text(channel.description).strip()
-                                       or _channel_title(channel)))
-    if _line(channel.feed_url):
-        fg.link(href=_line(channel.feed_url), rel="self", type=RSS_TYPE)
+                                       or channel_title(channel)))
+    if clean_line(channel.feed_url):
+        fg.link(href=clean_line(channel.feed_url), rel="self", type=RSS_TYPE)
     # feedgen writes the LAST link added as the RSS channel <link>: the site comes last.
-    fg.link(href=_line(channel.site_url) or _line(channel.feed_url), rel="alternate")
+    fg.link(href=clean_line(channel.site_url) or clean_line(channel.feed_url), rel="alternate")
     fg.load_extension("dc", atom=False, rss=True)
     fg.register_extension("syndicate", _ChannelExtras, _EntryExtras, atom=False, rss=True)
     fg.syndicate.build_date = updated
-    fg.syndicate.hubs = _hubs(channel)
+    fg.syndicate.hubs = hub_urls(channel)
+    fg.syndicate.archive = archive
     _drop_default_build_date(fg)
     for item in items:
         _rss_item(fg.add_entry(order="append"), item)
@@ -224,7 +262,7 @@ def _rss(channel: Channel, items: Sequence[_Item], updated: datetime) -> bytes:
     return body
 
 
-def _rss_item(fe: Any, item: _Item) -> None:
+def _rss_item(fe: Any, item: FeedItem) -> None:
     fe.title(item.title)
     fe.guid(item.uid, permalink=False)
     if item.link:
@@ -248,19 +286,22 @@ def _drop_default_build_date(fg: Any) -> None:
     fg._FeedGenerator__rss_lastBuildDate = None
 
 
-def _atom(channel: Channel, items: Sequence[_Item], updated: datetime) -> bytes:
+def _atom(channel: Channel, items: Sequence[FeedItem], updated: datetime,
+          archive: ArchiveLinks) -> bytes:
     fg = _new_feed(channel)
-    fg.id(_line(channel.id) or _line(channel.feed_url) or _entry_id(_channel_title(channel)))
+    fg.id(clean_line(channel.id) or clean_line(channel.feed_url)
+          or _entry_id(channel_title(channel)))
     fg.updated(updated)
     # RFC 4287 §4.1.1: a feed needs an author unless every entry has one; entries without one
     # inherit this.
-    fg.author({"name": _channel_title(channel)})
+    fg.author({"name": channel_title(channel)})
     fg.register_extension("syndicate", _ChannelExtras, _EntryExtras, atom=True, rss=False)
     description = clean_text(channel.description).strip()
     if description:
         fg.subtitle(description)
     for link in _atom_links(channel):
         fg.link(link)
+    fg.syndicate.archive = archive
     for item in items:
         _atom_entry(fg.add_entry(order="append"), item)
     body: bytes = fg.atom_str(pretty=False)
@@ -269,19 +310,20 @@ def _atom(channel: Channel, items: Sequence[_Item], updated: datetime) -> bytes:
 
 def _atom_links(channel: Channel) -> list[dict[str, str]]:
     """Feed links: self, the site, the same feed in other formats, and WebSub hubs."""
-    links = [{"href": _line(channel.feed_url), "rel": "self", "type": ATOM_TYPE}]
-    if _line(channel.site_url):
-        links.append({"href": _line(channel.site_url), "rel": "alternate", "type": "text/html"})
+    links = [{"href": clean_line(channel.feed_url), "rel": "self", "type": ATOM_TYPE}]
+    if clean_line(channel.site_url):
+        links.append({"href": clean_line(channel.site_url), "rel": "alternate",
+                      "type": "text/html"})
     for media_type, url in sorted(channel.alternates.items()):
-        media_type, url = _line(media_type), _line(url)
+        media_type, url = clean_line(media_type), clean_line(url)
         # RFC 4287 §4.1.1: at most one alternate link per type (and hreflang).
         if url and _MEDIA_TYPE.match(media_type) and media_type not in (ATOM_TYPE, "text/html"):
             links.append({"href": url, "rel": "alternate", "type": media_type})
-    links += [{"href": hub, "rel": "hub"} for hub in _hubs(channel)]
+    links += [{"href": hub, "rel": "hub"} for hub in hub_urls(channel)]
     return [link for link in links if link["href"]]
 
 
-def _atom_entry(fe: Any, item: _Item) -> None:
+def _atom_entry(fe: Any, item: FeedItem) -> None:
     fe.id(item.uid)
     fe.title(item.title)
     fe.updated(item.updated)  # RFC 3339 via isoformat(): 4-digit year, "+00:00"
@@ -297,7 +339,7 @@ def _atom_entry(fe: Any, item: _Item) -> None:
 
 
 class _ChannelExtras:
-    """feedgen extension writing the RSS channel's ``lastBuildDate`` and WebSub hub links.
+    """feedgen extension: the RSS ``lastBuildDate``, WebSub hubs, and RFC 5005 archive links.
 
     feedgen writes only the ``rel="self"`` atom:link in RSS, and formats dates itself. The
     ``atom`` prefix is declared by feedgen on every RSS document.
@@ -306,19 +348,29 @@ class _ChannelExtras:
     def __init__(self) -> None:
         self.build_date = FALLBACK_UPDATED
         self.hubs: tuple[str, ...] = ()
+        self.archive = NO_ARCHIVE
 
     def extend_ns(self) -> dict[str, str]:
-        return {}
+        return {"fh": FH_NS} if self.archive.is_archive else {}
 
     def extend_rss(self, rss: Any) -> Any:
         channel = rss[0]
         xml_elem("lastBuildDate", channel).text = _rfc822(self.build_date)
         for hub in self.hubs:  # WebSub §4: discovery through rel="hub" links
             xml_elem(f"{{{ATOM_NS}}}link", channel, href=hub, rel="hub")
+        self._archive(channel, f"{{{ATOM_NS}}}link")
         return rss
 
     def extend_atom(self, atom: Any) -> Any:
+        # feedgen's Atom elements carry no namespace (the root declares xmlns): match them.
+        self._archive(atom, "link")
         return atom
+
+    def _archive(self, parent: Any, link_tag: str) -> None:
+        for rel, href in self.archive.links():  # RFC 5005 §4: archive link relations
+            xml_elem(link_tag, parent, href=href, rel=rel)
+        if self.archive.is_archive:  # RFC 5005 §4: an archive document says it is one
+            xml_elem(f"{{{FH_NS}}}archive", parent)
 
 
 class _EntryExtras:
