@@ -42,6 +42,10 @@ _FURNITURE_PHRASES = (
     r"leia (?:também|mais)|lee también|lesen sie (?:auch|mehr)|weiterlesen|à lire aussi",
     r"lire aussi|leggi anche|baca juga|читайте (?:также|еще)|también te puede interesar",
     r"comments?|\d+ comments?|leave a (?:comment|reply)|back to top",
+    r"contact(?: us)?|about us|advertise(?: with us)?|newsletters?|careers|jobs|more|menu",
+    # A row of social network names, as share and follow widgets print them.
+    r"(?:(?:facebook|twitter|x|instagram|linkedin|pinterest|youtube|whatsapp|telegram|"
+    r"reddit|tiktok|vk|vkontakte|email|e-mail|rss)[\s,|·/]*){2,}",
     r"advertisement - continue reading below|story continues below(?: advertisement)?",
 )
 _FURNITURE = re.compile(r"^(?:" + "|".join(_FURNITURE_PHRASES) + r")[\s.:!»›>]*$", re.IGNORECASE)

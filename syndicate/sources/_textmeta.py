@@ -54,6 +54,14 @@ _DATE_PATTERNS = (
         r"(?P<year>\d{4})\s*[年./]\s*(?P<mnum>\d{1,2})\s*[月./]\s*(?P<day>\d{1,2})(?:\s*日|\.)?"
         + _TIME
     ),
+    # 9:40 AM ET, Wed October 9, 2024 (the time first, as some US sites print it)
+    re.compile(
+        r"(?P<time>\d{1,2}[:.]\d{2})\s*(?P<ampm>[ap]\.?m\.?)?\s*(?P<tz>(?-i:[A-Z]{2,5}))?,?\s+"
+        r"(?:[^\W\d_]{3,9}\.?,?\s+)?"
+        + _MONTH_WORD
+        + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>\d{4})",
+        re.IGNORECASE,
+    ),
     # Nov 19, 2019, 10:31 pm CST / November 20, 2019 / Nov. 19, 2019 8:03 am ET
     re.compile(
         _MONTH_WORD + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>\d{4})" + _TIME,
@@ -80,13 +88,31 @@ _BYLINE = re.compile(
 _REPORTER = re.compile(
     r"^(?P<name>[^\W\d_]{2,5}(?: [^\W\d_]{1,5})?)\s*(?:기자|記者|特派員|특파원)(?:\s|$|[=/|·])"
 )
-_NAME_SPLIT = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+(?:and|und|y|e|et|dan|и)\s+|\s*&\s*)\s*")
+# Captures the separator: whether a comma came before a part tells what the part can be.
+_NAME_SPLIT = re.compile(
+    r"(\s*(?:,\s*(?:and\s+)?|\s+(?:and|und|y|e|et|dan|и)\s+|\s*&\s*)\s*)"
+)
 _NAME_END = re.compile(
-    r"\s*(?:[|•·—–]|\s-\s|,?\s+(?:published|updated|posted|on|am|le|el|il|em|pada)\b"
+    r"\s*(?:[|•·—–]|\s-\s|,?\s+(?:published|updated|posted|on|am|le|el|il|em|pada|"
+    r"publiziert|veröffentlicht|aktualisiert|publicado|publié|pubblicato|опубликовано)\b"
     r"|\d{1,2}:\d{2}|\d{4}|@|\bfor\b|\bin\b).*$",
     re.IGNORECASE,
 )
 _NAME = re.compile(r"^[^\W\d_][\w.'’-]*(?:\s+[^\W\d_][\w.'’-]*){0,4}$")
+# "date / 3 Comments / in News / by jdadmin": blog meta lines put the byline last.
+_INLINE_BYLINE = re.compile(
+    r"(?:^|[|/•·—–]\s*)(?:by|por|von|par|di|door|oleh|от)\s+(?P<rest>[^|/•·—–]+)$",
+    re.IGNORECASE,
+)
+# What follows a name after a comma when it is the desk or outlet, not a second person:
+# "By Jill Disis, CNN Business", "By Eric Song, IGN Staff", "Jane Roe, staff writer".
+_ACRONYM = re.compile(r"\b[A-Z]{2,5}s?\b")
+_DESK_WORDS = re.compile(
+    r"\b(?:staff|news|business|politics|sports?|reporter|correspondent|editor|writer|"
+    r"contributor|columnist|desk|bureau|team|agency|press|media|magazine|times|post|daily|"
+    r"redaktion|redacción|redação|redazione|rédaction|редакция)\b",
+    re.IGNORECASE,
+)
 _DATE_WORDS = re.compile(
     r"\b(?:published|updated|posted|last (?:updated|modified)|veröffentlicht|aktualisiert|"
     r"publicado|actualizado|pubblicato|aggiornato|publié|mis à jour|опубликовано|обновлено|"
@@ -116,6 +142,15 @@ def is_dateline(text: str) -> bool:
         return False
     letters = re.sub(r"[\d\W_]", "", _strip_dates(text))
     return len(letters) <= 30 or bool(_DATE_WORDS.search(text))
+
+
+def is_day_of_month(text: str) -> bool:
+    """A month and a day with no year ("November 18", "18. Nov"): a date heading, not a name."""
+    words = [w.casefold().rstrip(".") for w in text.split()]
+    if len(words) != 2:
+        return False
+    first, second = words
+    return (first in _MONTHS and second.isdigit()) or (first.isdigit() and second in _MONTHS)
 
 
 def _strip_dates(text: str) -> str:
@@ -198,19 +233,52 @@ def _nth_sunday(year: int, month: int, n: int) -> date:
 
 def byline_names(text: str) -> tuple[str, ...]:
     """Author names from a byline ("By Jane Doe and John Roe | Updated ...")."""
-    match = _BYLINE.match(text.strip())
-    reporter = _REPORTER.match(text.strip())
+    text = text.strip()
+    reporter = _REPORTER.match(text)
     if reporter:
         return (reporter.group("name"),)
-    if match:
-        rest = match.group("rest")
-    elif has_date(text) and re.search(r"\s[-–—|•]\s", text):
-        rest = re.split(r"\s[-–—|•]\s", text, maxsplit=1)[0]  # "Jane Doe - Nov 19, 2019"
-    else:
+    rest = _byline_rest(text)
+    if rest is None:
         return ()
     rest = _NAME_END.sub("", rest).strip(" ,;:")
-    names = [n.strip(" ,.;:") for n in _NAME_SPLIT.split(rest)]
-    return tuple(n for n in names if n and _NAME.match(n) and not has_date(n))
+    # The separators are kept: only a part after a comma can be a desk or an outlet.
+    pieces = _NAME_SPLIT.split(rest)
+    parts, separators = pieces[::2], ["", *pieces[1::2]]
+    shouting = all(not ch.islower() for part in parts for ch in part)
+    names: list[str] = []
+    for index, (part, separator) in enumerate(zip(parts, separators, strict=True)):
+        name = part.strip(" ,.;:")
+        if not name or not _NAME.match(name) or has_date(name):
+            continue
+        last = index == len(parts) - 1
+        if names and "," in separator and _is_desk(name, shouting, last):
+            continue
+        names.append(name)
+    return tuple(names)
+
+
+def _byline_rest(text: str) -> str | None:
+    """What follows "By" (or precedes the date of "Jane Doe - Nov 19, 2019"); None if no byline."""
+    match = _BYLINE.match(text)
+    if match:
+        return match.group("rest")
+    if not has_date(text):
+        return None
+    if re.search(r"\s[-–—|•]\s", text):
+        return re.split(r"\s[-–—|•]\s", text, maxsplit=1)[0]
+    inline = _INLINE_BYLINE.search(text) if len(text) <= 160 else None
+    return inline.group("rest") if inline else None
+
+
+def _is_desk(name: str, shouting: bool, last: bool) -> bool:
+    """Does a part after a comma name a desk, an outlet or a job rather than a person?"""
+    if _DESK_WORDS.search(name) or (not shouting and _ACRONYM.search(name)):
+        return True
+    # "By Jane Doe, Reuters": one word closing the byline is the outlet; people have two.
+    if last and " " not in name:
+        return True
+    # Titles after the name are lowercase ("staff writer"); names in cased scripts are not.
+    return name[0].islower()
 
 
 _SCRIPTS = (

@@ -32,13 +32,17 @@ from syndicate.sources._textmeta import (
     guess_language,
     has_date,
     is_dateline,
+    is_day_of_month,
 )
 
 HEADLINE_WINDOW = 30  # lines above the body searched for the headline
 HEADLINE_MIN_WEIGHT = 8.0
 HEADLINE_MAX_WEIGHT = 260.0
 LEDE_PARAGRAPHS = 3  # opening paragraphs a headline is compared with
-CATEGORY_MAX_WORDS = 6
+BYLINE_REACH = 12  # lines above a candidate searched for a byline it would sit under
+UNDER_BYLINE_PENALTY = 2.0
+CATEGORY_MAX_WORDS = 4
+CATEGORY_MAX_WEIGHT = 60
 _DOMAIN = re.compile(r"^\S+\.[a-z]{2,}$", re.IGNORECASE)
 _CRUMB_SPLIT = re.compile(r"\s*(?:>|»|›|/|\|)\s*")
 _CLOCK_OR_COUNT = re.compile(r"\d:\d\d|^\W*\d+\W*$|\bago\b|published|updated", re.IGNORECASE)
@@ -208,7 +212,10 @@ def _headline_score(lines: Sequence[Line], i: int, start: int, lede: set[str]) -
     score -= 1.0 if line.prose else 0.0
     score += 0.3 if titled else 0.0
     score += 0.5 if _repeated_next(lines, i) else 0.0
-    score += 0.8 if _byline_follows(lines, i) else 0.0
+    if _byline_follows(lines, i):
+        score += 0.8
+    elif _byline_above(lines, i):
+        score -= UNDER_BYLINE_PENALTY
     score -= 0.02 * abs(start - i)
     return score
 
@@ -219,6 +226,27 @@ def _byline_follows(lines: Sequence[Line], i: int) -> bool:
         if byline_names(line.text) or (line.weight <= 100 and has_date(line.text)):
             return True
     return False
+
+
+def _byline_above(lines: Sequence[Line], i: int) -> bool:
+    """A headline with its byline sits a little above: this line is under that header.
+
+    Headlines come before their byline; the lines between a byline and the first long
+    paragraph are the article's opening (short lines, a list, captions), not its headline.
+    A byline under a mere label ("Back to overview") heads nothing, so it does not count.
+    """
+    for j in range(i - 1, max(-1, i - BYLINE_REACH - 1), -1):
+        if _is_header_line(lines[j]):
+            above = j - 1
+            while above >= 0 and _is_header_line(lines[above]):
+                above -= 1
+            if above >= 0 and lines[above].words >= 4 and _headline_shaped(lines[above]):
+                return True
+    return False
+
+
+def _is_header_line(line: Line) -> bool:
+    return bool(byline_names(line.text)) or is_dateline(line.text)
 
 
 def _headline_shaped(line: Line) -> bool:
@@ -320,7 +348,12 @@ def _published(zone: Sequence[Line]) -> datetime | None:
 
 
 def _categories(lines: Sequence[Line], headline: Line) -> tuple[str, ...]:
-    """Category or breadcrumb lines right above the headline, when they are not a menu."""
+    """Category or breadcrumb lines right above the headline, when they are not a menu.
+
+    When the short lines above the headline go on for longer than a category line does,
+    they are the end of a menu; only a marked line there (a breadcrumb trail, or a label in
+    capitals as kickers are set) still reads as the article's category.
+    """
     run: list[Line] = []
     i = headline.index - 1
     while i >= 0 and _category_shaped(lines[i]) and len(run) <= 2:
@@ -330,6 +363,8 @@ def _categories(lines: Sequence[Line], headline: Line) -> tuple[str, ...]:
         i -= 1
     if not run or len(run) > 2:
         return ()  # a longer run of short lines is a menu, not a category line
+    if _menu_above(lines, headline):
+        run = [line for line in run if _marked_category(line)]
     names: list[str] = []
     for line in reversed(run):
         if _DOMAIN.match(line.text):
@@ -340,14 +375,35 @@ def _categories(lines: Sequence[Line], headline: Line) -> tuple[str, ...]:
     return tuple(names)
 
 
+def _menu_above(lines: Sequence[Line], headline: Line) -> bool:
+    """Do more than two short link-like lines (furniture included) lead up to the headline?"""
+    count = 0
+    i = headline.index - 1
+    while i >= 0:
+        line = lines[i]
+        if line.terminal or line.weight > CATEGORY_MAX_WEIGHT:
+            break
+        if sum(ch.isalpha() for ch in line.text) > 1:  # not a lone "A", "+" or "|"
+            count += 1
+        if line.gap_before:
+            break
+        i -= 1
+    return count > 2
+
+
+def _marked_category(line: Line) -> bool:
+    return bool(_CRUMB_SPLIT.search(line.text)) or line.text.isupper()
+
+
 def _category_shaped(line: Line) -> bool:
     return (
         not line.terminal
         and not _CLOCK_OR_COUNT.search(line.text)
         and any(ch.isalpha() for ch in line.text)
         and line.words <= CATEGORY_MAX_WORDS
-        and line.weight <= 60
+        and line.weight <= CATEGORY_MAX_WEIGHT
         and not line.furniture
         and not is_dateline(line.text)
+        and not is_day_of_month(line.text)
         and not byline_names(line.text)
     )
