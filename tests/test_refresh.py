@@ -329,3 +329,29 @@ def test_refresh_unknown_source_name_raises(settings: Settings, store: Store) ->
 
 def test_fetch_settings_default_cap_is_15_mib() -> None:
     assert FetchSettings().max_bytes == 15 * 1024 * 1024
+
+
+def test_cli_refresh_runs_sources_and_exits_non_zero_on_failure(
+    server: TestServer, tmp_path: Path, settings: Settings
+) -> None:
+    from click.testing import CliRunner
+
+    from syndicate.cli import cli
+
+    current = [Reply(rss(*FIRST))]
+    server.serve(FEED, lambda _seen: current[0])
+    config = tmp_path / "syndicate.toml"
+    config.write_text(
+        f'[database]\nurl = "{settings.database_url}"\n\n[[sources]]\nname = "news"\n'
+        f'kind = "feed"\nurl = "{server.url(FEED)}"\nallow_private = true\n'
+    )
+    env = {"SYNDICATE_CONFIG": str(config)}
+    ok = CliRunner().invoke(cli, ["refresh"], env=env)
+    assert ok.exit_code == 0, ok.output
+    assert "news: ok in" in ok.output and "2 new" in ok.output
+    current[0] = Reply(b"", status=500)
+    failed = CliRunner().invoke(cli, ["refresh", "news"], env=env)
+    assert failed.exit_code == 1
+    assert "news: failed" in failed.output and "HTTP 500" in failed.output
+    unknown = CliRunner().invoke(cli, ["refresh", "nope"], env=env)
+    assert unknown.exit_code == 2 and "no source named nope" in unknown.output

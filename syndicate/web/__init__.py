@@ -35,11 +35,12 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         store.create_schema()
     app.extensions[STORE_KEY] = store
 
-    from syndicate.web import feeds, health, pages
+    from syndicate.web import admin, feeds, health, pages
 
     app.register_blueprint(feeds.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(admin.bp)
     app.register_error_handler(UnknownFeed, _not_found)
     app.register_error_handler(UnknownArticle, _not_found)
     app.register_error_handler(404, _no_route)
