@@ -171,6 +171,8 @@ class Fetcher:
                 )
             except AddressRefused as exc:
                 raise FetchError(name, f"refused: {exc}") from exc
+            except NewConnectionError as exc:  # a subclass of urllib3's timeout: catch it first
+                raise FetchError(name, f"cannot connect to {url}: {_cause(exc)}") from exc
             except (Urllib3Timeout, TimeoutError) as exc:
                 raise FetchError(name, _timed_out(self.settings.total_timeout)) from exc
             except (HTTPError, OSError) as exc:
@@ -202,7 +204,9 @@ class Fetcher:
         parts: list[bytes] = []
         wire = 0
         try:
-            for chunk in response.stream(chunk_size, decode_content=False):
+            # read1 returns what has arrived (up to chunk_size), so the deadline is checked
+            # after every read, however slowly the server trickles.
+            while chunk := response.read1(chunk_size, decode_content=False):
                 wire += len(chunk)
                 if wire > limit:
                     raise FetchError(name, f"body exceeds {_size(limit)}")
