@@ -40,6 +40,7 @@ LIBRARY_ROOMS: dict[str, set[str]] = {
     "httpx": {"sources.fetch"},
     "requests": {"sources.fetch"},
     "urllib3": {"sources.fetch"},
+    "brotli": {"sources.fetch"},
     "jinja2": {"render.html"},
     "waitress": {"cli"},
     "click": {"cli", "inspect", "dbcli"},
