@@ -285,3 +285,12 @@ def _health_text(item: SourceHealth) -> str:
     if item.last_failure:
         lines.append(f"  last failure: {when(item.last_failure)}: {item.failure_message}")
     return "\n".join(lines)
+
+
+def _register_inspection() -> None:
+    from syndicate.inspect import normalize_command
+
+    cli.add_command(normalize_command, "normalize")
+
+
+_register_inspection()
