@@ -18,8 +18,8 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-import lxml.etree  # type: ignore[import-untyped]
-import lxml.html  # type: ignore[import-untyped]
+import lxml.etree
+import lxml.html
 
 from syndicate.model import Block, BlockKind
 
