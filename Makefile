@@ -1,11 +1,12 @@
 # Two commands do everything on a fresh machine:
 #   make serve   set up, ingest the sample content, serve on http://127.0.0.1:8000
-#   make test    set up (system packages too) and run the whole test suite
+#   make test    set up (system packages too) and run the whole test suite twice: on SQLite,
+#                then on a throwaway PostgreSQL cluster (scripts/postgres.sh)
 PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: setup serve test system-deps bench clean
+.PHONY: setup serve test test-sqlite test-postgres postgres-stop system-deps bench clean
 
 $(BIN)/syndicate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +23,18 @@ serve: setup
 system-deps:
 	bash scripts/system-deps.sh
 
-test: setup system-deps
+test: test-sqlite test-postgres
+
+test-sqlite: setup system-deps
 	$(BIN)/pytest
+
+# The same suite with every test in its own schema of a PostgreSQL database (tests/conftest.py).
+test-postgres: setup system-deps
+	url="$$(bash scripts/postgres.sh url syndicate_test)" && \
+	SYNDICATE_TEST_DATABASE_URL="$$url" $(BIN)/pytest
+
+postgres-stop:
+	bash scripts/postgres.sh stop
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis

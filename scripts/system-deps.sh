@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
-# System packages the test suite uses: Chromium (pages are checked in a real browser).
-# Installs only what is missing; needs root (or sudo) on Debian/Ubuntu.
+# System packages the test suite uses: Chromium (pages are checked in a real browser) and the
+# PostgreSQL server (the whole suite runs a second time on PostgreSQL; scripts/postgres.sh
+# starts a throwaway cluster of it). Installs only what is missing; needs root (or sudo) on
+# Debian/Ubuntu.
 set -euo pipefail
 
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# Debian's server package puts pg_ctl under /usr/lib/postgresql/<version>/bin, not on PATH.
+if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 && ! command -v pg_ctl >/dev/null 2>&1
+then
+  need+=(postgresql)
+fi
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

@@ -7,9 +7,10 @@ row, so one row reads back into one :class:`~syndicate.model.Article`. The link 
 ``published`` so a per-category feed is one range scan of ``(slug, published desc,
 article_id desc)`` joined to the articles by primary key.
 
-The tables are SQLAlchemy Core metadata shared by SQLite and PostgreSQL; only ``store.py``
-uses this module. Bump :data:`SCHEMA_VERSION` with every change; the
-migrations that come later read it from the ``schema_version`` table.
+The tables are SQLAlchemy Core metadata shared by SQLite and PostgreSQL; only ``store.py`` and
+the Alembic migrations use this module. Every change here needs a new migration in
+``syndicate/migrations/versions`` that brings existing databases to the same shape: a test
+compares a migrated database with this metadata on both backends.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from typing import Any
 
 from sqlalchemy import (
     Boolean,
-    CheckConstraint,
     Column,
     DateTime,
     Dialect,
@@ -43,8 +43,14 @@ from syndicate.errors import StoreError
 from syndicate.model import Article, Block, BlockKind, Media
 from syndicate.slugs import slugify
 
-SCHEMA_VERSION = 1
-
+# Constraint names, so that later migrations (SQLite rebuilds tables to alter them) can name
+# what they change. Indexes are named where they are declared.
+NAMING_CONVENTION = {
+    "pk": "pk_%(table_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+}
 
 class UTCDateTime(TypeDecorator[datetime]):
     """A timezone-aware UTC datetime on every backend.
@@ -74,22 +80,20 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-metadata = MetaData()
+# Ids, slugs and names compare byte by byte on both backends: SQLite's default (BINARY) is
+# that already; PostgreSQL gets the "C" collation, so keyset paging on ``(published, id)``
+# orders ties as SQLite does whatever the database's locale, and key comparisons skip the
+# locale's rules.
+KEY = String().with_variant(String(collation="C"), "postgresql")
 
-schema_version = Table(
-    "schema_version",
-    metadata,
-    # One row, pinned by the check, so "the version" is never ambiguous.
-    Column("id", Integer, CheckConstraint("id = 1", name="single_row"), primary_key=True),
-    Column("version", Integer, nullable=False),
-)
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 articles = Table(
     "articles",
     metadata,
-    Column("id", String, primary_key=True),
-    Column("source", String, nullable=False),
-    Column("slug", String, nullable=False),
+    Column("id", KEY, primary_key=True),
+    Column("source", KEY, nullable=False),
+    Column("slug", KEY, nullable=False),
     Column("title", Text, nullable=False),
     Column("dek", Text, nullable=False, default=""),
     Column("blocks", Text, nullable=False),  # JSON list of Block objects
@@ -121,12 +125,12 @@ def _link_table(name: str) -> Table:
         metadata,
         Column(
             "article_id",
-            String,
+            KEY,
             ForeignKey("articles.id", ondelete="CASCADE"),
             primary_key=True,
         ),
-        Column("slug", String, primary_key=True),
-        Column("name", String, nullable=False),
+        Column("slug", KEY, primary_key=True),
+        Column("name", KEY, nullable=False),
         Column("published", UTCDateTime, nullable=False),  # copy of articles.published
     )
     Index(
@@ -149,7 +153,7 @@ article_changes = Table(
     "article_changes",
     metadata,
     Column("seq", Integer, primary_key=True, autoincrement=True),
-    Column("article_id", String, nullable=False),
+    Column("article_id", KEY, nullable=False),
 )
 
 # The order articles were first stored in. RFC 5005 archive pages are fixed slices of it, so an
@@ -160,7 +164,7 @@ article_order = Table(
     Column("seq", Integer, primary_key=True, autoincrement=True),
     Column(
         "article_id",
-        String,
+        KEY,
         ForeignKey("articles.id", ondelete="CASCADE"),
         nullable=False,
         unique=True,
@@ -170,7 +174,7 @@ article_order = Table(
 sources = Table(
     "sources",
     metadata,
-    Column("name", String, primary_key=True),
+    Column("name", KEY, primary_key=True),
     Column("etag", String),  # validators of the last successful response, sent back verbatim
     Column("last_modified", String),
     Column("last_success", UTCDateTime),
@@ -183,7 +187,7 @@ runs = Table(
     "runs",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("source", String, nullable=False),
+    Column("source", KEY, nullable=False),
     Column("started", UTCDateTime, nullable=False),
     Column("duration", Float, nullable=False),  # seconds
     Column("outcome", String, nullable=False),
@@ -194,6 +198,7 @@ runs = Table(
     Column("message", Text, nullable=False, default=""),
     Index("ix_runs_source_started", "source", "started"),
 )
+Index("ix_runs_started_id", runs.c.started.desc(), runs.c.id.desc())
 
 
 # -- articles as rows ----------------------------------------------------------------------

@@ -14,7 +14,7 @@ nothing at all, so a refresh of an unchanged source costs reads only and feed ca
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -35,7 +35,6 @@ from sqlalchemy import (
     event,
     func,
     insert,
-    inspect,
     or_,
     select,
     update,
@@ -44,7 +43,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from syndicate import schema
+from syndicate import migrations, schema
 from syndicate.errors import StoreError
 from syndicate.model import Article, Category
 
@@ -145,32 +144,44 @@ class Store:
     # -- schema ----------------------------------------------------------------------------
 
     def create_schema(self) -> None:
-        """Create missing tables and record the schema version.
+        """Create the tables, or bring older ones up to date: :meth:`upgrade` by another name.
 
-        Raises :class:`StoreError` when the database was made by another schema version, which
-        a migration has to bring up to date first.
+        For tests, the embedded ``make serve`` setup and ``syndicate ingest``. A server that
+        shares its database with other processes should call :meth:`check_schema` instead and
+        leave upgrades to ``syndicate db upgrade``.
         """
-        with self._transaction("create schema", write=True) as conn:
-            schema.metadata.create_all(conn)
-            found = conn.execute(select(schema.schema_version.c.version)).scalar()
-            if found is None:
-                conn.execute(
-                    insert(schema.schema_version).values(id=1, version=schema.SCHEMA_VERSION)
-                )
-            elif found != schema.SCHEMA_VERSION:
-                raise StoreError(
-                    f"{self._label} holds schema version {found}, this code expects "
-                    f"{schema.SCHEMA_VERSION}: migrate the database first"
-                )
-            _backfill_order(conn)
+        self.upgrade()
 
-    def schema_version(self) -> int | None:
-        """The schema version recorded in the database; ``None`` before :meth:`create_schema`."""
-        with self._transaction("read schema version") as conn:
-            if not inspect(conn).has_table(schema.schema_version.name):
-                return None
-            found = conn.execute(select(schema.schema_version.c.version)).scalar()
-            return None if found is None else int(found)
+    def upgrade(self, target: str = "head") -> bool:
+        """Apply the pending migrations (all, or up to ``target``); returns whether any ran.
+
+        One transaction: a failed migration leaves the database as it was. Safe to call from
+        several processes at once.
+        """
+        with self._transaction(f"upgrade of the schema to {target}", write=True) as conn:
+            return migrations.upgrade(conn, target)
+
+    def revision(self) -> str | None:
+        """The schema revision of the database; ``None`` before the first upgrade."""
+        with self._transaction("read the schema revision") as conn:
+            return migrations.current(conn)
+
+    def head_revision(self) -> str:
+        """The schema revision this version of syndicate needs."""
+        return migrations.head()
+
+    def check_schema(self) -> None:
+        """Raise :class:`StoreError` unless the database is at the revision this code needs.
+
+        A server calls this at start and refuses to run on an older (or unknown) schema, rather
+        than failing on its first query or altering a database other processes are using.
+        """
+        found, needed = self.revision(), self.head_revision()
+        if found != needed:
+            raise StoreError(
+                f"database schema is at revision {found or 'none'}, this version needs "
+                f"{needed}: run `syndicate db upgrade`"
+            )
 
     # -- articles: writing -------------------------------------------------------------------
 
@@ -189,14 +200,18 @@ class Store:
     def upsert_many(self, articles: Iterable[Article]) -> Counter[UpsertResult]:
         """Upsert a stream of articles, one transaction per batch; returns what happened.
 
-        The iterable is consumed one batch at a time. When a batch fails, StoreError is raised,
-        that batch is rolled back and the batches before it stay stored.
+        The iterable is consumed one batch at a time, so a generator of any length is stored
+        in bounded memory. The outcome is what :meth:`upsert` of each article in turn would
+        give, but a batch costs a few statements: one read of the stored content hashes, then
+        one multi-row insert per table for the new articles; only changed articles are
+        written one by one. When a batch fails, StoreError is raised, that batch is rolled
+        back and the batches before it stay stored.
         """
         results: Counter[UpsertResult] = Counter()
         pending = iter(articles)
         while batch := list(islice(pending, self._batch_size)):
             with self._transaction(f"upsert of {len(batch)} articles", write=True) as conn:
-                results.update(_upsert(conn, article) for article in batch)
+                results.update(_upsert_batch(conn, batch))
         return results
 
     # -- articles: reading -------------------------------------------------------------------
@@ -493,6 +508,82 @@ def _on_sqlite_begin(conn: Connection) -> None:
 # -- upsert ------------------------------------------------------------------------------------
 
 
+def _upsert_batch(conn: Connection, batch: list[Article]) -> list[UpsertResult]:
+    """Upsert a batch as :func:`_upsert` would one by one, inserting the new ones in bulk."""
+    if len({article.id for article in batch}) < len(batch):
+        return [_upsert(conn, article) for article in batch]  # one article twice: in order
+    articles = schema.articles
+    query = select(articles.c.id, articles.c.content_hash).where(
+        articles.c.id.in_([article.id for article in batch])
+    )
+    stored: dict[str, str] = {row.id: row.content_hash for row in conn.execute(query)}
+    fresh = [article for article in batch if article.id not in stored]
+    inserted = _insert_fresh(conn, fresh)
+    results = []
+    for article in batch:
+        if article.id not in stored:
+            results.append(inserted[article.id])
+        elif stored[article.id] == article.content_hash:
+            results.append(UpsertResult.UNCHANGED)
+        else:  # changes are rare next to new and unchanged articles: one at a time
+            results.append(_upsert(conn, article))
+    return results
+
+
+def _insert_fresh(conn: Connection, fresh: list[Article]) -> dict[str, UpsertResult]:
+    """Insert articles not stored when the batch was read; falls back to one by one.
+
+    Between our read and our insert a concurrent writer (PostgreSQL) may store one of these
+    ids or take one of their slugs: the bulk insert then fails as a whole, is rolled back to
+    its savepoint, and each article goes through the single-article path with its retries.
+    """
+    if not fresh:
+        return {}
+    try:
+        with conn.begin_nested():
+            _insert_many(conn, fresh)
+    except IntegrityError:
+        return {article.id: _upsert(conn, article) for article in fresh}
+    return dict.fromkeys((article.id for article in fresh), UpsertResult.INSERTED)
+
+
+def _insert_many(conn: Connection, fresh: list[Article]) -> None:
+    """One multi-row INSERT per table for articles known to be new."""
+    slugs = _free_slugs(conn, fresh)
+    rows = [schema.article_values(a) | {"slug": slugs[a.id]} for a in fresh]
+    conn.execute(insert(schema.articles), rows)
+    ids = [{"article_id": article.id} for article in fresh]
+    conn.execute(insert(schema.article_order), ids)
+    conn.execute(insert(schema.article_changes), ids)
+    for attribute, table in _LINKS:
+        links = [
+            row
+            for article in fresh
+            for row in schema.link_rows(article.id, getattr(article, attribute), article.published)
+        ]
+        if links:
+            conn.execute(insert(table), links)
+
+
+def _free_slugs(conn: Connection, fresh: list[Article]) -> dict[str, str]:
+    """A free slug for each new article, as :func:`_free_slug` would give them in turn.
+
+    One query finds which wanted slugs are taken; only those articles (and any that want the
+    same slug as an earlier one in the batch) look for a fallback one by one.
+    """
+    wanted = {article.id: article.slug or article.id for article in fresh}
+    query = select(schema.articles.c.slug).where(schema.articles.c.slug.in_(set(wanted.values())))
+    taken = set(conn.execute(query).scalars())
+    chosen: dict[str, str] = {}
+    for article in fresh:
+        slug = wanted[article.id]
+        if slug in taken:
+            slug = _free_slug(conn, slug, article.id, reserved=taken)
+        taken.add(slug)
+        chosen[article.id] = slug
+    return chosen
+
+
 def _upsert(conn: Connection, article: Article) -> UpsertResult:
     """Upsert with retries: on PostgreSQL a concurrent writer may take our id or slug."""
     attempts_left = _WRITE_ATTEMPTS
@@ -572,15 +663,20 @@ def _next_updated(stored: datetime, incoming: datetime) -> datetime:
     return incoming if incoming > stored else stored + timedelta(seconds=1)
 
 
-def _free_slug(conn: Connection, wanted: str, article_id: str) -> str:
-    """``wanted`` if free, else ``wanted-<id6>``, then ``wanted-<id6>-2`` and so on."""
+def _free_slug(
+    conn: Connection, wanted: str, article_id: str, reserved: Collection[str] = ()
+) -> str:
+    """``wanted`` if free, else ``wanted-<id6>``, then ``wanted-<id6>-2`` and so on.
+
+    ``reserved`` holds slugs given to other articles of the same batch, not yet written.
+    """
     suffix = "".join(c for c in article_id.lower() if c.isalnum())[:6] or "x"
     candidates = [wanted, f"{wanted}-{suffix}"]
     candidates += [f"{wanted}-{suffix}-{n}" for n in range(2, _SLUG_CANDIDATES)]
     query = select(schema.articles.c.slug).where(schema.articles.c.slug.in_(candidates))
     taken = set(conn.execute(query).scalars())
     for candidate in candidates:
-        if candidate not in taken:
+        if candidate not in taken and candidate not in reserved:
             return candidate
     raise StoreError(f"article {article_id}: slug {wanted!r} and {len(taken)} fallbacks are taken")
 
@@ -621,17 +717,6 @@ def _linked(query: Select[Any], filters: dict[str, str | None]) -> Select[Any]:
                 table, and_(table.c.article_id == schema.articles.c.id, table.c.slug == slug)
             )
     return query
-
-
-def _backfill_order(conn: Connection) -> None:
-    """Give articles stored before ``article_order`` existed a place in it, oldest first."""
-    articles, order = schema.articles, schema.article_order
-    missing = (
-        select(articles.c.id)
-        .where(articles.c.id.not_in(select(order.c.article_id)))
-        .order_by(articles.c.published, articles.c.id)
-    )
-    conn.execute(insert(order).from_select(["article_id"], missing))
 
 
 def _latest_query(

@@ -1,8 +1,16 @@
-"""Shared fixtures: isolated environment, settings on a temporary SQLite file, store, app."""
+"""Shared fixtures: isolated environment, settings on a fresh database, store, app.
+
+The suite runs on SQLite by default (a new file per test). With
+``SYNDICATE_TEST_DATABASE_URL=postgresql+psycopg://...`` (``make test`` sets it for its second
+run, from ``scripts/postgres.sh url``) every test gets its own schema in that database instead:
+created before the test, put first on the connections' ``search_path`` through the URL, and
+dropped after it. Tests marked ``sqlite_only`` are about SQLite itself and are skipped there.
+"""
 
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -10,12 +18,41 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from syndicate.config import Settings, SiteSettings
 from syndicate.store import Store
 
 DATA = Path(__file__).parent / "data"
 BASE_URL = "http://feeds.example.test"
+# Read once at import: clean_environ strips SYNDICATE_* from every test's environment.
+TEST_DATABASE_URL = os.environ.get("SYNDICATE_TEST_DATABASE_URL", "")
+BACKEND = make_url(TEST_DATABASE_URL).get_backend_name() if TEST_DATABASE_URL else "sqlite"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "sqlite_only(reason): tests SQLite itself; skipped on another database"
+    )
+
+
+def pytest_report_header() -> str:
+    if TEST_DATABASE_URL:
+        shown = make_url(TEST_DATABASE_URL).render_as_string(hide_password=True)
+        return f"database: {shown} (a schema per test)"
+    return "database: SQLite (a file per test)"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if BACKEND == "sqlite":
+        return
+    for item in items:
+        marker = item.get_closest_marker("sqlite_only")
+        if marker is not None:
+            reason = marker.args[0] if marker.args else "tests SQLite itself"
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
 
 
 @pytest.fixture(autouse=True)
@@ -26,19 +63,46 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(key)
 
 
+@pytest.fixture(scope="session")
+def _admin_engine() -> Iterator[Engine]:
+    """Creates and drops the per-test schemas; no pool, so nothing stays open."""
+    engine = create_engine(TEST_DATABASE_URL, poolclass=NullPool)
+    yield engine
+    engine.dispose()
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Default settings on a fresh SQLite file, with a fixed base URL."""
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL to an empty database of the backend under test, for this test alone."""
+    if not TEST_DATABASE_URL:
+        yield f"sqlite:///{tmp_path / 'var' / 'syndicate.db'}"
+        return
+    engine: Engine = request.getfixturevalue("_admin_engine")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {name}"))
+    url = make_url(TEST_DATABASE_URL).update_query_dict({"options": f"-csearch_path={name}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("SET LOCAL lock_timeout = '10s'"))
+            conn.execute(text(f"DROP SCHEMA {name} CASCADE"))
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """Default settings on a fresh database, with a fixed base URL."""
     return replace(
         Settings(),
         site=SiteSettings(title="Test Gazette", description="Test feeds", base_url=BASE_URL),
-        database_url=f"sqlite:///{tmp_path / 'var' / 'syndicate.db'}",
+        database_url=database_url,
     )
 
 
 @pytest.fixture
 def store(settings: Settings) -> Iterator[Store]:
-    """A store on a real SQLite file, schema created."""
+    """A store on the test database, schema created."""
     opened = Store(settings.database_url)
     opened.create_schema()
     yield opened

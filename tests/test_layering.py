@@ -19,13 +19,18 @@ LAYERS: dict[str, int] = {
     "config": 1, "dates": 1, "slugs": 1, "sanitize": 1,
     "sources": 2,
     "normalize": 3,
-    "store": 4, "schema": 4, "render": 4,
+    "store": 4, "schema": 4, "migrations": 4, "render": 4,
     "ingest": 5, "refresh": 5, "channels": 5,
     "schedule": 6, "tasks": 6,
     "web": 7,
-    "cli": 8, "inspect": 8,
+    "cli": 8, "inspect": 8, "dbcli": 8,
 }
-ROOMS_SHARING_A_LAYER = {frozenset({"store", "schema"})}
+ROOMS_SHARING_A_LAYER = {
+    frozenset({"store", "schema"}),
+    frozenset({"store", "migrations"}),  # the store runs the migrations
+    frozenset({"migrations", "schema"}),  # which compare themselves with the tables
+    frozenset({"cli", "dbcli"}),  # the `syndicate db` commands join the CLI
+}
 # Third-party library -> the rooms allowed to import it.
 LIBRARY_ROOMS: dict[str, set[str]] = {
     "flask": {"web"},
@@ -33,7 +38,9 @@ LIBRARY_ROOMS: dict[str, set[str]] = {
     "apscheduler": {"schedule"},
     "procrastinate": {"tasks"},
     "feedgen": {"render.feeds"},
-    "sqlalchemy": {"store", "schema"},
+    "sqlalchemy": {"store", "schema", "migrations"},
+    "alembic": {"migrations"},
+    "psycopg": set(),  # the PostgreSQL driver, loaded by SQLAlchemy from the URL
     "feedparser": {"sources.feed"},
     "trafilatura": {"sources.page"},
     "nh3": {"sanitize"},

@@ -1,3 +1,9 @@
+"""The store on the database under test: SQLite, or PostgreSQL in ``make test``'s second run.
+
+Tests marked ``sqlite_only`` check SQLite itself (WAL, pragmas, files); everything else runs on
+both databases through the ``store`` fixture of ``conftest.py``.
+"""
+
 from __future__ import annotations
 
 import sqlite3
@@ -11,11 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import make_url
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from syndicate import schema
+from syndicate import store as store_module
+from syndicate.config import Settings
 from syndicate.errors import StoreError
 from syndicate.model import Article, Block, BlockKind, Category, Media
 from syndicate.store import Store, UpsertResult, _latest_query
@@ -79,15 +88,11 @@ def rich_article() -> Article:
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "var" / "syndicate.db"
-
-
-@pytest.fixture
-def store(db_path: Path) -> Iterator[Store]:
-    with Store(f"sqlite:///{db_path}") as opened:
-        opened.create_schema()
-        yield opened
+def db_path(settings: Settings) -> Path:
+    """The SQLite file of the test database (``sqlite_only`` tests)."""
+    database = make_url(settings.database_url).database
+    assert database, "db_path is for SQLite tests"
+    return Path(database)
 
 
 @contextmanager
@@ -115,6 +120,13 @@ def writes() -> Iterator[list[str]]:
 
 def raw(db_path: Path) -> sqlite3.Connection:
     return sqlite3.connect(db_path)
+
+
+def execute(store: Store, sql: str) -> list[tuple[Any, ...]]:
+    """Run SQL on the store's database behind its back, committed; returns the rows, if any."""
+    with store._engine.begin() as conn:
+        result = conn.execute(text(sql))
+        return [tuple(row) for row in result] if result.returns_rows else []
 
 
 def ids(articles: list[Article]) -> list[str]:
@@ -156,10 +168,9 @@ def test_store_converts_other_offsets_to_utc(store: Store) -> None:
     assert state.last_success.hour == 12
 
 
-def test_store_unreadable_json_raises_store_error(store: Store, db_path: Path) -> None:
+def test_store_unreadable_json_raises_store_error(store: Store) -> None:
     store.upsert(make_article(1))
-    with raw(db_path) as conn:
-        conn.execute("UPDATE articles SET blocks = '[{\"kind\": \"paragraph\", \"x\": 1}]'")
+    execute(store, "UPDATE articles SET blocks = '[{\"kind\": \"paragraph\", \"x\": 1}]'")
     with pytest.raises(StoreError, match="cannot read"):
         store.get(make_article(1).id)
 
@@ -167,25 +178,32 @@ def test_store_unreadable_json_raises_store_error(store: Store, db_path: Path) -
 # -- upsert ---------------------------------------------------------------------------------
 
 
-def test_upsert_unchanged_hash_writes_nothing(
-    store: Store, db_path: Path, writes: list[str]
-) -> None:
+def test_upsert_unchanged_hash_writes_nothing(store: Store, writes: list[str]) -> None:
+    article = rich_article()
+    store.upsert(article)
+    writes.clear()
+    same_hash = replace(article, title="Same hash", updated=T0 + timedelta(days=1))
+    assert store.upsert(same_hash) is UpsertResult.UNCHANGED
+    assert store.upsert(article) is UpsertResult.UNCHANGED
+    assert store.upsert_many([same_hash, article]) == Counter({UpsertResult.UNCHANGED: 2})
+    assert writes == []
+    assert execute(store, "SELECT revision FROM articles") == [(1,)]
+    assert store.get(article.id) == article
+
+
+@pytest.mark.sqlite_only("PRAGMA data_version")
+def test_upsert_unchanged_hash_leaves_the_sqlite_file_alone(store: Store, db_path: Path) -> None:
     article = rich_article()
     store.upsert(article)
     with raw(db_path) as conn:
         version_before = conn.execute("PRAGMA data_version").fetchone()
-        writes.clear()
-        same_hash = replace(article, title="Same hash", updated=T0 + timedelta(days=1))
-        assert store.upsert(same_hash) is UpsertResult.UNCHANGED
-        assert store.upsert(article) is UpsertResult.UNCHANGED
+        store.upsert(replace(article, title="Same hash"))
+        store.upsert_many([article])
         # data_version changes when another connection commits a change to the file.
         assert conn.execute("PRAGMA data_version").fetchone() == version_before
-        assert conn.execute("SELECT revision FROM articles").fetchone() == (1,)
-    assert writes == []
-    assert store.get(article.id) == article
 
 
-def test_upsert_changed_hash_updates_in_place(store: Store, db_path: Path) -> None:
+def test_upsert_changed_hash_updates_in_place(store: Store) -> None:
     original = make_article(1, categories=("News",))
     store.upsert(original)
     edited = replace(
@@ -202,8 +220,7 @@ def test_upsert_changed_hash_updates_in_place(store: Store, db_path: Path) -> No
     assert stored.updated > original.updated
     assert store.count() == 1
     assert store.get_by_slug("article-1-corrected") is None
-    with raw(db_path) as conn:
-        assert conn.execute("SELECT revision FROM articles").fetchone() == (2,)
+    assert execute(store, "SELECT revision FROM articles") == [(2,)]
 
 
 @pytest.mark.parametrize(
@@ -293,13 +310,19 @@ def test_upsert_slug_taken_gets_id_suffix(store: Store) -> None:
     assert store.get(second.id).slug == "same-abcdef"  # type: ignore[union-attr]
 
 
-def test_upsert_many_counts_in_batches(db_path: Path) -> None:
-    with Store(f"sqlite:///{db_path}", batch_size=3) as store:
+def test_upsert_many_counts_in_batches(settings: Settings) -> None:
+    with Store(settings.database_url, batch_size=3) as store:
         store.create_schema()
-        with statements("BEGIN IMMEDIATE") as begins:
-            first = store.upsert_many(make_article(n) for n in range(10))
+        commits: list[object] = []
+
+        def count(conn: object) -> None:
+            commits.append(conn)
+
+        event.listen(store._engine, "commit", count)
+        first = store.upsert_many(make_article(n) for n in range(10))
+        event.remove(store._engine, "commit", count)
         assert first == Counter({UpsertResult.INSERTED: 10})
-        assert len(begins) == 4  # one write transaction per batch: 3 + 3 + 3 + 1
+        assert len(commits) == 4  # one write transaction per batch: 3 + 3 + 3 + 1
 
         # Articles 0 and 1 changed, 2..9 did not, 10 and 11 are new.
         changed = {0: "v2-0", 1: "v2-1"}
@@ -330,6 +353,58 @@ def test_upsert_from_many_threads(store: Store) -> None:
     assert errors == []
     assert store.count() == 80
     assert len({a.slug for a in store.latest(limit=100)}) == 80
+
+
+def test_upsert_many_inserts_new_articles_in_a_few_statements(
+    store: Store, writes: list[str]
+) -> None:
+    batch = [make_article(n, categories=("News",), tags=("a", "b")) for n in range(50)]
+    assert store.upsert_many(batch) == Counter({UpsertResult.INSERTED: 50})
+    # articles, order, change log, categories, tags: one multi-row INSERT each (no authors).
+    assert len(writes) <= 5 * 2, writes  # a driver may split a long INSERT in pages
+    assert store.latest(category="news", tag="b", limit=100) == batch[::-1]
+
+
+def test_upsert_many_gives_slugs_as_one_by_one_would(store: Store) -> None:
+    store.upsert(make_article(0, id="abcdef00", slug="same"))
+    batch = [make_article(n, id=f"abcdef0{n}", slug="same") for n in (1, 2)]
+    batch += [make_article(3, id="abcdef03", slug="")]  # no slug: the id stands in
+    store.upsert_many(batch)
+    assert [store.get(a.id).slug for a in batch] == [  # type: ignore[union-attr]
+        "same-abcdef",
+        "same-abcdef-2",
+        "abcdef03",
+    ]
+
+
+def test_upsert_many_same_article_twice_in_a_batch(store: Store) -> None:
+    first = make_article(1)
+    second = replace(first, content_hash="v2", updated=first.updated + timedelta(hours=1))
+    results = store.upsert_many([first, make_article(2), second, first])
+    # As one by one: inserted, inserted, updated, then the v1 hash is a change again.
+    assert results == Counter({UpsertResult.INSERTED: 2, UpsertResult.UPDATED: 2})
+    stored = store.get(first.id)
+    assert stored is not None and stored.content_hash == first.content_hash
+    assert execute(store, "SELECT revision FROM articles ORDER BY id") == [(3,), (1,)]
+
+
+def test_upsert_many_falls_back_when_another_writer_got_there_first(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.upsert(make_article(1))
+    # Pretend the batch's read saw nothing, as when another process stores article 1 between
+    # our read and our insert: the bulk insert fails and each article goes one by one.
+    real = store_module._insert_fresh
+
+    def as_if_unseen(conn: Any, fresh: list[Article]) -> Any:
+        return real(conn, [make_article(1), *fresh])
+
+    monkeypatch.setattr(store_module, "_insert_fresh", as_if_unseen)
+    results = store.upsert_many([make_article(2), make_article(3)])
+    monkeypatch.undo()
+    assert results == Counter({UpsertResult.INSERTED: 2})
+    assert store.count() == 3
+    assert execute(store, "SELECT count(*) FROM article_order") == [(3,)]
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -414,7 +489,8 @@ def test_categories_tags_and_authors_list_counts_by_name(store: Store) -> None:
     ]
     assert store.category("world") == Category("World", "world", count=2)
     assert store.category("missing") is None
-    # Two spellings of one slug: the listing shows one of them ("Space" sorts first in SQLite).
+    # Two spellings of one slug: the listing shows the first in byte order ("Space"), on both
+    # databases: names compare bytewise (collation "C" on PostgreSQL).
     assert store.tags() == [Category("Space", "space", count=2), Category("war", "war", count=1)]
     assert [(a.slug, a.count) for a in store.authors()] == [("ann-lee", 2), ("bob", 2)]
 
@@ -483,6 +559,7 @@ def test_log_run_and_recent_runs(store: Store) -> None:
 # -- the database itself -----------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only("WAL and connection pragmas")
 def test_store_sqlite_runs_in_wal_mode_with_pragmas(store: Store, db_path: Path) -> None:
     with raw(db_path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
@@ -492,12 +569,15 @@ def test_store_sqlite_runs_in_wal_mode_with_pragmas(store: Store, db_path: Path)
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar_one() > 0
 
 
+@pytest.mark.sqlite_only("the database file's folder")
 def test_store_creates_parent_folder(db_path: Path, store: Store) -> None:
     assert db_path.parent.is_dir() and db_path.exists()
 
 
-def test_two_stores_on_one_file_see_each_others_writes(store: Store, db_path: Path) -> None:
-    with Store(f"sqlite:///{db_path}") as other:
+def test_two_stores_on_one_database_see_each_others_writes(
+    store: Store, settings: Settings
+) -> None:
+    with Store(settings.database_url) as other:
         other.create_schema()  # harmless on an existing database
         store.upsert(make_article(1))
         assert other.get(make_article(1).id) == make_article(1)
@@ -505,22 +585,21 @@ def test_two_stores_on_one_file_see_each_others_writes(store: Store, db_path: Pa
         assert ids(store.latest()) == [make_article(2).id, make_article(1).id]
 
 
-def test_create_schema_records_version_and_refuses_another(store: Store, db_path: Path) -> None:
-    assert store.schema_version() == schema.SCHEMA_VERSION
+def test_create_schema_upgrades_to_head_and_is_idempotent(store: Store) -> None:
+    assert store.revision() == store.head_revision()
     store.create_schema()
-    with raw(db_path) as conn:
-        conn.execute("UPDATE schema_version SET version = 999")
-    with pytest.raises(StoreError, match="schema version 999"):
-        store.create_schema()
+    store.check_schema()
+    assert store.upgrade() is False  # nothing left to run
 
 
-def test_store_without_schema_raises_store_error(db_path: Path) -> None:
-    with Store(f"sqlite:///{db_path}") as bare:
-        assert bare.schema_version() is None
-        with pytest.raises(StoreError, match="no such table"):
+def test_store_without_schema_raises_store_error(database_url: str) -> None:
+    with Store(database_url) as bare:
+        assert bare.revision() is None
+        with pytest.raises(StoreError, match="no such table|does not exist"):
             bare.get("x")
 
 
+@pytest.mark.sqlite_only("SQLite file paths")
 def test_store_error_when_parent_is_a_file(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
@@ -528,6 +607,7 @@ def test_store_error_when_parent_is_a_file(tmp_path: Path) -> None:
         Store(f"sqlite:///{blocker}/syndicate.db")
 
 
+@pytest.mark.sqlite_only("SQLite file paths")
 def test_store_error_when_database_path_is_a_folder(tmp_path: Path) -> None:
     with Store(f"sqlite:///{tmp_path}") as store, pytest.raises(StoreError, match="unable to open"):
         store.create_schema()
