@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -64,30 +64,49 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def _admin_engine() -> Iterator[Engine]:
-    """Creates and drops the per-test schemas; no pool, so nothing stays open."""
+def _admin_engine() -> Iterator[Engine | None]:
+    """Creates and drops the per-test schemas (none on SQLite); no pool, nothing stays open."""
+    if not TEST_DATABASE_URL:
+        yield None
+        return
     engine = create_engine(TEST_DATABASE_URL, poolclass=NullPool)
     yield engine
     engine.dispose()
 
 
 @pytest.fixture
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A URL to an empty database of the backend under test, for this test alone."""
-    if not TEST_DATABASE_URL:
-        yield f"sqlite:///{tmp_path / 'var' / 'syndicate.db'}"
-        return
-    engine: Engine = request.getfixturevalue("_admin_engine")
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with engine.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {name}"))
-    url = make_url(TEST_DATABASE_URL).update_query_dict({"options": f"-csearch_path={name}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with engine.begin() as conn:
+def new_database_url(
+    _admin_engine: Engine | None, tmp_path: Path
+) -> Iterator[Callable[[], str]]:
+    """Makes URLs of empty databases of the backend under test, each dropped after the test."""
+    made: list[str] = []
+
+    def make() -> str:
+        made.append(f"t_{uuid.uuid4().hex[:12]}")
+        if _admin_engine is None:
+            return f"sqlite:///{tmp_path / 'var' / made[-1]}.db"
+        with _admin_engine.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {made[-1]}"))
+        options = {"options": f"-csearch_path={made[-1]}"}
+        return make_url(TEST_DATABASE_URL).update_query_dict(options).render_as_string(False)
+
+    yield make
+    if _admin_engine is not None and made:
+        with _admin_engine.begin() as conn:
             conn.execute(text("SET LOCAL lock_timeout = '10s'"))
-            conn.execute(text(f"DROP SCHEMA {name} CASCADE"))
+            for name in made:
+                conn.execute(text(f"DROP SCHEMA {name} CASCADE"))
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, new_database_url: Callable[[], str]) -> str:
+    """A URL to an empty database of the backend under test, for this test alone.
+
+    On SQLite it is ``<tmp_path>/var/syndicate.db``, where tests have always found it.
+    """
+    if not TEST_DATABASE_URL:
+        return f"sqlite:///{tmp_path / 'var' / 'syndicate.db'}"
+    return new_database_url()
 
 
 @pytest.fixture
