@@ -1,41 +1,75 @@
-"""What goes in a feed: feed names, their channel metadata, their articles and URLs.
+"""What goes in a feed: feed names, their channel metadata, their articles, archives and URLs.
 
-Kept apart from how a feed is written (``render.feeds``) and from HTTP (``web``), so the web
-views, the CLI's ``feeds`` listing and later the feed cache share one answer to "which feeds
-exist and what is in them".
+Kept apart from how a feed is written (``render``) and from HTTP (``web``), so the web views,
+the feed cache, WebSub pings and the CLI share one answer to "which feeds exist and what is in
+them".
+
+Feed names are URL paths under ``/feeds/`` without the extension: ``all``, a category slug,
+``tags/<slug>``, ``authors/<slug>``. Every feed exists in three formats (RSS, Atom, JSON Feed).
+
+Archives (RFC 5005): a feed's articles in the order they were first stored are cut into pages
+of ``feeds.items``. Page 1 is the oldest. A page is published only once the articles after it
+fill at least another page, so an archive page is always full and never changes members; the
+subscription document holds every article not archived yet, between ``items`` and twice that.
+Following ``prev-archive`` from the subscription document therefore meets every article once.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 
-from syndicate.config import Settings
+from syndicate.config import DEFAULT_INTERVAL_SECONDS, Settings
 from syndicate.errors import UnknownFeed
-from syndicate.model import Article, Channel
-from syndicate.render.feeds import RenderedFeed, render_feed
+from syndicate.model import Article, Category, Channel
+from syndicate.render.feeds import ATOM_TYPE, RSS_TYPE, ArchiveLinks, RenderedFeed, render_feed
+from syndicate.render.jsonfeed import JSON_FEED_TYPE, render_json_feed
+from syndicate.render.opml import Subscription, render_opml
+from syndicate.slugs import slugify
 from syndicate.store import Store
 
-FeedFormat = Literal["rss", "atom"]
 FORMATS: dict[str, str] = {
-    "rss": "application/rss+xml",
-    "atom": "application/atom+xml",
+    "rss": RSS_TYPE,
+    "atom": ATOM_TYPE,
+    "json": JSON_FEED_TYPE,
 }
+FORMAT_NAMES = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
 ALL = "all"
+TAGS = "tags/"
+AUTHORS = "authors/"
+ARCHIVE_MAX_AGE = 24 * 60 * 60  # seconds: archive pages do not change
 # Namespace of feed ids: a feed keeps its Atom id for as long as the site keeps its host.
 FEED_NAMESPACE = uuid.UUID("0c8a4b8e-2f0e-4d3b-8a7e-6f1b2d9c5e44")
+_ARCHIVE_PATH = re.compile(r"^(?P<name>.+)/archive/(?P<page>[1-9][0-9]{0,8})$")
 
 
 @dataclass(frozen=True, slots=True)
 class FeedSpec:
-    """One logical feed (all articles, or one category), before a format is chosen."""
+    """One logical feed (all articles, a category, a tag or an author), before a format."""
 
-    name: str  # the URL name: "all" or a category slug
+    name: str  # the URL name: "all", a category slug, "tags/<slug>" or "authors/<slug>"
     title: str
     description: str
-    category: str | None = None  # category slug to filter on; None for everything
+    category: str | None = None  # slugs to filter on; None for everything
+    tag: str | None = None
+    author: str | None = None
+    page_path: str = ""  # the site page the feed describes, relative to the base URL
+
+
+@dataclass(frozen=True, slots=True)
+class FeedDocument:
+    """A rendered feed document and what the HTTP side and the cache need to know about it.
+
+    ``article_ids`` are the articles in it (a change to any of them makes it stale);
+    ``links`` are ``(rel, href)`` for the ``Link`` header: ``self`` and the WebSub hubs.
+    """
+
+    rendered: RenderedFeed
+    article_ids: frozenset[str]
+    max_age: int  # seconds, for Cache-Control
+    links: tuple[tuple[str, str], ...]
 
 
 def resolve(name: str, store: Store, settings: Settings) -> FeedSpec:
@@ -43,25 +77,64 @@ def resolve(name: str, store: Store, settings: Settings) -> FeedSpec:
     site = settings.site
     if name == ALL:
         return FeedSpec(ALL, site.title, site.description)
-    category = store.category(name)
+    if name.startswith(TAGS):
+        return _term_spec(name, store.tags(), "tag", settings)
+    if name.startswith(AUTHORS):
+        return _term_spec(name, store.authors(), "author", settings)
+    category = store.category(name) if "/" not in name else None
     if category is None:
         raise UnknownFeed(f"no feed named {name!r}: there is no category with that slug")
     declared = settings.category(category.name)
     description = (declared.description if declared else "") or \
         f"{category.name}: articles from {site.title}"
-    return FeedSpec(category.slug, f"{site.title}: {category.name}", description, category.slug)
+    return FeedSpec(category.slug, f"{site.title}: {category.name}", description,
+                    category=category.slug, page_path=f"categories/{category.slug}")
+
+
+def _term_spec(name: str, terms: Iterable[Category], kind: str, settings: Settings) -> FeedSpec:
+    slug = name.partition("/")[2]
+    found = next((t for t in terms if t.slug == slug), None)
+    if found is None:
+        raise UnknownFeed(f"no feed named {name!r}: there is no {kind} with that slug")
+    title = f"{settings.site.title}: {found.name}"
+    if kind == "tag":
+        return FeedSpec(name, title, f"Articles tagged {found.name}", tag=slug)
+    return FeedSpec(name, title, f"Articles by {found.name}", author=slug)
 
 
 def all_specs(store: Store, settings: Settings) -> list[FeedSpec]:
-    """Every feed the site serves: everything first, then each category by name."""
+    """Every feed listed on the site: everything first, then each category by name."""
     specs = [resolve(ALL, store, settings)]
     specs += [resolve(c.slug, store, settings) for c in store.categories() if c.slug != ALL]
     return specs
 
 
-def feed_url(settings: Settings, name: str, fmt: str) -> str:
-    """Absolute URL of a feed in a format."""
-    return f"{settings.site.base_url}/feeds/{name}.{fmt}"
+def feed_names(article: Article) -> set[str]:
+    """The names of every feed an article belongs to (a change to it may change them)."""
+    names = {ALL}
+    names |= {slug for slug in map(slugify, article.categories) if slug}
+    names |= {TAGS + slug for slug in map(slugify, article.tags) if slug}
+    names |= {AUTHORS + slug for slug in map(slugify, article.authors) if slug}
+    return names
+
+
+def split_archive(path: str) -> tuple[str, int | None]:
+    """``("tags/x", 3)`` for ``tags/x/archive/3``; ``(path, None)`` for a subscription name."""
+    match = _ARCHIVE_PATH.match(path)
+    if match is None:
+        return path, None
+    return match["name"], int(match["page"])
+
+
+def feed_url(settings: Settings, name: str, fmt: str, page: int | None = None) -> str:
+    """Absolute URL of a feed (or of one of its archive pages) in a format."""
+    stem = name if page is None else f"{name}/archive/{page}"
+    return f"{settings.site.base_url}/feeds/{stem}.{fmt}"
+
+
+def opml_url(settings: Settings) -> str:
+    """Absolute URL of the OPML list of every feed."""
+    return f"{settings.site.base_url}/feeds.opml"
 
 
 def article_url(settings: Settings) -> Callable[[Article], str]:
@@ -74,30 +147,110 @@ def article_url(settings: Settings) -> Callable[[Article], str]:
     return permalink
 
 
-def channel(spec: FeedSpec, fmt: str, settings: Settings, articles: list[Article]) -> Channel:
-    """The channel metadata of a feed in one format."""
+def channel(spec: FeedSpec, fmt: str, settings: Settings, articles: list[Article],
+            page: int | None = None) -> Channel:
+    """The channel metadata of a feed (or an archive page: no hubs, its own URL) in a format."""
     site = settings.site
     newest = max((a.updated for a in articles), default=None)
-    page = settings.site.base_url + "/" + (f"categories/{spec.name}" if spec.category else "")
     return Channel(
         id=f"urn:uuid:{uuid.uuid5(FEED_NAMESPACE, f'{site.base_url}/feeds/{spec.name}')}",
         title=spec.title,
-        site_url=page,
-        feed_url=feed_url(settings, spec.name, fmt),
+        site_url=f"{site.base_url}/{spec.page_path}",
+        feed_url=feed_url(settings, spec.name, fmt, page),
         description=spec.description,
         language=site.language,
         updated=newest,
-        alternates={mime: feed_url(settings, spec.name, other)
+        hubs=settings.websub.hubs if page is None else (),
+        alternates={mime: feed_url(settings, spec.name, other, page)
                     for other, mime in FORMATS.items() if other != fmt},
     )
 
 
-def render(spec: FeedSpec, fmt: str, store: Store, settings: Settings,
-           limit: int | None = None) -> RenderedFeed:
-    """Query the articles of a feed and write them in ``fmt``."""
+def archived_pages(total: int, size: int) -> int:
+    """How many archive pages ``total`` articles make: full pages with a full page after."""
+    return max(0, total // size - 1)
+
+
+def build(spec: FeedSpec, fmt: str, store: Store, settings: Settings, *,
+          limit: int | None = None, page: int | None = None) -> FeedDocument:
+    """Query and write one feed document: the subscription document, a ``?limit=`` cut of
+    it, or archive page ``page``. :class:`UnknownFeed` for a format or page that is not."""
     if fmt not in FORMATS:
         raise UnknownFeed(f"no feed format {fmt!r}; expected one of: {', '.join(FORMATS)}")
-    count = min(limit or settings.feeds.items, settings.feeds.max_items)
-    articles = store.latest(category=spec.category, limit=count)
-    return render_feed(channel(spec, fmt, settings, articles), articles, fmt,  # type: ignore[arg-type]
-                       permalink=article_url(settings))
+    size = settings.feeds.items
+    filters = {"category": spec.category, "tag": spec.tag, "author": spec.author}
+    pages = archived_pages(store.count_matching(**filters), size)
+    if page is not None:
+        if page > pages:
+            raise UnknownFeed(f"feed {spec.name!r} has {pages} archive page(s), not {page}")
+        articles = store.in_stored_order(**filters, offset=(page - 1) * size, limit=size)
+        archive = ArchiveLinks(
+            current=feed_url(settings, spec.name, fmt),
+            prev_archive=feed_url(settings, spec.name, fmt, page - 1) if page > 1 else "",
+            next_archive=feed_url(settings, spec.name, fmt, page + 1) if page < pages else "",
+            is_archive=True,
+        )
+    else:
+        if limit is None:  # everything not archived yet: fewer than 2 * size
+            articles = store.in_stored_order(**filters, offset=pages * size, limit=2 * size)
+        else:
+            articles = store.latest(category=spec.category, tag=spec.tag, author=spec.author,
+                                    limit=min(limit, settings.feeds.max_items))
+        archive = ArchiveLinks(prev_archive=feed_url(settings, spec.name, fmt, pages)
+                               if pages else "")
+    articles = [_as_published(a, settings) for a in articles]
+    return _document(spec, fmt, settings, articles, page, archive)
+
+
+def _document(spec: FeedSpec, fmt: str, settings: Settings, articles: list[Article],
+              page: int | None, archive: ArchiveLinks) -> FeedDocument:
+    meta = channel(spec, fmt, settings, articles, page)
+    permalink = article_url(settings)
+    if fmt == "json":
+        rendered = render_json_feed(meta, articles, permalink=permalink,
+                                    next_url=archive.prev_archive)
+    else:
+        rendered = render_feed(meta, articles, fmt,  # type: ignore[arg-type]
+                               permalink=permalink, archive=archive)
+    links = (("self", meta.feed_url),) + tuple(("hub", hub) for hub in meta.hubs)
+    max_age = ARCHIVE_MAX_AGE if page is not None else max_age_of(spec, settings)
+    return FeedDocument(rendered, frozenset(a.id for a in articles), max_age, links)
+
+
+def _as_published(article: Article, settings: Settings) -> Article:
+    """The article as feeds carry it: without its body when a category of it is summary-only.
+
+    The renderers fall back to the summary when there is no body.
+    """
+    for name in article.categories:
+        declared = settings.category(name)
+        if declared is not None and declared.summary_only:
+            return replace(article, body_html="")
+    return article
+
+
+def max_age_of(spec: FeedSpec, settings: Settings) -> int:
+    """Seconds a copy of the feed stays fresh: the shortest refresh interval of the enabled
+    sources that can feed it (only those of its category for a category feed)."""
+    sources = [s for s in settings.sources if s.enabled]
+    if spec.category is not None:
+        sources = [s for s in sources if slugify(s.category) == spec.category] or sources
+    return min((s.interval for s in sources), default=DEFAULT_INTERVAL_SECONDS)
+
+
+def render(spec: FeedSpec, fmt: str, store: Store, settings: Settings,
+           limit: int | None = None) -> RenderedFeed:
+    """Query the articles of a feed and write them in ``fmt`` (the subscription document)."""
+    return build(spec, fmt, store, settings, limit=limit).rendered
+
+
+def opml(store: Store, settings: Settings) -> RenderedFeed:
+    """The OPML 2.0 list of every feed on the site (in RSS), everything first."""
+    subscriptions = [
+        Subscription(title=spec.title, xml_url=feed_url(settings, spec.name, "rss"),
+                     html_url=f"{settings.site.base_url}/{spec.page_path}",
+                     description=spec.description)
+        for spec in all_specs(store, settings)
+    ]
+    return render_opml(f"{settings.site.title}: feeds", subscriptions,
+                       owner_url=settings.site.base_url)

@@ -20,8 +20,8 @@ LAYERS: dict[str, int] = {
     "sources": 2,
     "normalize": 3,
     "store": 4, "schema": 4, "migrations": 4, "render": 4,
-    "ingest": 5, "refresh": 5, "channels": 5,
-    "schedule": 6, "tasks": 6,
+    "ingest": 5, "refresh": 5, "channels": 5, "websub": 5,
+    "schedule": 6, "tasks": 6, "feedcache": 6,
     "web": 7,
     "cli": 8, "inspect": 8, "dbcli": 8,
 }
@@ -47,10 +47,13 @@ LIBRARY_ROOMS: dict[str, set[str]] = {
     "httpx": {"sources.fetch"},
     "requests": {"sources.fetch"},
     "urllib3": {"sources.fetch"},
-    "brotli": {"sources.fetch"},
+    "brotli": {"sources.fetch", "feedcache"},  # feedcache: pre-compressed feeds
     "jinja2": {"render.html"},
     "waitress": {"cli"},
     "click": {"cli", "inspect", "dbcli"},
+    # Benchmark peers and servers (bench/ only): syndicate never imports them.
+    "django": set(),
+    "gunicorn": set(),
 }
 MODULES = sorted(p for p in PACKAGE.rglob("*.py"))
 

@@ -12,6 +12,7 @@ from lxml import etree, html
 
 from syndicate.dates import utc_now
 from syndicate.ingest import ingest_file
+from syndicate.slugs import slugify
 from syndicate.store import Store
 from tests.conftest import BASE_URL
 
@@ -41,7 +42,9 @@ def test_index_lists_categories_with_feed_links_and_autodiscovery(
         assert f"{BASE_URL}/feeds/{category.slug}.atom" in hrefs
         assert category.name in doc.text_content()
     types = {link.get("type") for link in alternates}
-    assert types == {"application/rss+xml", "application/atom+xml"}
+    assert types == {"application/rss+xml", "application/atom+xml", "application/feed+json"}
+    assert doc.xpath('//head/link[@rel="outline"][@type="text/x-opml"]/@href') == [
+        f"{BASE_URL}/feeds.opml"]
 
 
 @pytest.mark.parametrize("fmt", ["rss", "atom"])
@@ -120,6 +123,8 @@ def test_article_page_is_clean_and_complete(client: FlaskClient, filled: Store) 
     assert headings == ["What happens to an article", "Subscribing"]
     feeds = doc.xpath('//head/link[@rel="alternate"]/@href')
     assert f"{BASE_URL}/feeds/announcements.atom" in feeds
+    assert f"{BASE_URL}/feeds/announcements.json" in feeds
+    assert {f"{BASE_URL}/feeds/authors/{slugify(name)}.rss" for name in article.authors} <= set(feeds)
 
 
 def test_article_page_of_attack_input_has_no_active_content(

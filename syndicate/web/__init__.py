@@ -3,21 +3,32 @@
 ``create_app(settings)`` is the only way to get an app; tests pass their own settings.
 Errors of the ``SyndicateError`` family that mean "not found" become 404 pages here, in one
 place, with a message that says what was not found.
+
+Feeds are served from a :class:`~syndicate.feedcache.FeedCache` by a WSGI layer in front of
+Flask (:class:`~syndicate.web.feeds.FeedLayer`). The cache follows writes by other processes
+through a :class:`~syndicate.feedcache.ChangeWatcher` thread; writers in this process (the
+scheduler of ``syndicate serve``) call :func:`change_hook`, which also sends WebSub pings.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from flask import Flask, Response, current_app, request
 
 from syndicate.config import Settings, load_settings
 from syndicate.errors import UnknownArticle, UnknownFeed
+from syndicate.feedcache import DEFAULT_WATCH_INTERVAL, ChangeWatcher, FeedCache, announce
+from syndicate.model import Article
 from syndicate.render.html import FeedLink, Page, render_error
 from syndicate.store import Store
+from syndicate.websub import Publisher
 
 STORE_KEY = "syndicate.store"
 SETTINGS_KEY = "syndicate.settings"
+CACHE_KEY = "syndicate.feedcache"
+PUBLISHER_KEY = "syndicate.websub"
+WATCHER_KEY = "syndicate.feedcache.watcher"
 # Defence in depth for pages: bodies are sanitized already, and no script may run anyway.
 PAGE_CSP = (
     "default-src 'none'; style-src 'self'; img-src http: https: data:; "
@@ -25,8 +36,15 @@ PAGE_CSP = (
 )
 
 
-def create_app(settings: Settings | None = None, store: Store | None = None) -> Flask:
-    """Build the web app; the store is created from the settings unless one is given."""
+def create_app(settings: Settings | None = None, store: Store | None = None, *,
+               watch_interval: float | None = DEFAULT_WATCH_INTERVAL,
+               publisher: Publisher | None = None) -> Flask:
+    """Build the web app; the store is created from the settings unless one is given.
+
+    ``watch_interval`` is how often (seconds) the feed cache reads the store's change log for
+    writes by other processes; ``None`` turns that off (one process writes and serves).
+    ``publisher`` sends WebSub pings; by default one for the configured hubs.
+    """
     settings = settings or load_settings()
     app = Flask("syndicate", static_folder="static", static_url_path="/static")
     app.extensions[SETTINGS_KEY] = settings
@@ -45,7 +63,41 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.register_error_handler(UnknownArticle, _not_found)
     app.register_error_handler(404, _no_route)
     app.after_request(_security_headers)
+    _mount_feed_cache(app, settings, store, watch_interval,
+                      publisher or Publisher(settings.websub.hubs))
     return app
+
+
+def _mount_feed_cache(app: Flask, settings: Settings, store: Store,
+                      watch_interval: float | None, publisher: Publisher) -> None:
+    from syndicate.web.feeds import FeedLayer
+
+    cache = FeedCache(store, settings)
+    app.extensions[CACHE_KEY] = cache
+    app.extensions[PUBLISHER_KEY] = publisher
+    app.wsgi_app = FeedLayer(app.wsgi_app, cache, settings)  # type: ignore[method-assign]
+    if watch_interval is not None:
+        watcher = ChangeWatcher(cache, watch_interval)
+        watcher.start()
+        app.extensions[WATCHER_KEY] = watcher
+
+
+def get_feed_cache() -> FeedCache:
+    """The feed cache of the running app."""
+    cache: FeedCache = current_app.extensions[CACHE_KEY]
+    return cache
+
+
+def change_hook(app: Flask) -> Callable[[str, list[Article]], None]:
+    """A ``Refresher(on_change=...)`` callback: invalidate the feeds the articles are in, now,
+    and ping WebSub hubs for the feeds whose bytes changed (on the caller's thread)."""
+    cache: FeedCache = app.extensions[CACHE_KEY]
+    publisher: Publisher = app.extensions[PUBLISHER_KEY]
+
+    def on_change(_source: str, articles: list[Article]) -> None:
+        announce(cache, publisher, articles)
+
+    return on_change
 
 
 def get_store() -> Store:

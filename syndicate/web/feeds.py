@@ -1,34 +1,199 @@
-"""Feed endpoints: ``/feeds/<name>.<format>`` for everything and for each category."""
+"""Feed endpoints, served from the feed cache by a WSGI layer in front of Flask.
+
+``/feeds/<name>.<rss|atom|json>`` (``name``: ``all``, a category slug, ``tags/<slug>``,
+``authors/<slug>``), their archive pages ``/feeds/<name>/archive/<n>.<format>``, and
+``/feeds.opml``. A request for a cached document never reaches Flask: :class:`FeedLayer`
+looks the key up, negotiates the content coding, evaluates the preconditions and hands the
+server prepared bytes and headers. A miss builds the document once (single-flight in the
+cache); an unknown feed falls through to Flask, which answers with the 404 page.
+
+Conditional GET is done here rather than by werkzeug's ``make_conditional``, to follow RFC 9110
+exactly: ``If-None-Match`` by weak comparison over a list or ``*`` (§13.1.2), and
+``If-Modified-Since`` only when there is no ``If-None-Match`` (§13.1.3).
+"""
 
 from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import parse_qs
 
 from flask import Blueprint, Response, request
 
 from syndicate import channels
+from syndicate.config import Settings
 from syndicate.errors import UnknownFeed
-from syndicate.web import get_settings, get_store
+from syndicate.feedcache import OPML, CachedFeed, CacheKey, FeedCache
+from syndicate.web import get_feed_cache
 
 bp = Blueprint("feeds", __name__)
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+_ETAG = re.compile(r'(?:W/)?("[^"]*")')  # RFC 9110 §8.8.3 entity-tag; W/ ignored (§8.8.3.2)
+_MEMO_LIMIT = 4096  # parsed paths and header values remembered; cleared when full
+NOT_FOUND_HINT = ("feeds are /feeds/<name>.rss, .atom or .json, with <name> 'all', a category, "
+                  "tags/<tag> or authors/<author>; archives at /feeds/<name>/archive/<n>.<format>")
 
 
-@bp.get("/feeds/<path:filename>")
+class FeedLayer:
+    """WSGI middleware answering GET and HEAD of feeds from the cache; the rest goes to ``app``."""
+
+    def __init__(self, app: WSGIApp, cache: FeedCache, settings: Settings) -> None:
+        self.app, self.cache, self.settings = app, cache, settings
+        self._keys: dict[tuple[str, str], CacheKey | None] = {}
+        self._codings: dict[str, str] = {}
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path: str = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD")
+        if not path.startswith("/feeds") or (method != "GET" and method != "HEAD"):
+            return self.app(environ, start_response)
+        key = self._key(path, environ.get("QUERY_STRING", ""))
+        entry = self.cache.peek(key) if key is not None else None
+        if entry is None:
+            if key is None:
+                return self.app(environ, start_response)
+            try:
+                entry = self.cache.get(key)
+            except UnknownFeed:
+                return self.app(environ, start_response)
+        status, headers, body = respond(entry, environ, self._coding(environ))
+        start_response(status, headers)
+        return [] if method == "HEAD" else body
+
+    def _key(self, path: str, query: str) -> CacheKey | None:
+        memo = (path, query)
+        try:
+            return self._keys[memo]
+        except KeyError:
+            pass
+        if len(self._keys) >= _MEMO_LIMIT:
+            self._keys.clear()
+        key = self._keys[memo] = cache_key(path, query, self.settings)
+        return key
+
+    def _coding(self, environ: dict[str, Any]) -> str:
+        header: str = environ.get("HTTP_ACCEPT_ENCODING", "")
+        coding = self._codings.get(header)
+        if coding is None:
+            if len(self._codings) >= _MEMO_LIMIT:
+                self._codings.clear()
+            coding = self._codings[header] = negotiate(header)
+        return coding
+
+
+def cache_key(path: str, query: str, settings: Settings) -> CacheKey | None:
+    """The cache key of a feed URL; None when the path cannot be a feed."""
+    if path == "/feeds.opml":
+        return (channels.ALL, OPML, "")
+    stem, dot, fmt = path.removeprefix("/feeds/").rpartition(".")
+    if not path.startswith("/feeds/") or not dot or fmt not in channels.FORMATS or not stem \
+            or "//" in stem or stem.startswith("/") or stem.endswith("/"):
+        return None
+    name, page = channels.split_archive(stem)
+    if page is not None:
+        return (name, fmt, f"page={page}")
+    limit = _limit(query)
+    if limit is None:
+        return (name, fmt, "")
+    return (name, fmt, f"limit={min(limit, settings.feeds.max_items)}")
+
+
+def _limit(query: str) -> int | None:
+    if "limit=" not in query:
+        return None
+    values = parse_qs(query).get("limit", [])
+    try:
+        limit = int(values[-1]) if values else 0
+    except ValueError:
+        return None
+    return limit if limit > 0 else None
+
+
+def negotiate(accept_encoding: str) -> str:
+    """The content coding to send: ``br``, ``gzip`` or ``identity`` (RFC 9110 §12.5.3).
+
+    The highest q wins; on a tie the smaller encoding. ``identity`` is acceptable unless
+    excluded by ``identity;q=0`` or ``*;q=0``; we then still send it rather than a 406.
+    """
+    weights: dict[str, float] = {}
+    for part in accept_encoding.lower().split(","):
+        coding, _, params = part.strip().partition(";")
+        if coding:
+            weights[coding.strip()] = _q(params)
+    star = weights.get("*")
+    best, best_q = "identity", weights.get("identity", 1.0 if star is None else star)
+    for coding in ("gzip", "br"):  # later wins ties: br over gzip over identity
+        q = weights.get(coding, star or 0.0)
+        if q > 0 and q >= best_q:
+            best, best_q = coding, q
+    return best
+
+
+def _q(params: str) -> float:
+    for param in params.split(";"):
+        name, _, value = param.strip().partition("=")
+        if name.strip() == "q":
+            try:
+                return max(0.0, min(1.0, float(value)))
+            except ValueError:
+                return 0.0
+    return 1.0
+
+
+def respond(entry: CachedFeed, environ: dict[str, Any],
+            coding: str) -> tuple[str, list[tuple[str, str]], list[bytes]]:
+    """Status, headers and body for a GET or HEAD of a cached document."""
+    body, full, short = entry.variant(coding)
+    if not_modified(entry.etag_for(coding), entry.last_modified,
+                    environ.get("HTTP_IF_NONE_MATCH"), environ.get("HTTP_IF_MODIFIED_SINCE")):
+        return "304 Not Modified", short, []
+    return "200 OK", full, [body]
+
+
+def not_modified(etag: str, last_modified: datetime | None,
+                 if_none_match: str | None, if_modified_since: str | None) -> bool:
+    """Whether a GET or HEAD with these preconditions gets a 304 (RFC 9110 §13.2.2)."""
+    if if_none_match is not None:
+        # §13.1.2: "*" matches any current representation; else any listed tag, compared weakly.
+        if if_none_match.strip() == "*":
+            return True
+        return etag in _ETAG.findall(if_none_match)
+    # §13.1.3: used only without If-None-Match; an invalid date is ignored.
+    if if_modified_since is None or last_modified is None:
+        return False
+    since = _http_date(if_modified_since)
+    return since is not None and last_modified <= since
+
+
+def _http_date(value: str) -> datetime | None:
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+@bp.route("/feeds/<path:filename>", methods=["GET", "HEAD"])
 def feed(filename: str) -> Response:
-    """A feed as RSS 2.0 or Atom 1.0, with validators for conditional GET."""
-    name, dot, fmt = filename.rpartition(".")
-    if not dot or "/" in name or fmt not in channels.FORMATS:
-        raise UnknownFeed(
-            f"no feed at /feeds/{filename}: feeds are /feeds/<name>.rss or /feeds/<name>.atom"
-        )
-    store, settings = get_store(), get_settings()
-    spec = channels.resolve(name, store, settings)
-    rendered = channels.render(spec, fmt, store, settings, limit=_limit())
-    response = Response(rendered.body, content_type=rendered.content_type)
-    response.set_etag(rendered.etag.strip('"'))
-    if rendered.last_modified is not None:
-        response.last_modified = rendered.last_modified
-    return response.make_conditional(request)
+    """A feed document when the layer above did not answer: found here, or a 404 that says why."""
+    return _serve(cache_key(f"/feeds/{filename}", request.query_string.decode("latin-1"),
+                            get_feed_cache().settings), f"/feeds/{filename}")
 
 
-def _limit() -> int | None:
-    value = request.args.get("limit", type=int)
-    return value if value and value > 0 else None
+@bp.route("/feeds.opml", methods=["GET", "HEAD"])
+def opml() -> Response:
+    """The OPML 2.0 list of every feed."""
+    return _serve((channels.ALL, OPML, ""), "/feeds.opml")
+
+
+def _serve(key: CacheKey | None, path: str) -> Response:
+    if key is None:
+        raise UnknownFeed(f"no feed at {path}: {NOT_FOUND_HINT}")
+    entry = get_feed_cache().get(key)  # UnknownFeed -> the 404 page
+    status, headers, body = respond(entry, request.environ, negotiate(
+        request.headers.get("Accept-Encoding", "")))
+    return Response(body, status=status, headers=headers, direct_passthrough=True)

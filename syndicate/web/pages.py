@@ -12,14 +12,14 @@ from syndicate.slugs import slugify
 from syndicate.web import get_settings, get_store, page_context
 
 bp = Blueprint("pages", __name__)
-FORMAT_NAMES = {"rss": "RSS", "atom": "Atom"}
 FRONT_PAGE_ARTICLES = 30
 
 
 def feed_links(settings: Settings, name: str, title: str) -> tuple[FeedLink, ...]:
-    """Autodiscovery links of one feed in every format."""
+    """Autodiscovery links of one feed in every format (RSS, Atom, JSON Feed)."""
     return tuple(
-        FeedLink(f"{title} ({FORMAT_NAMES[fmt]})", mime, channels.feed_url(settings, name, fmt))
+        FeedLink(f"{title} ({channels.FORMAT_NAMES[fmt]})", mime,
+                 channels.feed_url(settings, name, fmt))
         for fmt, mime in channels.FORMATS.items()
     )
 
@@ -53,7 +53,7 @@ def category(slug: str) -> Response:
 
 @bp.get("/articles/<slug>")
 def article(slug: str) -> Response:
-    """One article as a clean page, with autodiscovery links to its category feeds."""
+    """One article as a clean page, with autodiscovery links to every feed it is in."""
     store, settings = get_store(), get_settings()
     found = store.get_by_slug(slug)
     if found is None:
@@ -63,6 +63,11 @@ def article(slug: str) -> Response:
     discovery: tuple[FeedLink, ...] = ()
     for cat in categories:
         discovery += feed_links(settings, cat.slug, f"{settings.site.title}: {cat.name}")
+    for prefix, names in ((channels.TAGS, found.tags), (channels.AUTHORS, found.authors)):
+        for name in dict.fromkeys(names):
+            if slugify(name):
+                discovery += feed_links(settings, prefix + slugify(name),
+                                        f"{settings.site.title}: {name}")
     discovery += feed_links(settings, channels.ALL, f"{settings.site.title}: all articles")
     links = [(c.name, f"{base}/categories/{c.slug}") for c in categories]
     url = channels.article_url(settings)(found)

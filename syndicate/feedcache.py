@@ -1,0 +1,337 @@
+"""Rendered feeds kept as bytes with their validators, rebuilt only when their articles change.
+
+The common request, a reader polling an unchanged feed, is a dictionary lookup: no query, no
+rendering, no compression. Each entry holds the document, its strong ETag, its Last-Modified,
+its compressed variants (gzip at build time, brotli on first request) and the header lists a
+200 and a 304 carry, ready to hand to the server.
+
+Keys are ``(feed name, format, variant)``: variant ``""`` is the subscription document,
+``"limit=N"`` a ``?limit=`` cut, ``"page=K"`` an archive page; format ``"opml"`` under name
+``all`` is the OPML list.
+
+Rebuilds are single-flight: concurrent misses on one key wait for one build (a lock per key).
+Invalidation follows articles: a written article drops every entry of every feed it belongs to
+now (all, its categories, tags, authors) and every entry that contained it before (a category
+it left). Writers in this process call :meth:`FeedCache.invalidate_articles`; writes by other
+processes are seen by :class:`ChangeWatcher`, which reads the store's change log on a
+background thread at most once per interval.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import os
+import threading
+import weakref
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import format_datetime
+
+import brotli  # type: ignore[import-untyped]
+
+from syndicate import channels
+from syndicate.config import Settings
+from syndicate.errors import StoreError, UnknownFeed
+from syndicate.model import Article
+from syndicate.store import Store
+from syndicate.websub import Publisher
+
+log = logging.getLogger(__name__)
+
+CacheKey = tuple[str, str, str]  # (feed name, format, variant)
+Headers = list[tuple[str, str]]
+ENCODINGS = ("br", "gzip", "identity")  # preference order when a client accepts several
+GZIP_LEVEL = 9
+BROTLI_QUALITY = 9  # q11 costs seconds on a large feed for a few percent
+DEFAULT_WATCH_INTERVAL = 1.0  # seconds between reads of the change log
+CHANGES_PER_READ = 1000  # more changes than this at once: drop everything instead
+# Rows read again below the newest seen seq: on PostgreSQL a lower seq can commit after a
+# higher one (sequence values are taken at insert, rows appear at commit).
+CHANGE_OVERLAP = 200
+OPML = "opml"
+EXPOSED = "ETag, Link"  # CORS: headers a browser app may read besides the safelisted ones
+
+
+@dataclass(slots=True)
+class CachedFeed:
+    """One cached document: bytes per content coding and the headers of each response.
+
+    ``version`` is the store's content version read before the build: a change-log row at or
+    below it is already in these bytes.
+    """
+
+    key: CacheKey
+    body: bytes
+    etag: str  # strong, quoted; of the identity bytes
+    last_modified: datetime | None
+    article_ids: frozenset[str]
+    version: int
+    base_headers: Headers
+    encoded: dict[str, tuple[bytes, Headers, Headers]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def variant(self, encoding: str) -> tuple[bytes, Headers, Headers]:
+        """``(body, 200 headers, 304 headers)`` in a content coding, compressed once."""
+        found = self.encoded.get(encoding)
+        if found is None:
+            with self.lock:
+                found = self.encoded.get(encoding) or self._encode(encoding)
+        return found
+
+    def _encode(self, encoding: str) -> tuple[bytes, Headers, Headers]:
+        if encoding == "br":
+            body: bytes = brotli.compress(self.body, quality=BROTLI_QUALITY)
+        elif encoding == "gzip":
+            body = gzip.compress(self.body, GZIP_LEVEL, mtime=0)  # mtime=0: same bytes, same tag
+        else:
+            body = self.body
+        # RFC 9110 §8.8.3: a strong validator differs between content codings of a resource.
+        etag = self.etag if encoding == "identity" else f'{self.etag[:-1]}-{encoding}"'
+        common = [("ETag", etag), *self.base_headers]
+        if encoding != "identity":
+            common.append(("Content-Encoding", encoding))
+        # RFC 9110 §15.4.5: a 304 carries the ETag, Cache-Control and Vary a 200 would.
+        full = [*common, ("Content-Length", str(len(body)))]
+        result = (body, full, common)
+        self.encoded[encoding] = result
+        return result
+
+    def etag_for(self, encoding: str) -> str:
+        """The strong ETag of the variant in ``encoding``."""
+        return self.etag if encoding == "identity" else f'{self.etag[:-1]}-{encoding}"'
+
+
+class FeedCache:
+    """Feed documents by key, built on first use from the store and kept until invalidated."""
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store, self.settings = store, settings
+        self._entries: dict[CacheKey, CachedFeed] = {}
+        self._locks: dict[CacheKey, threading.Lock] = {}
+        self._guard = threading.Lock()
+        self._epoch = 0  # moves on every invalidation; a build that saw it move is not kept
+        self.builds = 0  # how many documents were rendered (tests and stats read it)
+
+    def peek(self, key: CacheKey) -> CachedFeed | None:
+        """The cached entry, without building it."""
+        return self._entries.get(key)
+
+    def get(self, key: CacheKey) -> CachedFeed:
+        """The entry for ``key``, built once however many requests ask at the same time.
+
+        Raises :class:`UnknownFeed` for a feed, format or page that does not exist.
+        """
+        entry = self._entries.get(key)
+        if entry is not None:
+            return entry
+        with self._lock_for(key):
+            entry = self._entries.get(key)
+            if entry is not None:
+                return entry
+            epoch = self._epoch
+            entry = self._build(key)
+            with self._guard:
+                if self._epoch == epoch:  # not invalidated while building
+                    self._entries[key] = entry
+            return entry
+
+    def invalidate_articles(self, articles: Iterable[Article], ids: Iterable[str] = (), *,
+                            older_than: int | None = None) -> set[CacheKey]:
+        """Drop every entry a write of these articles (or of bare ``ids``) can have changed.
+
+        ``older_than`` keeps entries built from a store at that content version or later.
+        """
+        return self._invalidate(articles, ids, version=older_than)
+
+    def clear(self) -> None:
+        """Drop everything."""
+        with self._guard:
+            self._epoch += 1
+            self._entries.clear()
+
+    def changed_documents(self, articles: Iterable[Article]) -> list[CacheKey]:
+        """Invalidate for ``articles`` and return the subscription documents whose bytes changed.
+
+        Each affected subscription document is rebuilt now (by the writer, never by a request)
+        and compared with what was cached; when nothing was cached it counts as changed if a
+        written article is in it. This is what WebSub pings are sent for.
+        """
+        articles = list(articles)
+        ids = {a.id for a in articles}
+        before = {key: e for key, e in self._entries.items() if key[2] == ""}
+        dropped = self._invalidate(articles, (), version=None)
+        names = {name for a in articles for name in channels.feed_names(a)}
+        keys = {(n, fmt, "") for n in names for fmt in channels.FORMATS}
+        keys |= {key for key in dropped if key[2] == "" and key[1] != OPML}
+        changed = []
+        for key in sorted(keys):
+            try:
+                entry = self.get(key)
+            except UnknownFeed:
+                continue
+            old = before.get(key)
+            if (old.etag != entry.etag) if old else bool(entry.article_ids & ids):
+                changed.append(key)
+        return changed
+
+    def _invalidate(self, articles: Iterable[Article], ids: Iterable[str],
+                    version: int | None) -> set[CacheKey]:
+        names: set[str] = set()
+        wanted = set(ids)
+        for article in articles:
+            names |= channels.feed_names(article)
+            wanted.add(article.id)
+        with self._guard:
+            self._epoch += 1
+            stale = {key for key, entry in self._entries.items()
+                     if (key[0] in names or entry.article_ids & wanted)
+                     and (version is None or entry.version < version)}
+            # A feed's other documents link to its archive pages: drop the whole feed.
+            feeds = {key[0] for key in stale} | names
+            stale |= {key for key, entry in self._entries.items() if key[0] in feeds
+                      and (version is None or entry.version < version)}
+            for key in stale:
+                del self._entries[key]
+        return stale
+
+    def _lock_for(self, key: CacheKey) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(key, threading.Lock())
+
+    def _build(self, key: CacheKey) -> CachedFeed:
+        name, fmt, variant = key
+        version = self.store.content_version()
+        if fmt == OPML:
+            rendered = channels.opml(self.store, self.settings)
+            document = channels.FeedDocument(rendered, frozenset(), channels.max_age_of(
+                channels.resolve(channels.ALL, self.store, self.settings), self.settings), ())
+        else:
+            spec = channels.resolve(name, self.store, self.settings)
+            kind, _, number = variant.partition("=")
+            document = channels.build(
+                spec, fmt, self.store, self.settings,
+                limit=int(number) if kind == "limit" else None,
+                page=int(number) if kind == "page" else None,
+            )
+        self.builds += 1
+        return _entry(key, document, version)
+
+
+def _entry(key: CacheKey, document: channels.FeedDocument, version: int) -> CachedFeed:
+    rendered = document.rendered
+    headers: Headers = [("Content-Type", rendered.content_type)]
+    if rendered.last_modified is not None:
+        headers.append(("Last-Modified", format_datetime(rendered.last_modified, usegmt=True)))
+    headers += [
+        ("Cache-Control", f"public, max-age={document.max_age}"),
+        ("Vary", "Accept-Encoding"),
+        ("Access-Control-Allow-Origin", "*"),
+        ("Access-Control-Expose-Headers", EXPOSED),
+        ("X-Content-Type-Options", "nosniff"),
+    ]
+    if document.links:  # RFC 8288 Link header; WebSub §4 discovery: rel="hub" and rel="self"
+        headers.append(("Link", ", ".join(f'<{href}>; rel="{rel}"'
+                                          for rel, href in document.links)))
+    return CachedFeed(key, rendered.body, rendered.etag, rendered.last_modified,
+                      document.article_ids, version, headers)
+
+
+class ChangeWatcher:
+    """Follows the store's change log on a daemon thread and invalidates the cache.
+
+    This is how a web process learns of ``syndicate ingest`` runs and refreshes in other
+    processes without a query per request. ``poll()`` does one step (tests call it directly).
+    The thread holds the watcher weakly: it ends when the app owning the cache is gone, and a
+    forked child (gunicorn ``--preload``) starts its own, since threads do not survive fork.
+    """
+
+    def __init__(self, cache: FeedCache, interval: float = DEFAULT_WATCH_INTERVAL) -> None:
+        self.cache, self.interval = cache, interval
+        self._high = cache.store.content_version()
+        self._seen = {seq for seq, _ in self._window()}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start following on a daemon thread."""
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=_follow, args=(weakref.ref(self), self._stop),
+                                        name="feedcache-watcher", daemon=True)
+        self._thread.start()
+        _WATCHERS.add(self)
+
+    def stop(self) -> None:
+        """Stop following; returns once the thread has ended."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def poll(self) -> int:
+        """Read the change log once; invalidate for new rows. Returns how many were new."""
+        rows = self._window()
+        new = [(seq, article_id) for seq, article_id in rows if seq not in self._seen]
+        if not new:
+            return 0
+        self._seen = {seq for seq, _ in rows}
+        self._high = max(self._high, rows[-1][0])
+        if len(rows) >= CHANGES_PER_READ:
+            self.cache.clear()
+            return len(new)
+        ids = {article_id for _, article_id in new}
+        articles = [a for a in map(self.cache.store.get, sorted(ids)) if a is not None]
+        self.cache.invalidate_articles(articles, ids, older_than=max(seq for seq, _ in new))
+        return len(new)
+
+    def _window(self) -> list[tuple[int, str]]:
+        return self.cache.store.changes_since(max(0, self._high - CHANGE_OVERLAP),
+                                              limit=CHANGES_PER_READ)
+
+
+
+_WATCHERS: weakref.WeakSet[ChangeWatcher] = weakref.WeakSet()
+
+
+def _follow(ref: weakref.ref[ChangeWatcher], stop: threading.Event) -> None:
+    failing = False
+    while True:
+        watcher = ref()
+        if watcher is None or stop.is_set():
+            return
+        interval = watcher.interval
+        try:
+            watcher.poll()
+            failing = False
+        except StoreError as exc:
+            if not failing:  # once per outage, not once per second
+                log.warning("reading the change log failed, will retry: %s", exc)
+            failing = True
+        del watcher
+        if stop.wait(interval):
+            return
+
+
+def _restart_in_child() -> None:
+    for watcher in list(_WATCHERS):
+        watcher.cache.store.close()  # pooled connections belong to the parent
+        watcher.cache.clear()
+        watcher.start()
+
+
+os.register_at_fork(after_in_child=_restart_in_child)
+
+
+def topics(settings: Settings, keys: Iterable[CacheKey]) -> list[str]:
+    """The feed URLs (WebSub topics) of subscription documents."""
+    return [channels.feed_url(settings, name, fmt) for name, fmt, _ in keys]
+
+
+def announce(cache: FeedCache, publisher: Publisher, articles: Iterable[Article]) -> list[str]:
+    """After a write of ``articles``: invalidate, and ping hubs for each feed whose bytes changed.
+
+    Returns the feed URLs pinged. Rebuilding happens here, on the writer's thread.
+    """
+    urls = topics(cache.settings, cache.changed_documents(articles))
+    publisher.publish(urls)
+    return urls

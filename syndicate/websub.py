@@ -1,0 +1,168 @@
+"""WebSub publish pings (W3C WebSub §6): tell each hub that a feed changed.
+
+A ping is ``POST hub.mode=publish&hub.url=<feed URL>`` (form-encoded) to every configured hub;
+the hub then fetches the feed and pushes it to subscribers. Pings go out on one daemon thread
+from a bounded queue, so a slow or dead hub never delays a request or a refresh: when the queue
+is full the ping is dropped and logged (subscribers still poll). A failed ping (network error,
+or a status other than 2xx) is retried with exponential backoff up to ``attempts`` times.
+
+The HTTP client is the standard library's: a ping is one small POST with a deadline, and hub
+URLs come from the operator's configuration, not from content.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 10.0  # seconds per ping
+DEFAULT_ATTEMPTS = 5
+DEFAULT_BACKOFF = 2.0  # seconds before the first retry; doubled after each failure
+MAX_BACKOFF = 300.0
+DEFAULT_QUEUE = 1000  # pings waiting at once; more are dropped
+USER_AGENT = "syndicate-websub"
+
+Post = Callable[[str, bytes, float], int]  # (hub URL, form body, timeout) -> HTTP status
+
+
+def post_form(url: str, body: bytes, timeout: float) -> int:
+    """POST a form to ``url``; the status, or raises ``OSError`` when there is none."""
+    request = urllib.request.Request(url, data=body, method="POST", headers={
+        "Content-Type": "application/x-www-form-urlencoded", "User-Agent": USER_AGENT})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+
+
+@dataclass(order=True, slots=True)
+class _Ping:
+    due: float
+    order: int
+    hub: str = field(compare=False)
+    topic: str = field(compare=False)
+    attempt: int = field(compare=False, default=1)
+
+
+class Publisher:
+    """Sends publish pings for feed URLs to every hub, from a background thread.
+
+    ``delay`` holds each new ping back that many seconds: a writer in another process than the
+    web server gives the server's cache time to see the change before the hub fetches the feed.
+    """
+
+    def __init__(self, hubs: Iterable[str], *, post: Post = post_form,
+                 timeout: float = DEFAULT_TIMEOUT, attempts: int = DEFAULT_ATTEMPTS,
+                 backoff: float = DEFAULT_BACKOFF, max_queue: int = DEFAULT_QUEUE,
+                 delay: float = 0.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.hubs = tuple(dict.fromkeys(hubs))
+        self._post, self._timeout, self._attempts = post, timeout, attempts
+        self._backoff, self._max_queue, self._delay, self._clock = backoff, max_queue, delay, clock
+        self._heap: list[_Ping] = []
+        self._order = itertools.count()
+        self._busy = 0  # pings taken off the heap and being sent
+        self._wake = threading.Condition()
+        self._closing = False
+        self._thread: threading.Thread | None = None
+        self.sent = 0
+        self.dropped = 0
+
+    def publish(self, topics: Iterable[str]) -> None:
+        """Queue a ping of every hub for each topic URL; returns at once."""
+        if not self.hubs:
+            return
+        with self._wake:
+            for topic in dict.fromkeys(topics):
+                for hub in self.hubs:
+                    self._push(_Ping(self._clock() + self._delay, next(self._order), hub, topic))
+            self._wake.notify()
+            self._ensure_thread()
+
+    def drain(self, timeout: float) -> bool:
+        """Wait until every queued ping is sent or given up; False when ``timeout`` passed."""
+        deadline = time.monotonic() + timeout
+        with self._wake:
+            while self._heap or self._busy:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._wake.wait(min(left, 0.05))
+        return True
+
+    def close(self, timeout: float = 0.0) -> None:
+        """Stop the thread, after waiting up to ``timeout`` seconds for pending pings."""
+        if timeout > 0:
+            self.drain(timeout)
+        with self._wake:
+            self._closing = True
+            self._wake.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout=max(timeout, 1.0))
+
+    def _push(self, ping: _Ping) -> None:
+        if len(self._heap) >= self._max_queue:
+            self.dropped += 1
+            log.warning("WebSub queue full: dropped ping of %s for %s", ping.hub, ping.topic)
+            return
+        heapq.heappush(self._heap, ping)
+
+    def _ensure_thread(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._run, name="websub", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                ping = self._next()
+                if ping is None:
+                    return
+                self._busy += 1
+            try:
+                self._send(ping)
+            finally:
+                with self._wake:
+                    self._busy -= 1
+                    self._wake.notify_all()
+
+    def _next(self) -> _Ping | None:
+        """The next due ping, waiting for it; None once closing. Holds the condition."""
+        while not self._closing:
+            if self._heap and self._heap[0].due <= self._clock():
+                return heapq.heappop(self._heap)
+            wait = self._heap[0].due - self._clock() if self._heap else None
+            self._wake.wait(wait)
+        return None
+
+    def _send(self, ping: _Ping) -> None:
+        body = urlencode({"hub.mode": "publish", "hub.url": ping.topic}).encode("ascii")
+        try:
+            status = self._post(ping.hub, body, self._timeout)
+            problem = "" if 200 <= status < 300 else f"HTTP {status}"
+        except OSError as exc:
+            problem = str(exc) or type(exc).__name__
+        if not problem:
+            self.sent += 1
+            return
+        if ping.attempt >= self._attempts:
+            log.warning("WebSub ping of %s for %s failed %d times, giving up: %s",
+                        ping.hub, ping.topic, ping.attempt, problem)
+            return
+        wait = min(self._backoff * 2 ** (ping.attempt - 1), MAX_BACKOFF)
+        log.info("WebSub ping of %s for %s failed (%s); retrying in %.0fs",
+                 ping.hub, ping.topic, problem, wait)
+        with self._wake:
+            self._push(_Ping(self._clock() + wait, next(self._order), ping.hub, ping.topic,
+                             ping.attempt + 1))
+            self._wake.notify()
