@@ -46,6 +46,9 @@ ENCODINGS = ("br", "gzip", "identity")  # preference order when a client accepts
 GZIP_LEVEL = 9
 BROTLI_QUALITY = 9  # q11 costs seconds on a large feed for a few percent
 DEFAULT_WATCH_INTERVAL = 1.0  # seconds between reads of the change log
+# A writer in another process pings this long after its write, so web processes (watching
+# every DEFAULT_WATCH_INTERVAL) drop their copies before the hub fetches the feed.
+DEFAULT_SETTLE = 2 * DEFAULT_WATCH_INTERVAL + 0.5
 CHANGES_PER_READ = 1000  # more changes than this at once: drop everything instead
 # Rows read again below the newest seen seq: on PostgreSQL a lower seq can commit after a
 # higher one (sequence values are taken at insert, rows appear at commit).
@@ -64,6 +67,7 @@ class CachedFeed:
 
     key: CacheKey
     body: bytes
+    content_type: str
     etag: str  # strong, quoted; of the identity bytes
     last_modified: datetime | None
     article_ids: frozenset[str]
@@ -92,8 +96,10 @@ class CachedFeed:
         common = [("ETag", etag), *self.base_headers]
         if encoding != "identity":
             common.append(("Content-Encoding", encoding))
-        # RFC 9110 §15.4.5: a 304 carries the ETag, Cache-Control and Vary a 200 would.
-        full = [*common, ("Content-Length", str(len(body)))]
+        # RFC 9110 §15.4.5: a 304 carries the ETag, Cache-Control and Vary a 200 would, and
+        # no other representation metadata (Content-Type, Content-Length).
+        full = [("Content-Type", self.content_type), *common,
+                ("Content-Length", str(len(body)))]
         result = (body, full, common)
         self.encoded[encoding] = result
         return result
@@ -221,7 +227,7 @@ class FeedCache:
 
 def _entry(key: CacheKey, document: channels.FeedDocument, version: int) -> CachedFeed:
     rendered = document.rendered
-    headers: Headers = [("Content-Type", rendered.content_type)]
+    headers: Headers = []
     if rendered.last_modified is not None:
         headers.append(("Last-Modified", format_datetime(rendered.last_modified, usegmt=True)))
     headers += [
@@ -234,7 +240,8 @@ def _entry(key: CacheKey, document: channels.FeedDocument, version: int) -> Cach
     if document.links:  # RFC 8288 Link header; WebSub §4 discovery: rel="hub" and rel="self"
         headers.append(("Link", ", ".join(f'<{href}>; rel="{rel}"'
                                           for rel, href in document.links)))
-    return CachedFeed(key, rendered.body, rendered.etag, rendered.last_modified,
+    return CachedFeed(key, rendered.body, rendered.content_type, rendered.etag,
+                      rendered.last_modified,
                       document.article_ids, version, headers)
 
 
@@ -335,3 +342,21 @@ def announce(cache: FeedCache, publisher: Publisher, articles: Iterable[Article]
     urls = topics(cache.settings, cache.changed_documents(articles))
     publisher.publish(urls)
     return urls
+
+
+def publish_after_write(settings: Settings, store: Store, articles: Iterable[Article], *,
+                        settle: float = DEFAULT_SETTLE, timeout: float = 60.0) -> list[str]:
+    """For a writer outside the web process (``syndicate ingest``, a scheduler process):
+    ping the hubs for each feed the written articles changed, and wait for the pings.
+
+    Returns the feed URLs pinged (none when no hub is configured). Blocks up to ``settle``
+    plus ``timeout`` seconds.
+    """
+    articles = list(articles)
+    if not settings.websub.hubs or not articles:
+        return []
+    publisher = Publisher(settings.websub.hubs, delay=settle)
+    try:
+        return announce(FeedCache(store, settings), publisher, articles)
+    finally:
+        publisher.close(timeout=settle + timeout)

@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from syndicate.errors import NotPublished, SourceError, StoreError
+from syndicate.model import Article
 from syndicate.normalize import NO_DEFAULTS, Defaults, normalize
 from syndicate.sources import EXTENSIONS, parse_bytes
 from syndicate.store import Store, UpsertResult
@@ -31,6 +32,7 @@ class FileOutcome:
     results: Counter[UpsertResult] = field(default_factory=Counter)
     error: str = ""
     skipped: str = ""  # why a file was deliberately not published (a draft)
+    changed: tuple[Article, ...] = ()  # inserted or updated: their feeds changed (WebSub)
 
     @property
     def failed(self) -> bool:
@@ -64,12 +66,14 @@ def ingest_file(
         entries = parse_bytes(data, str(path), kind)
         articles = [normalize(e, source=source, now=now, defaults=defaults, origin=str(path))
                     for e in entries]
-        results: Counter[UpsertResult] = Counter(store.upsert(a) for a in articles)
+        stored = [(article, store.upsert(article)) for article in articles]
     except NotPublished as exc:
         return FileOutcome(path, skipped=str(exc))
     except (SourceError, StoreError) as exc:
         return FileOutcome(path, error=str(exc))
-    return FileOutcome(path, results=results)
+    results: Counter[UpsertResult] = Counter(result for _, result in stored)
+    changed = tuple(a for a, result in stored if result is not UpsertResult.UNCHANGED)
+    return FileOutcome(path, results=results, changed=changed)
 
 
 def _read(path: Path) -> bytes:

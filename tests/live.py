@@ -1,0 +1,123 @@
+"""A WSGI app on 127.0.0.1 in a thread, an HTTP helper, and articles made to order.
+
+Tests that must see real HTTP (headers as sent, compression, 304s without a body) use these.
+"""
+
+from __future__ import annotations
+
+import http.client
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from werkzeug.serving import make_server
+
+from syndicate.model import Article
+
+EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+class LiveServer:
+    """Serves ``app`` (any WSGI callable, mountable later) until the context ends.
+
+    The socket is bound first so the app can be built with its real base URL.
+    """
+
+    def __init__(self) -> None:
+        self.app: Callable[..., Any] | None = None
+        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
+        self.port = self._server.server_port
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
+                                        daemon=True)
+
+    def mount(self, app: Callable[..., Any]) -> None:
+        self.app = app
+
+    def _wsgi(self, environ: Any, start_response: Any) -> Any:
+        assert self.app is not None
+        return self.app(environ, start_response)
+
+    def __enter__(self) -> LiveServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._thread.join(timeout=5)
+
+    def request(self, path: str, headers: dict[str, str] | None = None,
+                method: str = "GET") -> Reply:
+        """One request on a fresh connection; the body exactly as sent (not decoded)."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            conn.request(method, path, headers=headers or {})
+            response = conn.getresponse()
+            body = response.read()
+            return Reply(response.status, {k.lower(): v for k, v in response.getheaders()},
+                         body)
+        finally:
+            conn.close()
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+def article(n: int, **fields: Any) -> Article:
+    """Article number ``n``: published ``n`` hours after EPOCH, one category of three."""
+    values: dict[str, Any] = {
+        "id": f"00000000-0000-4000-8000-{n:012d}",
+        "source": "test",
+        "slug": f"article-{n}",
+        "title": f"Article {n}",
+        "blocks": (),
+        "body_html": f"<p>Body of article {n}.</p>",
+        "summary": f"Summary of article {n}.",
+        "published": EPOCH + timedelta(hours=n),
+        "updated": EPOCH + timedelta(hours=n),
+        "content_hash": f"hash-{n}",
+        "categories": (("News", "Sports", "Arts")[n % 3],),
+        "tags": (f"tag-{n % 2}",),
+        "authors": (("Ada Byron", "Bo Diddley")[n % 2],),
+    }
+    values |= fields
+    return Article(**values)
+
+
+@dataclass
+class Site:
+    """A live app over a store: what the HTTP tests hold on to."""
+
+    server: LiveServer
+    app: Any
+    store: Any
+    settings: Any
+
+    def get(self, path: str, headers: dict[str, str] | None = None,
+            method: str = "GET") -> Reply:
+        return self.server.request(path, headers, method)
+
+
+def serve(settings: Any, store: Any, **app_options: Any) -> Any:
+    """A context manager yielding a :class:`Site` at a real 127.0.0.1 URL."""
+    from contextlib import contextmanager
+    from dataclasses import replace
+
+    from syndicate.web import create_app
+
+    @contextmanager
+    def running() -> Any:
+        with LiveServer() as server:
+            live = replace(settings, site=replace(settings.site, base_url=server.base_url))
+            app_options.setdefault("watch_interval", None)
+            app = create_app(live, store=store, **app_options)
+            server.mount(app)
+            yield Site(server, app, store, live)
+
+    return running()
