@@ -28,6 +28,9 @@ DEFAULT_FEED_ITEMS = 50
 DEFAULT_MAX_FEED_ITEMS = 200
 DEFAULT_INTERVAL_SECONDS = 30 * 60
 SOURCE_KINDS = ("folder", "page", "feed")
+# inprocess: the scheduler refreshes in its own process (the embedded default); queue: it only
+# enqueues due sources on the PostgreSQL task queue and `syndicate worker` processes refresh.
+SCHEDULE_MODES = ("inprocess", "queue")
 _INTERVAL = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
 
 
@@ -114,6 +117,9 @@ class ScheduleSettings:
     jitter: int = 30
     backoff_max: int = 6 * 60 * 60
     enabled: bool = True  # run the scheduler inside ``syndicate serve``
+    mode: str = "inprocess"  # one of SCHEDULE_MODES; "queue" needs PostgreSQL
+    heartbeat: float = 10.0  # queue: seconds between a worker's "still alive" writes
+    stalled_after: float = 30.0  # queue: a worker silent this long is dead; its job is retried
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +201,10 @@ def _is_kind(value: Any) -> bool:
     return value in SOURCE_KINDS
 
 
+def _is_mode(value: Any) -> bool:
+    return value in SCHEDULE_MODES
+
+
 def parse_interval(text: str) -> int | None:
     """Seconds in an interval written like ``"90s"``, ``"15m"``, ``"1h30m"``, ``"1d"``."""
     match = _INTERVAL.match(text)
@@ -255,6 +265,9 @@ SCHEMA: dict[str, dict[str, tuple[Check, str]]] = {
         "jitter": (_is_positive_int, "a whole number of seconds above 0"),
         "backoff_max": (_is_positive_int, "a whole number of seconds above 0"),
         "enabled": (_is_bool, "true or false"),
+        "mode": (_is_mode, f"one of: {', '.join(SCHEDULE_MODES)}"),
+        "heartbeat": (_is_positive_number, "a number of seconds above 0"),
+        "stalled_after": (_is_positive_number, "a number of seconds above 0"),
     },
     "websub": {
         "hubs": (lambda v: v == [] or _is_url_list(v), "a list of absolute http(s) hub URLs"),
@@ -279,10 +292,37 @@ def load_settings(
     elif DEFAULT_CONFIG_PATH.is_file():
         config_path = DEFAULT_CONFIG_PATH
     else:
-        return _apply_environment(Settings(), env)
+        return check_schedule(_apply_environment(Settings(), env), "environment")
     data = _read_toml(config_path)
     settings = _from_mapping(data, str(config_path))
-    return _apply_environment(settings, env)
+    return check_schedule(_apply_environment(settings, env), str(config_path))
+
+
+def check_schedule(settings: Settings, origin: str = "settings") -> Settings:
+    """The settings, if their schedule can work; :class:`ConfigError` saying why not.
+
+    Queue mode keeps its jobs in the store's PostgreSQL database (there is no queue on
+    SQLite), and a worker must write its heartbeat well within ``stalled_after``, or live
+    workers would be taken for dead and their jobs run twice.
+    """
+    schedule = settings.schedule
+    if schedule.mode == "queue" and not is_postgresql_url(settings.database_url):
+        raise ConfigError(
+            f"{origin}: schedule.mode = \"queue\" needs a PostgreSQL database (the task queue "
+            f"lives in it), but the database URL is {settings.database_url!r}; set database.url "
+            f"or SYNDICATE_DATABASE_URL to postgresql+psycopg://..., or use mode = \"inprocess\""
+        )
+    if schedule.heartbeat * 2 > schedule.stalled_after:
+        raise ConfigError(
+            f"{origin}: schedule.stalled_after ({schedule.stalled_after:g} s) must be at least "
+            f"twice schedule.heartbeat ({schedule.heartbeat:g} s)"
+        )
+    return settings
+
+
+def is_postgresql_url(url: str) -> bool:
+    """True for an SQLAlchemy URL of PostgreSQL, whatever its driver."""
+    return url.split("://", 1)[0].split("+", 1)[0] in ("postgresql", "postgres")
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -417,6 +457,12 @@ def _apply_environment(settings: Settings, env: Mapping[str, str]) -> Settings:
             )
         fetch = replace(settings.fetch, allow_private_networks=private in ("1", "true"))
         settings = replace(settings, fetch=fetch)
+    mode = env.get("SYNDICATE_SCHEDULE_MODE")
+    if mode is not None:
+        if mode not in SCHEDULE_MODES:
+            raise ConfigError(f"SYNDICATE_SCHEDULE_MODE: expected one of: "
+                              f"{', '.join(SCHEDULE_MODES)}, got {mode!r}")
+        settings = replace(settings, schedule=replace(settings.schedule, mode=mode))
     token = env.get("SYNDICATE_ADMIN_TOKEN")
     if token is not None:
         settings = replace(settings, admin_token=token.strip())

@@ -1,0 +1,285 @@
+"""At scale: refreshes as jobs on a task queue in the store's PostgreSQL (procrastinate).
+
+The only importer of procrastinate. The scheduler decides what is due and calls
+:meth:`RefreshQueue.enqueue`; ``syndicate worker`` processes, on any number of machines, run
+:meth:`RefreshQueue.run_worker`, which takes jobs and refreshes with a :class:`Refresher`.
+procrastinate keeps its own tables (``syndicate queue init`` creates them), apart from the
+store's Alembic-managed ones.
+
+What the queue guarantees, and how:
+
+- Never two refreshes of one source at once, on any machine: every job of a source carries the
+  lock ``source:<name>``; procrastinate starts no job while another of the same lock is running.
+- No run enqueued twice: the queueing lock ``refresh:<name>`` admits one waiting job per source,
+  so scheduler replicas and repeated ticks get ``AlreadyEnqueued`` (answered as "already
+  queued", not an error). A second job can still be queued while the first runs, so each job
+  also carries the start time of the newest run its enqueuer had seen (``after``); a job that
+  finds a newer run in the store's run log is already served by it and ends without fetching.
+- A worker killed mid-refresh loses nothing: its refresh never committed a half (each upsert is
+  its own transaction, and stored articles are never deleted by a refresh). Workers write a
+  heartbeat every ``schedule.heartbeat`` seconds; every worker looks, as often, for running
+  jobs whose worker has been silent for ``schedule.stalled_after`` seconds, and puts them back
+  in the queue for another worker. A job whose workers died :data:`MAX_ATTEMPTS` times is
+  given up and recorded as the source's failure, so the scheduler backs off from it.
+- A job that raises (a bug, the database gone) is queued again after :func:`retry_delay`, up
+  to :data:`MAX_ATTEMPTS` attempts; failures of the source itself are not exceptions (the
+  refresher records them and the scheduler backs off), so they are not retried here.
+- A server's ``Retry-After`` is honoured by queueing the source's next job for that time: its
+  queueing lock then keeps every scheduler from queueing an earlier one.
+
+Times in ``after`` come from the clocks of different machines: keep them in sync (NTP).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+import procrastinate
+from procrastinate import exceptions as queue_errors
+from procrastinate import jobs as queue_jobs
+
+from syndicate.config import Settings, check_schedule, is_postgresql_url
+from syndicate.errors import ConfigError, StoreError
+from syndicate.refresh import Refresher, RunResult
+
+log = logging.getLogger(__name__)
+
+TASK = "syndicate.refresh_source"
+QUEUE = "refresh"
+MAX_ATTEMPTS = 3  # runs of one job (first one included) before it is given up
+RETRY_BASE = 10  # seconds before the first retry of a job that raised; doubled each time
+
+
+def retry_delay(attempt: int) -> int:
+    """Seconds to wait before running a job again after its ``attempt``-th run raised."""
+    return int(RETRY_BASE * 2 ** max(0, attempt - 1))
+
+
+def conninfo(database_url: str) -> str:
+    """The libpq URI of an SQLAlchemy PostgreSQL URL (``postgresql+psycopg://`` ...).
+
+    Query parameters (``options=-csearch_path=...``) pass through: libpq reads them too.
+    """
+    _scheme, sep, rest = database_url.partition("://")
+    if not sep or not is_postgresql_url(database_url):
+        raise ConfigError(f"the task queue needs a PostgreSQL database, not {database_url!r}")
+    return f"postgresql://{rest}"
+
+
+@dataclass(frozen=True, slots=True)
+class QueueCounts:
+    """Jobs of the refresh queue by status."""
+
+    todo: int = 0
+    doing: int = 0
+    succeeded: int = 0
+    failed: int = 0
+
+
+class RefreshQueue:
+    """The refresh task on procrastinate, for enqueuers (schedulers) and for workers.
+
+    Open it (:meth:`open`, or ``with``) before :meth:`enqueue`; :meth:`run_worker` opens its
+    own asynchronous connections. ``pool_size`` bounds this process's connections to it.
+    """
+
+    def __init__(self, settings: Settings, *, pool_size: int = 4) -> None:
+        check_schedule(settings)
+        self.settings = settings
+        connector = procrastinate.PsycopgConnector(
+            conninfo=conninfo(settings.database_url), min_size=1, max_size=max(2, pool_size),
+        )
+        self.app = procrastinate.App(connector=connector)
+        self._task = self.app.task(name=TASK, queue=QUEUE, pass_context=True)(self._job)
+        self._refresher: Refresher | None = None
+
+    # -- enqueuing (scheduler side) ----------------------------------------------------------
+
+    def open(self) -> RefreshQueue:
+        """Open the connections :meth:`enqueue` and :meth:`counts` use."""
+        self.app.open()
+        return self
+
+    def close(self) -> None:
+        """Close them."""
+        self.app.close()
+
+    def __enter__(self) -> RefreshQueue:
+        return self.open()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def ready(self) -> bool:
+        """True when the queue's tables exist (``syndicate queue init`` has run)."""
+        return bool(self.app.job_manager.check_connection())
+
+    def init(self) -> bool:
+        """Create the queue's tables; False when they were there already."""
+        if self.ready():
+            return False
+        self.app.schema_manager.apply_schema()
+        return True
+
+    def enqueue(self, name: str, *, after: datetime | None = None,
+                at: datetime | None = None) -> bool:
+        """Queue a refresh of ``name``; False when one is already waiting (not an error).
+
+        ``after`` is the start of the newest run the caller saw (None: none); ``at`` delays
+        the job to that time.
+        """
+        job = self._task.configure(lock=f"source:{name}", queueing_lock=f"refresh:{name}",
+                                   schedule_at=at)
+        try:
+            job.defer(source=name, after=after.isoformat() if after else None, attempt=1)
+        except queue_errors.AlreadyEnqueued:
+            return False
+        except queue_errors.ConnectorException as exc:
+            raise StoreError(f"cannot queue a refresh of {name}: {exc}") from exc
+        return True
+
+    def counts(self) -> QueueCounts:
+        """How many jobs of the refresh queue are waiting, running, done and failed."""
+        rows = list(self.app.job_manager.list_queues(queue=QUEUE))
+        if not rows:
+            return QueueCounts()
+        row = rows[0]
+        return QueueCounts(todo=row["todo"], doing=row["doing"], succeeded=row["succeeded"],
+                           failed=row["failed"])
+
+    # -- working ----------------------------------------------------------------------------
+
+    def run_worker(self, refresher: Refresher, *, concurrency: int = 4,
+                   name: str | None = None) -> None:
+        """Take and run refresh jobs until SIGINT or SIGTERM, then finish the running ones.
+
+        Blocks. ``concurrency`` refreshes run at once, each in a thread.
+        """
+        self._refresher = refresher
+        asyncio.run(self._work(max(1, concurrency), name))
+
+    async def _work(self, concurrency: int, name: str | None) -> None:
+        schedule = self.settings.schedule
+        async with self.app.open_async():
+            watcher = asyncio.create_task(self._watch_stalled(), name="stalled jobs")
+            try:
+                await self.app.run_worker_async(
+                    queues=[QUEUE], concurrency=concurrency, name=name or "worker",
+                    update_heartbeat_interval=schedule.heartbeat,
+                    stalled_worker_timeout=schedule.stalled_after,
+                    fetch_job_polling_interval=min(5.0, schedule.heartbeat),
+                    delete_jobs="successful", install_signal_handlers=True,
+                )
+            finally:
+                watcher.cancel()
+                await asyncio.gather(watcher, return_exceptions=True)
+
+    def _job(self, context: procrastinate.JobContext, source: str, after: str | None,
+             attempt: int = 1) -> str:
+        """The task: refresh one source, unless a newer run already served this job."""
+        refresher = self._refresher
+        assert refresher is not None, "jobs run only in run_worker"
+        if self.settings.source(source) is None:
+            log.warning("queued source %s is not configured here; job dropped", source)
+            return "unknown source"
+        if _served(refresher, source, after):
+            return "already refreshed by a newer run"
+        try:
+            result = refresher.refresh(source, wait=True)
+        except Exception:
+            self._retry(source, after, attempt)
+            raise
+        self._honour_retry_after(result)
+        return f"{result.outcome} ({result.new} new, {result.updated} updated)"
+
+    def _retry(self, source: str, after: str | None, attempt: int) -> None:
+        if attempt >= MAX_ATTEMPTS:
+            log.error("refresh of %s raised %d times; left to the scheduler", source, attempt)
+            return
+        job = self._task.configure(lock=f"source:{source}", queueing_lock=f"refresh:{source}",
+                                   schedule_in={"seconds": retry_delay(attempt)})
+        try:
+            job.defer(source=source, after=after, attempt=attempt + 1)
+        except queue_errors.AlreadyEnqueued:
+            pass  # a job already waits for this source; it is the retry
+
+    def _honour_retry_after(self, result: RunResult) -> None:
+        """Queue the source's next job for the time its server asked us to come back."""
+        if not result.failed or result.retry_after is None:
+            return
+        job = self._task.configure(lock=f"source:{result.source}",
+                                   queueing_lock=f"refresh:{result.source}",
+                                   schedule_at=result.retry_after)
+        try:
+            job.defer(source=result.source, after=result.started.isoformat(), attempt=1)
+        except queue_errors.AlreadyEnqueued:
+            log.info("%s asked to wait until %s but a job is already queued", result.source,
+                     result.retry_after.isoformat())
+
+    # -- stalled jobs -----------------------------------------------------------------------
+
+    async def _watch_stalled(self) -> None:
+        """Put back the jobs of dead workers, every heartbeat, as long as this worker runs."""
+        while True:
+            await asyncio.sleep(self.settings.schedule.heartbeat)
+            try:
+                await self.retry_stalled()
+            except queue_errors.ConnectorException as exc:
+                log.warning("cannot look for stalled jobs: %s", exc)
+
+    async def retry_stalled(self) -> int:
+        """Queue again the running jobs whose worker stopped writing heartbeats; how many."""
+        manager = self.app.job_manager
+        stalled = await manager.get_stalled_jobs(
+            queue=QUEUE, task_name=TASK,
+            seconds_since_heartbeat=self.settings.schedule.stalled_after,
+        )
+        retried = 0
+        for job in stalled:
+            retried += await self._recover(job)
+        return retried
+
+    async def _recover(self, job: queue_jobs.Job) -> int:
+        assert job.id is not None
+        source = str(job.task_kwargs.get("source", ""))
+        if job.attempts + 1 >= MAX_ATTEMPTS:
+            await self._give_up(job, source)
+            return 0
+        try:
+            await self.app.job_manager.retry_job(job)
+        except queue_errors.UniqueViolation:
+            # Another job of the source already waits: it will do this one's work.
+            await self.app.job_manager.finish_job(job, queue_jobs.Status.FAILED, False)
+            return 0
+        except queue_errors.ConnectorException as exc:
+            log.info("stalled job %s of %s not retried (another worker did?): %s",
+                     job.id, source, exc)
+            return 0
+        log.warning("the worker refreshing %s stopped; job %s queued again", source, job.id)
+        return 1
+
+    async def _give_up(self, job: queue_jobs.Job, source: str) -> None:
+        await self.app.job_manager.finish_job(job, queue_jobs.Status.FAILED, False)
+        message = f"the worker refreshing it stopped {job.attempts + 1} times; given up"
+        log.error("%s: %s", source, message)
+        if self._refresher is not None and source:
+            await asyncio.to_thread(self._record_failure, source, message)
+
+    def _record_failure(self, source: str, message: str) -> None:
+        assert self._refresher is not None
+        try:
+            self._refresher.store.record_failure(source, message, at=self._refresher.clock())
+        except StoreError as exc:
+            log.error("cannot record the failure of %s: %s", source, exc)
+
+
+def _served(refresher: Refresher, source: str, after: str | None) -> bool:
+    """True when the run log has a run newer than the one the enqueuer had seen."""
+    runs = refresher.store.recent_runs(source, limit=1)
+    if not runs:
+        return False
+    return after is None or runs[0].started > datetime.fromisoformat(after)
+
