@@ -2,6 +2,10 @@
 
 Each command builds :class:`Settings` once (``SYNDICATE_CONFIG`` or ``config/syndicate.toml``)
 and passes it down; a configuration error is printed with its file and key, exit status 2.
+
+At scale (``schedule.mode = "queue"``): ``syndicate queue init`` once, then ``syndicate
+scheduler`` (one or more replicas) enqueues due sources and ``syndicate worker`` processes
+refresh them; web processes are ``gunicorn wsgi:app`` (README, "Running at scale").
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -25,8 +29,10 @@ from syndicate.sources import KINDS
 from syndicate.store import Store, UpsertResult
 
 if TYPE_CHECKING:  # imported lazily at run time: most commands need neither
-    from syndicate.refresh import RunResult
+    from syndicate.model import Article
+    from syndicate.refresh import Refresher, RunResult
     from syndicate.schedule import RefreshScheduler, SourceHealth
+    from syndicate.tasks import RefreshQueue
 
 
 def main() -> None:
@@ -129,20 +135,22 @@ def serve(settings: Settings, host: str | None, port: int | None, threads: int,
     """
     import waitress
 
-    from syndicate.web import create_app
+    from syndicate.refresh import Refresher
+    from syndicate.web import change_hook, create_app
     from syndicate.web.admin import SCHEDULER_KEY
 
     store = _open_store(settings)
     app = create_app(settings, store=store)
     scheduler = None
     if with_scheduler and settings.sources and settings.schedule.enabled:
-        scheduler = _build_scheduler(settings, store, blocking=False)
+        refresher = Refresher(settings, store, on_change=change_hook(app))
+        scheduler = _build_scheduler(settings, store, refresher, blocking=False)
         app.extensions[SCHEDULER_KEY] = scheduler
     host = host or settings.server.host
     port = port or settings.server.port
     click.echo(f"syndicate {__version__} serving {settings.site.base_url} on http://{host}:{port}")
     if scheduler is not None:
-        click.echo(f"refreshing {len(settings.sources)} source(s) in this process")
+        click.echo(_scheduling_line(settings))
         scheduler.start()
     _until_stopped(lambda: waitress.serve(app, host=host, port=port, threads=threads,
                                           ident="syndicate"), scheduler)
@@ -151,20 +159,96 @@ def serve(settings: Settings, host: str | None, port: int | None, threads: int,
 @cli.command()
 @click.pass_obj
 def scheduler(settings: Settings) -> None:
-    """Run the source scheduler alone (when the web processes are separate)."""
+    """Run the source scheduler alone (when the web processes are separate).
+
+    In queue mode it only enqueues due sources for `syndicate worker` processes; several
+    replicas may run (the queue holds one waiting job per source).
+    """
+    from syndicate.refresh import Refresher
+
     if not settings.sources:
         click.echo("syndicate: no sources are configured; nothing to schedule", err=True)
         sys.exit(2)
-    running = _build_scheduler(settings, _open_store(settings), blocking=True)
-    click.echo(f"syndicate {__version__} scheduling {len(settings.sources)} source(s)")
+    store = _open_store(settings)
+    refresher = None if _queue_mode(settings) else \
+        Refresher(settings, store, on_change=_publisher_hook(settings, store))
+    running = _build_scheduler(settings, store, refresher, blocking=True)
+    click.echo(f"syndicate {__version__}: {_scheduling_line(settings)}")
     _until_stopped(running.start, running)
+
+
+@cli.command()
+@click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 256),
+              help="Refreshes this worker runs at once.")
+@click.option("--name", default=None, help="Worker name in logs (default: worker).")
+@click.pass_obj
+def worker(settings: Settings, concurrency: int, name: str | None) -> None:
+    """Run refreshes from the task queue (queue mode), until SIGTERM or Ctrl-C.
+
+    Start any number, on any machines sharing the database and the config. On SIGTERM the
+    worker takes no new job and exits once its running refreshes have finished.
+    """
+    from syndicate.refresh import Refresher
+
+    _require_queue_mode(settings, "worker")
+    store = _open_store(settings)
+    queue = _open_queue(settings, pool_size=concurrency + 4)
+    queue.close()  # the worker opens its own asynchronous connections
+    _log_to_stderr()
+    refresher = Refresher(settings, store, on_change=_publisher_hook(settings, store))
+    click.echo(f"syndicate {__version__} worker: {concurrency} refresh(es) at once, "
+               f"heartbeat every {settings.schedule.heartbeat:g} s")
+    try:
+        queue.run_worker(refresher, concurrency=concurrency, name=name)
+    finally:
+        refresher.close()
+        store.close()
+    click.echo("worker stopped", err=True)
+
+
+@cli.group("queue")
+def queue_group() -> None:
+    """The task queue of queue mode: create its tables, see its jobs."""
+
+
+@queue_group.command("init")
+@click.pass_obj
+def queue_init(settings: Settings) -> None:
+    """Create the task queue's tables in the database (once; safe to run again)."""
+    from syndicate.tasks import RefreshQueue
+
+    _require_postgresql(settings)
+    try:
+        with RefreshQueue(settings) as queue:
+            created = queue.init()
+    except (StoreError, ConfigError) as exc:
+        _fail(exc)
+    except Exception as exc:  # procrastinate's own errors: say which database, then why
+        _fail(StoreError(f"cannot create the task queue's tables: {exc}"))
+    click.echo("task queue created" if created else "task queue already there")
+
+
+@queue_group.command("status")
+@click.pass_obj
+def queue_status(settings: Settings) -> None:
+    """Show how many refresh jobs wait, run, succeeded (kept only if failed) and failed."""
+    _require_postgresql(settings)
+    queue = _open_queue(settings)
+    try:
+        counts = queue.counts()
+    finally:
+        queue.close()
+    click.echo(f"waiting: {counts.todo}   running: {counts.doing}   "
+               f"failed: {counts.failed}   succeeded (not yet deleted): {counts.succeeded}")
 
 
 @cli.command()
 @click.argument("names", nargs=-1)
 @click.option("--workers", default=4, show_default=True, help="Sources refreshed at once.")
+@click.option("--enqueue", is_flag=True,
+              help="Queue mode: hand the sources to the workers instead of refreshing here.")
 @click.pass_obj
-def refresh(settings: Settings, names: tuple[str, ...], workers: int) -> None:
+def refresh(settings: Settings, names: tuple[str, ...], workers: int, enqueue: bool) -> None:
     """Refresh sources once now (default: every enabled one); exit 1 if any failed."""
     from syndicate.refresh import Outcome, Refresher
 
@@ -178,8 +262,11 @@ def refresh(settings: Settings, names: tuple[str, ...], workers: int) -> None:
     if not total:
         click.echo("no enabled sources are configured")
         return
+    if enqueue:
+        _enqueue_now(settings, list(names) or [s.name for s in settings.sources if s.enabled])
+        return
     store = _open_store(settings)
-    refresher = Refresher(settings, store)
+    refresher = Refresher(settings, store, on_change=_publisher_hook(settings, store))
     try:
         results = list(_with_progress(refresher.refresh_many(names or None, workers=workers),
                                       total))
@@ -226,12 +313,101 @@ def init_db(settings: Settings) -> None:
 # -- helpers of the source commands ----------------------------------------------------------
 
 
-def _build_scheduler(settings: Settings, store: Store, *, blocking: bool) -> RefreshScheduler:
-    from syndicate.refresh import Refresher
+def _build_scheduler(settings: Settings, store: Store, refresher: Refresher | None, *,
+                     blocking: bool) -> RefreshScheduler:
+    """The scheduler of the configured mode: refreshing with ``refresher``, or enqueuing."""
     from syndicate.schedule import RefreshScheduler
 
+    _log_to_stderr()
+    if not _queue_mode(settings):
+        assert refresher is not None
+        return RefreshScheduler(settings, refresher, blocking=blocking)
+    queue = _open_queue(settings)
+    return RefreshScheduler(settings, store=store, queue=queue, blocking=blocking)
+
+
+def _scheduling_line(settings: Settings) -> str:
+    count = sum(1 for s in settings.sources if s.enabled)
+    if _queue_mode(settings):
+        return f"enqueuing {count} source(s) for `syndicate worker` processes when due"
+    return f"refreshing {count} source(s) in this process"
+
+
+def _queue_mode(settings: Settings) -> bool:
+    return settings.schedule.mode == "queue"
+
+
+def _require_queue_mode(settings: Settings, command: str) -> None:
+    if not _queue_mode(settings):
+        click.echo(f"syndicate: `{command}` needs schedule.mode = \"queue\" (or "
+                   f"SYNDICATE_SCHEDULE_MODE=queue); in mode {settings.schedule.mode!r} "
+                   f"sources are refreshed by the scheduler itself", err=True)
+        sys.exit(2)
+
+
+def _require_postgresql(settings: Settings) -> None:
+    from syndicate.config import is_postgresql_url
+
+    if not is_postgresql_url(settings.database_url):
+        click.echo(f"syndicate: the task queue lives in PostgreSQL; the database is "
+                   f"{settings.database_url}", err=True)
+        sys.exit(2)
+
+
+def _open_queue(settings: Settings, *, pool_size: int = 4) -> RefreshQueue:
+    """The opened task queue; exits with a message when it cannot be used."""
+    from syndicate.tasks import RefreshQueue
+
+    try:
+        queue = RefreshQueue(settings, pool_size=pool_size).open()
+        ready = queue.ready()
+    except ConfigError as exc:
+        click.echo(f"syndicate: configuration error: {exc}", err=True)
+        sys.exit(2)
+    except Exception as exc:  # procrastinate's connection errors
+        _fail(StoreError(f"cannot reach the task queue: {exc}"))
+    if not ready:
+        queue.close()
+        _fail(StoreError("the task queue has no tables yet: run `syndicate queue init` once"))
+    return queue
+
+
+def _enqueue_now(settings: Settings, names: list[str]) -> None:
+    _require_queue_mode(settings, "refresh --enqueue")
+    store = _open_store(settings)
+    queue = _open_queue(settings)
+    try:
+        for name in names:
+            runs = store.recent_runs(name, limit=1)
+            queued = queue.enqueue(name, after=runs[0].started if runs else None)
+            click.echo(f"{name}: {'queued' if queued else 'already queued'}")
+    except StoreError as exc:
+        _fail(exc)
+    finally:
+        queue.close()
+        store.close()
+
+
+def _publisher_hook(settings: Settings,
+                    store: Store) -> Callable[[str, list[Article]], None] | None:
+    """An ``on_change`` hook pinging WebSub hubs after a write outside the web processes."""
+    if not settings.websub.hubs:
+        return None
+    from syndicate.feedcache import publish_after_write
+
+    def on_change(_source: str, articles: list[Article]) -> None:
+        publish_after_write(settings, store, articles)
+
+    return on_change
+
+
+def _log_to_stderr() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    return RefreshScheduler(settings, Refresher(settings, store), blocking=blocking)
+
+
+def _fail(exc: Exception) -> NoReturn:
+    click.echo(f"syndicate: database error: {exc}", err=True)
+    sys.exit(2)
 
 
 def _until_stopped(run: Callable[[], None], scheduler: RefreshScheduler | None) -> None:
@@ -245,6 +421,13 @@ def _until_stopped(run: Callable[[], None], scheduler: RefreshScheduler | None) 
         if scheduler is not None:
             click.echo("stopping: waiting for running refreshes to finish", err=True)
             scheduler.shutdown(wait=True)
+            _close_queue(scheduler)
+
+
+def _close_queue(scheduler: RefreshScheduler) -> None:
+    close = getattr(scheduler.queue, "close", None)
+    if close is not None:
+        close()
 
 
 def _exit_on_signal(signum: int, _frame: object) -> None:
@@ -288,9 +471,11 @@ def _health_text(item: SourceHealth) -> str:
 
 
 def _register_inspection() -> None:
+    from syndicate.dbcli import db_group
     from syndicate.inspect import normalize_command
 
     cli.add_command(normalize_command, "normalize")
+    cli.add_command(db_group, "db")
 
 
 _register_inspection()

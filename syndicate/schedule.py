@@ -13,6 +13,14 @@ out its interval, a failing one its backoff, so restarting does not hammer upstr
 ``syndicate serve`` runs a :class:`BackgroundScheduler` beside the web app; ``syndicate
 scheduler`` runs a :class:`BlockingScheduler` alone. Shutting down waits for running refreshes
 to finish (``shutdown(wait=True)``): no run is left half-written.
+
+In queue mode (``schedule.mode = "queue"``) a job does not refresh: it asks the store whether
+the source is due (:func:`next_run`: its interval since the last success, or its backoff since
+the last failure) and, if so, enqueues it for the workers (an :class:`Enqueuer`, in practice
+``tasks.RefreshQueue``); if not, it moves itself to the due time. The workers write the outcome
+to the store, so backoff and health read the same facts in both modes, and any number of
+scheduler replicas can run: they read the same store and the queue admits one waiting job per
+source.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -30,6 +39,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from syndicate.config import ScheduleSettings, Settings, SourceSettings
 from syndicate.dates import utc_now
+from syndicate.errors import StoreError
 from syndicate.refresh import Refresher, RunResult
 from syndicate.store import Run, SourceState, Store
 
@@ -68,14 +78,40 @@ def next_run(
     return now
 
 
+class Enqueuer(Protocol):
+    """Where queue mode sends due sources (``tasks.RefreshQueue``)."""
+
+    def enqueue(self, name: str, *, after: datetime | None = None,
+                at: datetime | None = None) -> bool:
+        """Queue a refresh; False when one is already waiting. ``after``: newest run seen."""
+
+
+def enqueue_slack(source: SourceSettings, schedule: ScheduleSettings) -> int:
+    """Seconds before its due time at which a source is enqueued anyway.
+
+    A run ends a little after its job fired, so the next firing, one interval later, comes
+    just before the store says the source is due; without this slack it would only move the
+    job and every run would take two firings.
+    """
+    return min(schedule.jitter, source.interval // 4)
+
+
 class RefreshScheduler:
-    """The APScheduler jobs of every enabled source, over one :class:`Refresher`."""
+    """The APScheduler jobs of every enabled source: refreshing with a :class:`Refresher`, or,
+    given a ``queue``, enqueuing due sources for the workers.
+    """
 
     def __init__(
-        self, settings: Settings, refresher: Refresher, *, blocking: bool = False,
+        self, settings: Settings, refresher: Refresher | None = None, *,
+        store: Store | None = None, queue: Enqueuer | None = None, blocking: bool = False,
         workers: int = DEFAULT_WORKERS,
     ) -> None:
-        self.settings, self.refresher = settings, refresher
+        if (refresher is None) == (queue is None):
+            raise ValueError("give a refresher (refresh in process) or a queue, not both")
+        found = store or (refresher.store if refresher else None)
+        if found is None:
+            raise ValueError("queue mode needs the store the workers write to")
+        self.settings, self.refresher, self.store, self.queue = settings, refresher, found, queue
         kind = BlockingScheduler if blocking else BackgroundScheduler
         self.scheduler: BaseScheduler = kind(
             executors={"default": ThreadPoolExecutor(max_workers=workers)}, timezone="UTC"
@@ -107,29 +143,64 @@ class RefreshScheduler:
 
     def run_job(self, name: str) -> RunResult:
         """One scheduled refresh, then the backoff bookkeeping (the job's function)."""
+        assert self.refresher is not None, "run_job refreshes in process; use enqueue_job"
         result = self.refresher.refresh(name)
         if result.failed:
             self._back_off(name, result)
         return result
 
+    def enqueue_job(self, name: str) -> bool:
+        """Queue mode's job: enqueue the source if the store says it is due; True if queued.
+
+        When it is not due (a replica or a worker got there first, or it is backing off), the
+        job moves to the due time instead. A database error is logged and the job tries again
+        at its next firing.
+        """
+        assert self.queue is not None, "enqueue_job needs a queue"
+        source = self.settings.source(name)
+        if source is None:
+            return False
+        try:
+            return self._enqueue_if_due(source)
+        except StoreError as exc:
+            log.warning("cannot enqueue %s: %s", name, exc)
+            return False
+
+    def _enqueue_if_due(self, source: SourceSettings) -> bool:
+        assert self.queue is not None
+        now = utc_now()
+        due = next_run(source, self.store.source_state(source.name), self.settings.schedule, now)
+        if due > now + timedelta(seconds=enqueue_slack(source, self.settings.schedule)):
+            self._move(source.name, due)
+            return False
+        runs = self.store.recent_runs(source.name, limit=1)
+        queued = self.queue.enqueue(source.name, after=runs[0].started if runs else None)
+        log.info("%s is due: %s", source.name, "queued" if queued else "already queued")
+        return queued
+
+    def _move(self, name: str, due: datetime) -> None:
+        if self.scheduler.get_job(name) is not None:
+            self.scheduler.modify_job(name, next_run_time=due)
+
     def _add_job(self, source: SourceSettings) -> None:
         jitter = min(self.settings.schedule.jitter, source.interval) or None
         trigger = IntervalTrigger(seconds=source.interval, jitter=jitter, timezone="UTC")
+        job = self.run_job if self.queue is None else self.enqueue_job
         self.scheduler.add_job(
-            self.run_job, trigger, args=(source.name,), id=source.name, name=source.name,
+            job, trigger, args=(source.name,), id=source.name, name=source.name,
             max_instances=1, coalesce=True, misfire_grace_time=source.interval,
             next_run_time=self._first_run(source),
         )
 
     def _first_run(self, source: SourceSettings) -> datetime:
-        state = self.refresher.store.source_state(source.name)
+        state = self.store.source_state(source.name)
         due = next_run(source, state, self.settings.schedule, utc_now())
         spread = random.uniform(0, min(self.settings.schedule.jitter, source.interval))
         return due + timedelta(seconds=spread)
 
     def _back_off(self, name: str, result: RunResult) -> None:
         source = self.settings.source(name)
-        state = self.refresher.store.source_state(name)
+        state = self.store.source_state(name)
         if source is None or state is None:
             return
         delay = backoff_seconds(source.interval, state.consecutive_failures,
@@ -137,8 +208,7 @@ class RefreshScheduler:
         due = utc_now() + timedelta(seconds=delay)
         if result.retry_after is not None and result.retry_after > due:
             due = result.retry_after
-        if self.scheduler.get_job(name) is not None:
-            self.scheduler.modify_job(name, next_run_time=due)
+        self._move(name, due)
         log.warning("source %s failed %d times; next try at %s", name,
                     state.consecutive_failures, due.isoformat())
 

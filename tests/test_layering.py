@@ -30,6 +30,7 @@ ROOMS_SHARING_A_LAYER = {
     frozenset({"store", "migrations"}),  # the store runs the migrations
     frozenset({"migrations", "schema"}),  # which compare themselves with the tables
     frozenset({"cli", "dbcli"}),  # the `syndicate db` commands join the CLI
+    frozenset({"cli", "inspect"}),  # so does `syndicate normalize`
 }
 # Third-party library -> the rooms allowed to import it.
 LIBRARY_ROOMS: dict[str, set[str]] = {
