@@ -124,7 +124,8 @@ def test_article_page_is_clean_and_complete(client: FlaskClient, filled: Store) 
     feeds = doc.xpath('//head/link[@rel="alternate"]/@href')
     assert f"{BASE_URL}/feeds/announcements.atom" in feeds
     assert f"{BASE_URL}/feeds/announcements.json" in feeds
-    assert {f"{BASE_URL}/feeds/authors/{slugify(name)}.rss" for name in article.authors} <= set(feeds)
+    authors = {f"{BASE_URL}/feeds/authors/{slugify(name)}.rss" for name in article.authors}
+    assert authors <= set(feeds)
 
 
 def test_article_page_of_attack_input_has_no_active_content(

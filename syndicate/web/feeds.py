@@ -158,6 +158,8 @@ def not_modified(etag: str, last_modified: datetime | None,
                  if_none_match: str | None, if_modified_since: str | None) -> bool:
     """Whether a GET or HEAD with these preconditions gets a 304 (RFC 9110 §13.2.2)."""
     if if_none_match is not None:
+        if if_none_match == etag:  # the common case, a reader sending back our tag: no parsing
+            return True
         # §13.1.2: "*" matches any current representation; else any listed tag, compared weakly.
         if if_none_match.strip() == "*":
             return True
