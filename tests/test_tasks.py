@@ -1,0 +1,384 @@
+"""Refreshes on the task queue, with real processes on a real PostgreSQL.
+
+Schedulers and workers run as ``syndicate scheduler`` and ``syndicate worker`` child processes
+over the test's own schema; the upstream feeds come from a loopback server that counts, per
+feed, how many requests are in flight at once. Skipped unless the suite runs on PostgreSQL
+(``SYNDICATE_TEST_DATABASE_URL``, the second pass of ``make test``): the queue lives there.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from conftest import BACKEND
+from httpserver import Reply, Seen, TestServer
+from test_refresh import FIRST, rss
+
+from syndicate.config import ScheduleSettings, Settings, SourceSettings
+from syndicate.errors import ConfigError
+from syndicate.refresh import Refresher
+from syndicate.store import Run, Store
+from syndicate.tasks import RefreshQueue, _served, conninfo, retry_delay
+
+ROOT = Path(__file__).parent.parent
+postgresql_only = pytest.mark.skipif(
+    BACKEND != "postgresql",
+    reason="the task queue lives in PostgreSQL: set SYNDICATE_TEST_DATABASE_URL",
+)
+HEARTBEAT, STALLED_AFTER = 0.3, 1.2  # seconds: short, so a dead worker is noticed quickly
+
+
+# -- a loopback upstream that sees overlapping refreshes -------------------------------------
+
+
+@dataclass
+class Upstream:
+    """Feeds at /f/<name> that take ``delay`` seconds and record overlapping requests."""
+
+    server: TestServer
+    delay: float = 0.3
+    bodies: dict[str, bytes] = field(default_factory=dict)
+    active: Counter[str] = field(default_factory=Counter)
+    most: Counter[str] = field(default_factory=Counter)
+    hits: Counter[str] = field(default_factory=Counter)
+    gate: threading.Event = field(default_factory=threading.Event)  # cleared: requests stall
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.gate.set()
+
+    def add(self, name: str, body: bytes) -> str:
+        self.bodies[name] = body
+        self.server.serve(f"/f/{name}", self._answer)
+        return self.server.url(f"/f/{name}")
+
+    def _answer(self, seen: Seen) -> Reply:
+        name = seen.path.rsplit("/", 1)[-1]
+        with self.lock:
+            self.hits[name] += 1
+            self.active[name] += 1
+            self.most[name] = max(self.most[name], self.active[name])
+        try:
+            time.sleep(self.delay)
+            self.gate.wait(timeout=30)
+            return Reply(self.bodies[name])
+        finally:
+            with self.lock:
+                self.active[name] -= 1
+
+
+@pytest.fixture
+def upstream() -> Iterator[Upstream]:
+    with TestServer() as server:
+        yield Upstream(server)
+
+
+# -- child processes ----------------------------------------------------------------------
+
+
+def write_config(path: Path, sources: dict[str, str], *, interval: str = "1h",
+                 jitter: int = 1) -> Path:
+    """A config file of feed sources (name -> URL) for queue mode with short heartbeats."""
+    lines = ["[schedule]", 'mode = "queue"', f"jitter = {jitter}",
+             f"heartbeat = {HEARTBEAT}", f"stalled_after = {STALLED_AFTER}", ""]
+    for name, url in sources.items():
+        lines += ["[[sources]]", f'name = "{name}"', 'kind = "feed"', f'url = "{url}"',
+                  f'interval = "{interval}"', "allow_private = true", ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def child_env(config: Path, database_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SYNDICATE_")}
+    env.update(SYNDICATE_CONFIG=str(config), SYNDICATE_DATABASE_URL=database_url,
+               PYTHONUNBUFFERED="1")
+    return env
+
+
+class Children:
+    """``syndicate`` child processes, each stopped (by pid) when the test ends."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.tmp_path = tmp_path
+        self.running: list[subprocess.Popen[bytes]] = []
+
+    def start(self, env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
+        with (self.tmp_path / f"{args[0]}-{len(self.running)}.log").open("wb") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-c", "from syndicate.cli import main; main()", *args],
+                env=env, cwd=self.tmp_path, stdout=log, stderr=subprocess.STDOUT,
+            )
+        self.running.append(process)
+        return process
+
+    def stop(self, process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> int:
+        if process.poll() is None:
+            os.kill(process.pid, sig)
+        return process.wait(timeout=20)
+
+    def stop_all(self) -> None:
+        for process in self.running:
+            if process.poll() is None:
+                os.kill(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+
+    def logs(self) -> str:
+        return "\n".join(f"== {p.name}\n{p.read_text(errors='replace')[-3000:]}"
+                         for p in sorted(self.tmp_path.glob("*.log")))
+
+
+@pytest.fixture
+def children(tmp_path: Path) -> Iterator[Children]:
+    started = Children(tmp_path)
+    try:
+        yield started
+    finally:
+        started.stop_all()
+
+
+def wait_for(condition: Callable[[], bool], seconds: float, what: str,
+             children: Children | None = None) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            logs = children.logs() if children else ""
+            pytest.fail(f"{what}: not within {seconds} s\n{logs}")
+        time.sleep(0.05)
+
+
+# -- fixtures over the test's schema ------------------------------------------------------
+
+
+def queue_settings(settings: Settings, sources: dict[str, str] | None = None) -> Settings:
+    configured = tuple(
+        SourceSettings(name=name, kind="feed", url=url, allow_private=True, interval=3600)
+        for name, url in (sources or {}).items()
+    )
+    schedule = ScheduleSettings(mode="queue", jitter=1, heartbeat=HEARTBEAT,
+                                stalled_after=STALLED_AFTER)
+    return replace(settings, sources=configured, schedule=schedule)
+
+
+@pytest.fixture
+def queue(settings: Settings, store: Store) -> Iterator[RefreshQueue]:
+    """The task queue in the test's schema, tables created."""
+    opened = RefreshQueue(queue_settings(settings)).open()
+    opened.init()
+    yield opened
+    opened.close()
+
+
+def jobs(settings: Settings) -> list[tuple[str, str, int]]:
+    """(source, status, attempts) of every job in the test's schema."""
+    import psycopg
+
+    with psycopg.connect(conninfo(settings.database_url)) as conn:
+        rows = conn.execute(
+            "SELECT args->>'source', status::text, attempts FROM procrastinate_jobs ORDER BY id"
+        ).fetchall()
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+# -- without processes --------------------------------------------------------------------
+
+
+def test_conninfo_keeps_the_search_path_and_drops_the_driver() -> None:
+    url = "postgresql+psycopg://u@127.0.0.1:5432/db?options=-csearch_path%3Dt_1"
+    assert conninfo(url) == "postgresql://u@127.0.0.1:5432/db?options=-csearch_path%3Dt_1"
+    with pytest.raises(ConfigError, match="PostgreSQL"):
+        conninfo("sqlite:///var/syndicate.db")
+
+
+def test_queue_refuses_sqlite_in_queue_mode() -> None:
+    settings = replace(Settings(), database_url="sqlite:///x.db",
+                       schedule=ScheduleSettings(mode="queue"))
+    with pytest.raises(ConfigError, match="needs a PostgreSQL database"):
+        RefreshQueue(settings)
+
+
+def test_retry_delay_doubles() -> None:
+    assert [retry_delay(n) for n in (1, 2, 3)] == [10, 20, 40]
+
+
+def test_served_only_by_a_run_newer_than_the_one_seen(settings: Settings, store: Store) -> None:
+    refresher = Refresher(settings, store)
+    first = datetime(2024, 5, 1, 12, tzinfo=UTC)
+    assert not _served(refresher, "news", None)
+    store.log_run("news", started=first, duration=0.1, outcome="ok")
+    assert _served(refresher, "news", None)  # a run happened after an enqueuer saw none
+    assert not _served(refresher, "news", first.isoformat())
+    assert _served(refresher, "news", (first - timedelta(seconds=1)).isoformat())
+    refresher.close()
+
+
+# -- the queue itself ---------------------------------------------------------------------
+
+
+@postgresql_only
+def test_enqueue_admits_one_waiting_job_per_source_across_enqueuers(
+    settings: Settings, store: Store, queue: RefreshQueue
+) -> None:
+    other = RefreshQueue(queue_settings(settings)).open()  # a second scheduler replica
+    try:
+        assert queue.enqueue("news")
+        assert not other.enqueue("news")
+        assert not queue.enqueue("news")
+        assert other.enqueue("sport")
+    finally:
+        other.close()
+    assert queue.counts().todo == 2
+    assert [(s, st) for s, st, _ in jobs(settings)] == [("news", "todo"), ("sport", "todo")]
+
+
+@postgresql_only
+def test_queue_init_is_idempotent(queue: RefreshQueue) -> None:
+    assert queue.ready()
+    assert queue.init() is False
+
+
+@postgresql_only
+def test_concurrent_enqueues_from_many_threads_queue_one_job(
+    settings: Settings, store: Store, queue: RefreshQueue
+) -> None:
+    replicas = [RefreshQueue(queue_settings(settings)).open() for _ in range(4)]
+    results: list[bool] = []
+    barrier = threading.Barrier(len(replicas))
+
+    def race(replica: RefreshQueue) -> None:
+        barrier.wait()
+        results.append(replica.enqueue("news"))
+
+    threads = [threading.Thread(target=race, args=(r,)) for r in replicas]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for replica in replicas:
+        replica.close()
+    assert sorted(results) == [False, False, False, True]
+    assert len(jobs(settings)) == 1
+
+
+# -- workers and schedulers as processes ---------------------------------------------------
+
+
+@postgresql_only
+def test_two_schedulers_and_two_workers_refresh_each_source_once_per_due_time(
+    tmp_path: Path, settings: Settings, store: Store, queue: RefreshQueue,
+    upstream: Upstream, children: Children,
+) -> None:
+    """Both schedulers find every source due at start; each is fetched exactly once."""
+    names = [f"s{i}" for i in range(6)]
+    sources = {n: upstream.add(n, rss((n, f"Story of {n}", "Body."))) for n in names}
+    env = child_env(write_config(tmp_path / "syndicate.toml", sources), settings.database_url)
+    for _ in range(2):
+        children.start(env, "worker", "--concurrency", "3")
+    for _ in range(2):
+        children.start(env, "scheduler")
+    wait_for(lambda: all(store.count(n) == 1 for n in names), 30, "every source stored",
+             children)
+    time.sleep(2 * upstream.delay + 1.0)  # time for a duplicate job to show itself
+    assert dict(upstream.hits) == dict.fromkeys(names, 1), children.logs()
+    assert all(len(store.recent_runs(n)) == 1 for n in names)
+
+
+@postgresql_only
+def test_two_schedulers_and_two_workers_never_refresh_one_source_twice_at_once(
+    tmp_path: Path, settings: Settings, store: Store, queue: RefreshQueue,
+    upstream: Upstream, children: Children,
+) -> None:
+    """Sources due every second, fetches slower than that: runs queue up behind the lock."""
+    upstream.delay = 0.6
+    names = ["a", "b", "c"]
+    sources = {n: upstream.add(n, rss((n, f"Story {n}", "Body."))) for n in names}
+    config = write_config(tmp_path / "syndicate.toml", sources, interval="1s")
+    env = child_env(config, settings.database_url)
+    for _ in range(2):
+        children.start(env, "scheduler")
+    for _ in range(2):
+        children.start(env, "worker", "--concurrency", "4")
+    # Manual enqueues on top of the schedulers' own, as an operator would.
+    for name in names:
+        queue.enqueue(name)
+    wait_for(lambda: all(upstream.hits[n] >= 3 for n in names), 40,
+             "three refreshes of every source", children)
+    assert max(upstream.most.values()) == 1, (dict(upstream.most), children.logs())
+    assert all(store.count(n) == 1 for n in names)
+
+
+@postgresql_only
+def test_worker_killed_mid_refresh_its_job_is_retried_by_another_and_nothing_is_lost(
+    tmp_path: Path, settings: Settings, store: Store, queue: RefreshQueue,
+    upstream: Upstream, children: Children,
+) -> None:
+    url = upstream.add("news", rss(*FIRST))
+    configured = queue_settings(settings, {"news": url})
+    first = Refresher(configured, store).refresh("news")
+    assert (first.outcome, store.count("news")) == ("ok", 2)
+    stored = store.article_ids("news")
+    upstream.bodies["news"] = rss(*FIRST, ("three", "Third story", "Body three."))
+    upstream.gate.clear()  # the next fetch hangs until the test lets it go
+    env = child_env(write_config(tmp_path / "syndicate.toml", {"news": url}),
+                    settings.database_url)
+    doomed = children.start(env, "worker")
+    seen = upstream.hits["news"]
+    queue.enqueue("news", after=store.recent_runs("news", limit=1)[0].started)
+    wait_for(lambda: upstream.hits["news"] > seen, 20, "the worker fetching", children)
+    survivor = children.start(env, "worker")
+    assert children.stop(doomed, signal.SIGKILL) == -signal.SIGKILL
+    upstream.gate.set()
+    wait_for(lambda: store.count("news") == 3, 30, "the retried run stored", children)
+    assert survivor.poll() is None
+    assert "job 1 queued again" in children.logs()  # by a worker, from the dead one's silence
+    assert [r.outcome for r in store.recent_runs("news")] == ["ok", "ok"]
+    wait_for(lambda: not jobs(settings), 10, "the retried job done and deleted", children)
+    assert store.article_ids("news") > stored
+
+
+@postgresql_only
+def test_worker_on_sigterm_finishes_its_refresh_then_exits(
+    tmp_path: Path, settings: Settings, store: Store, queue: RefreshQueue,
+    upstream: Upstream, children: Children,
+) -> None:
+    upstream.delay = 1.0
+    url = upstream.add("news", rss(*FIRST))
+    env = child_env(write_config(tmp_path / "syndicate.toml", {"news": url}),
+                    settings.database_url)
+    worker = children.start(env, "worker")
+    queue.enqueue("news")
+    wait_for(lambda: upstream.hits["news"] == 1, 20, "the worker fetching", children)
+    assert children.stop(worker, signal.SIGTERM) == 0, children.logs()
+    runs = store.recent_runs("news")
+    assert [r.outcome for r in runs] == ["ok"] and store.count("news") == 2
+    assert jobs(settings) == []
+
+
+@postgresql_only
+def test_retry_after_queues_the_next_job_for_that_time(
+    tmp_path: Path, settings: Settings, store: Store, queue: RefreshQueue,
+    children: Children,
+) -> None:
+    with TestServer() as server:
+        server.serve("/f", Reply(b"", status=503, headers={"Retry-After": "3600"}))
+        env = child_env(write_config(tmp_path / "syndicate.toml", {"news": server.url("/f")}),
+                        settings.database_url)
+        children.start(env, "worker")
+        queue.enqueue("news")
+        wait_for(lambda: [s for _, s, _ in jobs(settings)] == ["todo"] and
+                 bool(store.recent_runs("news")), 20, "the failure recorded", children)
+    state = store.source_state("news")
+    assert state is not None and state.consecutive_failures == 1
+    assert not queue.enqueue("news")  # the delayed job holds the source's place
+    last: Run = store.recent_runs("news")[0]
+    assert last.outcome == "failed"
