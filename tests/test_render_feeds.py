@@ -489,3 +489,11 @@ def test_atom_schema_rejects_invalid_documents(name: str) -> None:
 def test_render_feed_rss_channel_description_is_html_escaped() -> None:
     channel = rss_channel(channel=replace(CHANNEL, description="News <b>& more</b>"))
     assert channel.findtext("description") == "News &lt;b&gt;&amp; more&lt;/b&gt;"
+
+
+def test_render_feed_atom_declares_only_the_default_namespace_prefixes() -> None:
+    body = atom(ARTICLES).body
+    assert b"ns0:" not in body and b"xmlns:ns0" not in body
+    root = etree.fromstring(body)
+    links = root.findall("{http://www.w3.org/2005/Atom}entry/{http://www.w3.org/2005/Atom}link")
+    assert len(links) == len(ARTICLES)

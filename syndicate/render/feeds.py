@@ -393,7 +393,6 @@ class _EntryExtras:
         return item
 
     def extend_atom(self, entry: Any) -> Any:
-        if self.alternate:  # RFC 4287 §4.2.7
-            xml_elem(f"{{{ATOM_NS}}}link", entry, href=self.alternate, rel="alternate",
-                     type="text/html")
+        if self.alternate:  # RFC 4287 §4.2.7; unqualified like feedgen's own Atom elements
+            xml_elem("link", entry, href=self.alternate, rel="alternate", type="text/html")
         return entry
