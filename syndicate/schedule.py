@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -112,6 +114,8 @@ class RefreshScheduler:
         if found is None:
             raise ValueError("queue mode needs the store the workers write to")
         self.settings, self.refresher, self.store, self.queue = settings, refresher, found, queue
+        self._idle = threading.Condition()
+        self._in_flight = 0  # jobs running now; shutdown(wait=True) waits for none
         kind = BlockingScheduler if blocking else BackgroundScheduler
         self.scheduler: BaseScheduler = kind(
             executors={"default": ThreadPoolExecutor(max_workers=workers)}, timezone="UTC"
@@ -126,9 +130,17 @@ class RefreshScheduler:
         self.scheduler.start()
 
     def shutdown(self, *, wait: bool = True) -> None:
-        """Stop scheduling; with ``wait``, return only after running refreshes have ended."""
+        """Stop scheduling; with ``wait``, return only after running refreshes have ended.
+
+        The waiting is ours, not APScheduler's: its ``shutdown(wait=True)`` joins the job
+        threads while holding the job store lock, and a job ending in a backoff
+        (``modify_job``) needs that lock, so the two would wait for each other forever.
+        """
         if self.scheduler.running:
-            self.scheduler.shutdown(wait=wait)
+            self.scheduler.shutdown(wait=False)
+        if wait:
+            with self._idle:
+                self._idle.wait_for(lambda: self._in_flight == 0)
 
     @property
     def running(self) -> bool:
@@ -187,10 +199,24 @@ class RefreshScheduler:
         trigger = IntervalTrigger(seconds=source.interval, jitter=jitter, timezone="UTC")
         job = self.run_job if self.queue is None else self.enqueue_job
         self.scheduler.add_job(
-            job, trigger, args=(source.name,), id=source.name, name=source.name,
+            self._counted(job), trigger, args=(source.name,), id=source.name, name=source.name,
             max_instances=1, coalesce=True, misfire_grace_time=source.interval,
             next_run_time=self._first_run(source),
         )
+
+    def _counted(self, job: Callable[[str], object]) -> Callable[[str], None]:
+        """The job, counted in and out so :meth:`shutdown` can wait for it."""
+        def counted(name: str) -> None:
+            with self._idle:
+                self._in_flight += 1
+            try:
+                job(name)
+            finally:
+                with self._idle:
+                    self._in_flight -= 1
+                    self._idle.notify_all()
+
+        return counted
 
     def _first_run(self, source: SourceSettings) -> datetime:
         state = self.store.source_state(source.name)

@@ -97,6 +97,8 @@ def test_scheduler_backs_off_a_failing_source_and_honours_retry_after(
 ) -> None:
     current = [Reply(b"", status=500)]
     server.serve("/f", lambda _seen: current[0])
+    # Refreshed just now: the job's own first run waits an hour, so only these runs happen.
+    store.record_success("news", at=datetime.now(UTC))
     sched = scheduled(settings, store, server, interval=3600)
     sched.start()
     try:
@@ -143,3 +145,102 @@ def test_scheduler_shutdown_waits_for_the_running_refresh(
     runs = store.recent_runs("news")
     assert [r.outcome for r in runs] == ["ok"]
     assert store.count("news") == 2
+
+
+# -- queue mode: the scheduler enqueues, workers refresh, the store tells what is due ---------
+
+
+class FakeQueue:
+    """An enqueuer that holds one waiting job per source, as the task queue does."""
+
+    def __init__(self) -> None:
+        self.waiting: dict[str, datetime | None] = {}
+
+    def enqueue(self, name: str, *, after: datetime | None = None,
+                at: datetime | None = None) -> bool:
+        if name in self.waiting:
+            return False
+        self.waiting[name] = after
+        return True
+
+
+def queued(settings: Settings, store: Store, queue: FakeQueue, *,
+           interval: int = 3600) -> RefreshScheduler:
+    source = SourceSettings(name="news", kind="feed", url="http://127.0.0.1:9/f",
+                            allow_private=True, interval=interval)
+    configured = replace(settings, sources=(source,),
+                         schedule=ScheduleSettings(jitter=5, mode="queue"))
+    return RefreshScheduler(configured, store=store, queue=queue)
+
+
+def test_scheduler_in_queue_mode_enqueues_a_due_source_once(
+    settings: Settings, store: Store
+) -> None:
+    queue = FakeQueue()
+    replicas = [queued(settings, store, queue), queued(settings, store, queue)]
+    assert replicas[0].enqueue_job("news") is True
+    assert replicas[1].enqueue_job("news") is False  # already waiting
+    assert queue.waiting == {"news": None}
+
+
+def test_scheduler_in_queue_mode_passes_the_newest_run_it_saw(
+    settings: Settings, store: Store
+) -> None:
+    queue = FakeQueue()
+    started = datetime.now(UTC) - timedelta(hours=2)
+    store.log_run("news", started=started, duration=0.5, outcome="ok")
+    store.record_success("news", at=started)
+    assert queued(settings, store, queue).enqueue_job("news")
+    assert queue.waiting["news"] == started
+
+
+def test_scheduler_in_queue_mode_moves_a_source_not_yet_due(
+    settings: Settings, store: Store
+) -> None:
+    """A worker (or a replica's job) refreshed it already: wait out the interval."""
+    queue = FakeQueue()
+    store.record_success("news", at=datetime.now(UTC))
+    sched = queued(settings, store, queue)
+    sched.start()
+    try:
+        assert sched.enqueue_job("news") is False
+        delay = (sched.next_run_time("news") - datetime.now(UTC)).total_seconds()  # type: ignore[operator]
+        assert 3590 < delay <= 3600
+    finally:
+        sched.shutdown()
+    assert queue.waiting == {}
+
+
+def test_scheduler_in_queue_mode_backs_off_from_failures_workers_recorded(
+    settings: Settings, store: Store
+) -> None:
+    queue = FakeQueue()
+    now = datetime.now(UTC)
+    for _ in range(2):
+        store.record_failure("news", "503 from upstream", at=now)
+    sched = queued(settings, store, queue)
+    sched.start()
+    try:
+        assert sched.enqueue_job("news") is False
+        delay = (sched.next_run_time("news") - datetime.now(UTC)).total_seconds()  # type: ignore[operator]
+        assert 4 * 3600 - 10 < delay <= 4 * 3600
+    finally:
+        sched.shutdown()
+
+
+def test_scheduler_enqueues_within_the_slack_before_due(
+    settings: Settings, store: Store
+) -> None:
+    """The firing one interval after the last one comes just before the store's due time."""
+    queue = FakeQueue()
+    store.record_success("news", at=datetime.now(UTC) - timedelta(seconds=3598))
+    assert queued(settings, store, queue).enqueue_job("news") is True
+
+
+def test_scheduler_needs_a_refresher_or_a_queue_not_both(
+    settings: Settings, store: Store
+) -> None:
+    with pytest.raises(ValueError, match="not both"):
+        RefreshScheduler(settings, Refresher(settings, store), queue=FakeQueue())
+    with pytest.raises(ValueError, match="not both"):
+        RefreshScheduler(settings, store=store)
