@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -113,3 +114,48 @@ def test_wrong_environment_is_refused(env: dict[str, str], expected: str) -> Non
 def test_no_file_anywhere_gives_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     assert load_settings(environ={}) == Settings()
+
+
+PG = "postgresql+psycopg://syndicate@127.0.0.1:5432/syndicate"
+
+
+def test_schedule_queue_mode_reads_mode_and_heartbeats(tmp_path: Path) -> None:
+    config = tmp_path / "queue.toml"
+    config.write_text(f'[database]\nurl = "{PG}"\n\n[schedule]\nmode = "queue"\n'
+                      "heartbeat = 2\nstalled_after = 10.5\n")
+    schedule = load_settings(config, environ={}).schedule
+    assert (schedule.mode, schedule.heartbeat, schedule.stalled_after) == ("queue", 2, 10.5)
+    assert Settings().schedule.mode == "inprocess"
+
+
+def test_schedule_queue_mode_from_the_environment() -> None:
+    env = {"SYNDICATE_SCHEDULE_MODE": "queue", "SYNDICATE_DATABASE_URL": PG}
+    assert load_settings(environ=env).schedule.mode == "queue"
+
+
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        ('[schedule]\nmode = "queue"\n', 'needs a PostgreSQL database'),
+        ('[schedule]\nmode = "celery"\n', "schedule.mode: expected one of: inprocess, queue"),
+        (f'[database]\nurl = "{PG}"\n[schedule]\nheartbeat = 20\n',
+         "stalled_after (30 s) must be at least twice schedule.heartbeat (20 s)"),
+        ("[schedule]\nstalled_after = 0\n", "schedule.stalled_after: expected a number"),
+    ],
+    ids=["queue-on-sqlite", "unknown-mode", "heartbeat-too-slow", "zero-stalled-after"],
+)
+def test_schedule_settings_that_cannot_work_are_refused(
+    tmp_path: Path, table: str, expected: str
+) -> None:
+    config = tmp_path / "schedule.toml"
+    config.write_text(table)
+    with pytest.raises(ConfigError, match=re.escape(expected)) as caught:
+        load_settings(config, environ={})
+    assert str(config) in str(caught.value)
+
+
+def test_schedule_mode_from_the_environment_is_checked() -> None:
+    with pytest.raises(ConfigError, match="SYNDICATE_SCHEDULE_MODE"):
+        load_settings(environ={"SYNDICATE_SCHEDULE_MODE": "fast"})
+    with pytest.raises(ConfigError, match="needs a PostgreSQL database"):
+        load_settings(environ={"SYNDICATE_SCHEDULE_MODE": "queue"})
