@@ -377,10 +377,12 @@ def _enqueue_now(settings: Settings, names: list[str]) -> None:
     store = _open_store(settings)
     queue = _open_queue(settings)
     try:
+        newest = {}
         for name in names:
             runs = store.recent_runs(name, limit=1)
-            queued = queue.enqueue(name, after=runs[0].started if runs else None)
-            click.echo(f"{name}: {'queued' if queued else 'already queued'}")
+            newest[name] = runs[0].started if runs else None
+        queued = queue.enqueue_many(newest)
+        click.echo(f"{queued} refresh(es) queued; {len(names) - queued} already waiting")
     except StoreError as exc:
         _fail(exc)
     finally:

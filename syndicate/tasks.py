@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -140,6 +141,30 @@ class RefreshQueue:
         except queue_errors.ConnectorException as exc:
             raise StoreError(f"cannot queue a refresh of {name}: {exc}") from exc
         return True
+
+    def enqueue_many(self, sources: Mapping[str, datetime | None]) -> int:
+        """Queue a refresh of each source in one round trip; how many were queued.
+
+        ``sources`` maps each name to the start of its newest run the caller saw (see
+        :meth:`enqueue`). Sources that already have a waiting job are skipped.
+        """
+        waiting = {job.queueing_lock for job in self.app.job_manager.list_jobs(
+            queue=QUEUE, status=queue_jobs.Status.TODO.value)}
+        batch = [
+            queue_jobs.Job(id=None, queue=QUEUE, task_name=TASK, lock=f"source:{name}",
+                           queueing_lock=f"refresh:{name}",
+                           task_kwargs={"source": name, "attempt": 1,
+                                        "after": after.isoformat() if after else None})
+            for name, after in sources.items() if f"refresh:{name}" not in waiting
+        ]
+        try:
+            self.app.job_manager.batch_defer_jobs(batch)
+        except queue_errors.AlreadyEnqueued:  # one was queued meanwhile: go one by one
+            return sum(self.enqueue(name, after=sources[name]) for name in
+                       (str(job.task_kwargs["source"]) for job in batch))
+        except queue_errors.ConnectorException as exc:
+            raise StoreError(f"cannot queue {len(batch)} refreshes: {exc}") from exc
+        return len(batch)
 
     def counts(self) -> QueueCounts:
         """How many jobs of the refresh queue are waiting, running, done and failed."""

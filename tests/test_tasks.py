@@ -242,6 +242,17 @@ def test_enqueue_admits_one_waiting_job_per_source_across_enqueuers(
 
 
 @postgresql_only
+def test_enqueue_many_skips_sources_already_waiting(
+    settings: Settings, store: Store, queue: RefreshQueue
+) -> None:
+    seen = datetime(2024, 5, 1, 12, tzinfo=UTC)
+    assert queue.enqueue("b")
+    assert queue.enqueue_many({"a": None, "b": None, "c": seen}) == 2
+    assert queue.enqueue_many({"a": None}) == 0
+    assert sorted(s for s, _, _ in jobs(settings)) == ["a", "b", "c"]
+
+
+@postgresql_only
 def test_queue_init_is_idempotent(queue: RefreshQueue) -> None:
     assert queue.ready()
     assert queue.init() is False
@@ -382,3 +393,41 @@ def test_retry_after_queues_the_next_job_for_that_time(
     assert not queue.enqueue("news")  # the delayed job holds the source's place
     last: Run = store.recent_runs("news")[0]
     assert last.outcome == "failed"
+
+
+# -- the commands -------------------------------------------------------------------------
+
+
+def run_cli(env: dict[str, str], *args: str) -> tuple[int, str]:
+    from click.testing import CliRunner
+
+    from syndicate.cli import cli
+
+    result = CliRunner().invoke(cli, list(args), env=env)
+    return result.exit_code, result.output
+
+
+def test_worker_refuses_to_run_outside_queue_mode(tmp_path: Path) -> None:
+    config = tmp_path / "syndicate.toml"
+    config.write_text("")
+    env = {"SYNDICATE_CONFIG": str(config),
+           "SYNDICATE_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"}
+    code, output = run_cli(env, "worker")
+    assert code == 2 and 'needs schedule.mode = "queue"' in output
+
+
+@postgresql_only
+def test_queue_commands_init_enqueue_and_count(
+    tmp_path: Path, settings: Settings, store: Store, upstream: Upstream
+) -> None:
+    sources = {n: upstream.add(n, rss((n, "Story", "Body."))) for n in ("a", "b")}
+    env = child_env(write_config(tmp_path / "syndicate.toml", sources), settings.database_url)
+    code, output = run_cli(env, "refresh", "--enqueue")
+    assert code == 2 and "syndicate queue init" in output
+    assert run_cli(env, "queue", "init") == (0, "task queue created\n")
+    assert run_cli(env, "queue", "init") == (0, "task queue already there\n")
+    assert run_cli(env, "refresh", "--enqueue") == (0, "2 refresh(es) queued; 0 already waiting\n")
+    again = run_cli(env, "refresh", "--enqueue", "a")
+    assert again == (0, "0 refresh(es) queued; 1 already waiting\n")
+    code, output = run_cli(env, "queue", "status")
+    assert code == 0 and output.startswith("waiting: 2   running: 0")
