@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from datetime import UTC, datetime
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -239,11 +240,17 @@ def link_rows(
     """
     rows: dict[str, dict[str, Any]] = {}
     for name in names:
-        slug = slugify(name)
+        slug = _name_slug(name)
         if slug and slug not in rows:
             rows[slug] = {"article_id": article_id, "slug": slug, "name": name}
             rows[slug]["published"] = published
     return list(rows.values())
+
+
+@lru_cache(maxsize=8192)
+def _name_slug(name: str) -> str:
+    """Category, tag and author names repeat across articles: slugify each once (ingest)."""
+    return slugify(name)
 
 
 def article_from_row(row: Row[Any]) -> Article:

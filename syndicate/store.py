@@ -13,6 +13,7 @@ nothing at all, so a refresh of an unchanged source costs reads only and feed ca
 
 from __future__ import annotations
 
+import weakref
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
@@ -127,6 +128,9 @@ class Store:
             raise StoreError(f"cannot open the store at {self._label}: {exc}") from exc
         if self._engine.dialect.name == "sqlite":
             _configure_sqlite(self._engine)
+        # A Store dropped without close() still closes its pooled connections (the server
+        # side of a PostgreSQL connection lives until the client says goodbye).
+        weakref.finalize(self, self._engine.dispose)
 
     def __repr__(self) -> str:
         return f"Store({self._label!r})"

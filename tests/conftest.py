@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
@@ -63,39 +63,57 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(key)
 
 
+@pytest.fixture(autouse=True)
+def _stop_change_watchers() -> Iterator[None]:
+    """No app's change-log watcher thread outlives its test.
+
+    A watcher left running polls a store its test has closed (which reconnects) and, on
+    PostgreSQL, a schema that has been dropped; its connections then leak into later tests.
+    """
+    yield
+    _stop_watchers()
+
+
+def _stop_watchers(of: Store | None = None) -> None:
+    """Stop the change-log watchers (of one store's apps, or all) and close their stores."""
+    from syndicate import feedcache
+
+    for watcher in list(getattr(feedcache, "_WATCHERS", ())):
+        if of is None or watcher.cache.store is of:
+            watcher.stop()
+            watcher.cache.store.close()
+
+
 @pytest.fixture(scope="session")
-def _admin_engine() -> Iterator[Engine | None]:
-    """Creates and drops the per-test schemas (none on SQLite); no pool, nothing stays open."""
+def _admin() -> Iterator[Connection | None]:
+    """One connection for the whole session that creates and drops the per-test schemas."""
     if not TEST_DATABASE_URL:
         yield None
         return
     engine = create_engine(TEST_DATABASE_URL, poolclass=NullPool)
-    yield engine
+    with engine.connect() as conn:
+        yield conn.execution_options(isolation_level="AUTOCOMMIT")
     engine.dispose()
 
 
 @pytest.fixture
-def new_database_url(
-    _admin_engine: Engine | None, tmp_path: Path
-) -> Iterator[Callable[[], str]]:
+def new_database_url(_admin: Connection | None, tmp_path: Path) -> Iterator[Callable[[], str]]:
     """Makes URLs of empty databases of the backend under test, each dropped after the test."""
     made: list[str] = []
 
     def make() -> str:
         made.append(f"t_{uuid.uuid4().hex[:12]}")
-        if _admin_engine is None:
+        if _admin is None:
             return f"sqlite:///{tmp_path / 'var' / made[-1]}.db"
-        with _admin_engine.begin() as conn:
-            conn.execute(text(f"CREATE SCHEMA {made[-1]}"))
+        _admin.execute(text(f"CREATE SCHEMA {made[-1]}"))
         options = {"options": f"-csearch_path={made[-1]}"}
         return make_url(TEST_DATABASE_URL).update_query_dict(options).render_as_string(False)
 
     yield make
-    if _admin_engine is not None and made:
-        with _admin_engine.begin() as conn:
-            conn.execute(text("SET LOCAL lock_timeout = '10s'"))
-            for name in made:
-                conn.execute(text(f"DROP SCHEMA {name} CASCADE"))
+    if _admin is not None:
+        _admin.execute(text("SET lock_timeout = '10s'"))
+        for name in made:
+            _admin.execute(text(f"DROP SCHEMA {name} CASCADE"))
 
 
 @pytest.fixture
@@ -125,6 +143,7 @@ def store(settings: Settings) -> Iterator[Store]:
     opened = Store(settings.database_url)
     opened.create_schema()
     yield opened
+    _stop_watchers(of=opened)  # first: closing under a polling watcher strands its connection
     opened.close()
 
 
