@@ -148,3 +148,18 @@ def test_article_page_of_attack_input_has_no_active_content(
 
 def test_healthz_counts_articles(client: FlaskClient, filled: Store) -> None:
     assert client.get("/healthz").get_json() == {"status": "ok", "articles": filled.count()}
+
+
+def test_create_app_refuses_a_database_without_current_schema(settings) -> None:
+    from syndicate.errors import StoreError
+    from syndicate.web import create_app
+
+    with pytest.raises(StoreError, match="run `syndicate db upgrade`"):
+        create_app(settings)
+
+
+def test_create_app_opens_an_upgraded_database(settings, store: Store) -> None:
+    from syndicate.web import create_app
+
+    app = create_app(settings, watch_interval=None)
+    assert app.test_client().get("/healthz").get_json()["status"] == "ok"

@@ -41,6 +41,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None, *,
                publisher: Publisher | None = None) -> Flask:
     """Build the web app; the store is created from the settings unless one is given.
 
+    Raises :class:`StoreError` when the database schema is older than this version needs.
+
     ``watch_interval`` is how often (seconds) the feed cache reads the store's change log for
     writes by other processes; ``None`` turns that off (one process writes and serves).
     ``publisher`` sends WebSub pings; by default one for the configured hubs.
@@ -49,8 +51,10 @@ def create_app(settings: Settings | None = None, store: Store | None = None, *,
     app = Flask("syndicate", static_folder="static", static_url_path="/static")
     app.extensions[SETTINGS_KEY] = settings
     if store is None:
+        # A web process never migrates a database others share: it refuses an older schema
+        # with a message naming `syndicate db upgrade`.
         store = Store(settings.database_url)
-        store.create_schema()
+        store.check_schema()
     app.extensions[STORE_KEY] = store
 
     from syndicate.web import admin, feeds, health, pages
