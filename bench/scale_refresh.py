@@ -72,14 +72,14 @@ def fresh_schema(base_url: str) -> tuple[str, str]:
     """A new schema in the database; (its name, an SQLAlchemy URL that uses it)."""
     name = f"bench_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(conninfo(base_url), autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {name}")  # type: ignore[arg-type]
+        conn.execute(f"CREATE SCHEMA {name}")
     separator = "&" if "?" in base_url else "?"
     return name, f"{base_url}{separator}options=-csearch_path%3D{name}"
 
 
 def drop_schema(base_url: str, name: str) -> None:
     with psycopg.connect(conninfo(base_url), autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {name} CASCADE")  # type: ignore[arg-type]
+        conn.execute(f"DROP SCHEMA {name} CASCADE")
 
 
 def registered_workers(url: str) -> int:
