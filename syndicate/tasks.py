@@ -143,7 +143,7 @@ class RefreshQueue:
         return True
 
     def enqueue_many(self, sources: Mapping[str, datetime | None]) -> int:
-        """Queue a refresh of each source in one round trip; how many were queued.
+        """Queue a refresh of each source with one insert; how many were queued.
 
         ``sources`` maps each name to the start of its newest run the caller saw (see
         :meth:`enqueue`). Sources that already have a waiting job are skipped.
