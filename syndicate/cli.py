@@ -52,10 +52,16 @@ def cli(ctx: click.Context) -> None:
         ctx.exit(2)
 
 
-def _open_store(settings: Settings) -> Store:
+def _open_store(settings: Settings, *, migrate: bool = True) -> Store:
+    """The store, upgraded to the current schema; or, with ``migrate=False`` (long-running
+    processes that share the database: serve, scheduler, worker), checked and refused when older.
+    """
     try:
         store = Store(settings.database_url)
-        store.create_schema()
+        if migrate:
+            store.create_schema()
+        else:
+            store.check_schema()
     except StoreError as exc:
         click.echo(f"syndicate: database error: {exc}", err=True)
         sys.exit(2)
@@ -80,6 +86,7 @@ def ingest(settings: Settings, paths: tuple[Path, ...], categories: tuple[str, .
     store = _open_store(settings)
     defaults = Defaults(categories=categories, language="")
     totals: Counter[UpsertResult] = Counter()
+    changed: list[Article] = []
     failures = files = skipped = 0
     try:
         for path in expand_paths(paths):
@@ -93,6 +100,10 @@ def ingest(settings: Settings, paths: tuple[Path, ...], categories: tuple[str, .
                 skipped += 1
                 click.echo(f"skipped: {outcome.skipped}", err=True)
             totals.update(outcome.results)
+            changed.extend(outcome.changed)
+        hook = _publisher_hook(settings, store)
+        if hook is not None and changed:
+            hook("ingest", changed)  # WebSub: one publish ping per feed whose bytes changed
     finally:
         store.close()
     click.echo(
@@ -139,7 +150,7 @@ def serve(settings: Settings, host: str | None, port: int | None, threads: int,
     from syndicate.web import change_hook, create_app
     from syndicate.web.admin import SCHEDULER_KEY
 
-    store = _open_store(settings)
+    store = _open_store(settings, migrate=False)
     app = create_app(settings, store=store)
     scheduler = None
     if with_scheduler and settings.sources and settings.schedule.enabled:
@@ -169,7 +180,7 @@ def scheduler(settings: Settings) -> None:
     if not settings.sources:
         click.echo("syndicate: no sources are configured; nothing to schedule", err=True)
         sys.exit(2)
-    store = _open_store(settings)
+    store = _open_store(settings, migrate=False)
     refresher = None if _queue_mode(settings) else \
         Refresher(settings, store, on_change=_publisher_hook(settings, store))
     running = _build_scheduler(settings, store, refresher, blocking=True)
@@ -191,7 +202,7 @@ def worker(settings: Settings, concurrency: int, name: str | None) -> None:
     from syndicate.refresh import Refresher
 
     _require_queue_mode(settings, "worker")
-    store = _open_store(settings)
+    store = _open_store(settings, migrate=False)
     queue = _open_queue(settings, pool_size=concurrency + 4)
     queue.close()  # the worker opens its own asynchronous connections
     _log_to_stderr()

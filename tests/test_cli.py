@@ -77,3 +77,27 @@ def test_wrong_config_is_refused_with_file_and_key(env: dict[str, str], tmp_path
     code, _, err = run(env, "feeds")
     assert code == 2
     assert env["SYNDICATE_CONFIG"] in err and "feeds.items" in err
+
+
+def test_ingest_pings_websub_hub_once_per_changed_feed(env: dict[str, str]) -> None:
+    from tests.test_websub import Hub
+
+    hub = Hub()
+    try:
+        hubbed = {**env, "SYNDICATE_WEBSUB_HUBS": hub.url}
+        assert run(hubbed, "ingest", str(SAMPLES / "welcome-to-syndicate.md"))[0] == 0
+        pinged = sorted(hub.pings)
+        assert "https://news.example/feeds/all.atom" in pinged
+        assert "https://news.example/feeds/announcements.rss" in pinged
+        assert len(pinged) == len(set(pinged))
+        hub.pings.clear()
+        assert run(hubbed, "ingest", str(SAMPLES / "welcome-to-syndicate.md"))[0] == 0
+        assert hub.pings == []  # unchanged: no feed changed, no ping
+    finally:
+        hub.close()
+
+
+def test_serve_refuses_a_database_older_than_it_needs(env: dict[str, str]) -> None:
+    code, _, err = run(env, "serve", "--port", "1")
+    assert code == 2
+    assert "run `syndicate db upgrade`" in err
