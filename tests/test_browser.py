@@ -9,22 +9,21 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask, request
+from flask import request
 from lxml import html
-from werkzeug.serving import make_server
 
 from syndicate.config import Settings, SiteSettings
 from syndicate.dates import utc_now
 from syndicate.ingest import ingest_file
 from syndicate.store import Store
 from syndicate.web import create_app
+from tests.live import LiveServer
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ATTACK = Path(__file__).parent / "data" / "web" / "attack.md"
@@ -32,49 +31,30 @@ SAMPLE = Path(__file__).parent.parent / "content" / "samples" / "planned-trump-p
 
 
 
-class LiveServer:
-    """An app on 127.0.0.1 in a thread, recording every request it receives.
-
-    The socket is bound first so the app can be built with its real base URL.
-    """
+class RecordingServer(LiveServer):
+    """A live server that records the requests a page makes (host, path)."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.requests: list[tuple[str, str]] = []
-        self.app: Flask | None = None
-        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
-        self.port = self._server.server_port
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
-    def mount(self, app: Flask) -> None:
+    def mount(self, app: Any) -> None:
         app.before_request(self._record)
-        self.app = app
-
-    def _wsgi(self, environ: Any, start_response: Any) -> Any:
-        assert self.app is not None
-        return self.app(environ, start_response)
+        super().mount(app)
 
     def _record(self) -> None:
         # Only what a page asks for: Chromium's own updater calls carry no Sec-Fetch-Dest.
         if request.headers.get("Sec-Fetch-Dest"):
             self.requests.append((request.host, request.path))
 
-    def __enter__(self) -> LiveServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._thread.join(timeout=5)
-
 
 @pytest.fixture
-def live(tmp_path: Path) -> Iterator[tuple[LiveServer, Store]]:
+def live(tmp_path: Path) -> Iterator[tuple[RecordingServer, Store]]:
     store = Store(f"sqlite:///{tmp_path / 'browser.db'}")
     store.create_schema()
     for path in (ATTACK, SAMPLE):
         assert not ingest_file(path, store, now=utc_now()).failed
-    with LiveServer() as server:
+    with RecordingServer() as server:
         settings = replace(Settings(), site=SiteSettings(base_url=server.base_url))
         server.mount(create_app(settings, store=store))
         yield server, store
@@ -99,7 +79,7 @@ def dump_dom(url: str, profile: Path, port: int) -> str:
 
 
 def test_browser_runs_no_script_from_hostile_article(
-        live: tuple[LiveServer, Store], tmp_path: Path) -> None:
+        live: tuple[RecordingServer, Store], tmp_path: Path) -> None:
     server, store = live
     article = next(a for a in store.latest() if a.title.startswith("Attack"))
     url = f"http://127.0.0.1:{server.port}/articles/{article.slug}"
@@ -117,7 +97,7 @@ def test_browser_runs_no_script_from_hostile_article(
 
 
 def test_browser_renders_sample_article_with_headings(
-        live: tuple[LiveServer, Store], tmp_path: Path) -> None:
+        live: tuple[RecordingServer, Store], tmp_path: Path) -> None:
     server, store = live
     article = next(a for a in store.latest() if a.title.startswith("Planned Trump-Putin"))
     dom = dump_dom(f"http://127.0.0.1:{server.port}/articles/{article.slug}",
