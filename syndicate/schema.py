@@ -7,10 +7,11 @@ row, so one row reads back into one :class:`~syndicate.model.Article`. The link 
 ``published`` so a per-category feed is one range scan of ``(slug, published desc,
 article_id desc)`` joined to the articles by primary key.
 
-The tables are SQLAlchemy Core metadata shared by SQLite and PostgreSQL; only ``store.py`` and
-the Alembic migrations use this module. Every change here needs a new migration in
-``syndicate/migrations/versions`` that brings existing databases to the same shape: a test
-compares a migrated database with this metadata on both backends.
+The tables are SQLAlchemy Core metadata shared by SQLite and PostgreSQL; only the store
+modules (``store.py``, ``storewrite.py``, ``runlog.py``) and the Alembic migrations use this
+module. Every change here needs a new migration in ``syndicate/migrations/versions`` that
+brings existing databases to the same shape: a test compares a migrated database with this
+metadata on both backends.
 """
 
 from __future__ import annotations
@@ -146,6 +147,12 @@ def _link_table(name: str) -> Table:
 article_categories = _link_table("article_categories")
 article_tags = _link_table("article_tags")
 article_authors = _link_table("article_authors")
+# Article attribute -> its link table, for the filters and writes that go through all three.
+LINK_TABLES: tuple[tuple[str, Table], ...] = (
+    ("categories", article_categories),
+    ("tags", article_tags),
+    ("authors", article_authors),
+)
 
 # Append-only log of article writes (one row per insert or update). Its highest ``seq`` is the
 # store's content version: a web process reads the rows past the last one it saw (one indexed

@@ -6,20 +6,19 @@ scale; the SQL is portable and the two dialect-specific spots (SQLite connection
 :mod:`syndicate.schema`. Every SQLAlchemy error leaves this module as a
 :class:`~syndicate.errors.StoreError` that names the operation and the database.
 
-Upserts are idempotent: storing an article whose ``content_hash`` is already stored writes
-nothing at all, so a refresh of an unchanged source costs reads only and feed caches keyed on
-``updated`` stay valid.
+The store is three modules: this one holds the :class:`Store` itself (connections,
+transactions, schema upgrades, reading articles); the article write path is in
+:mod:`syndicate.storewrite` and source state and the run log are in :mod:`syndicate.runlog`,
+whose methods :class:`Store` inherits.
 """
 
 from __future__ import annotations
 
 import weakref
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from enum import Enum
+from datetime import datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -27,82 +26,32 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Engine,
-    Row,
     Select,
     Table,
     and_,
     create_engine,
-    delete,
     event,
     func,
-    insert,
     or_,
     select,
-    update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
-from syndicate import migrations, schema
+from syndicate import migrations, schema, storewrite
 from syndicate.errors import StoreError
 from syndicate.model import Article, Category
+from syndicate.runlog import Run as Run
+from syndicate.runlog import RunLog
+from syndicate.runlog import SourceState as SourceState
+from syndicate.storewrite import UpsertResult as UpsertResult
 
 DEFAULT_BATCH_SIZE = 200  # articles per transaction in upsert_many
 SQLITE_BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for another writer's lock
-_SLUG_CANDIDATES = 20  # fallback slugs tried before giving up on a new article
-_WRITE_ATTEMPTS = 3  # a concurrent writer can take an id or slug between our read and write
 _WRITE_OPTION = "syndicate_write"  # execution option: this transaction will write
 
-_LINKS: tuple[tuple[str, Table], ...] = (
-    ("categories", schema.article_categories),
-    ("tags", schema.article_tags),
-    ("authors", schema.article_authors),
-)
 
-
-class UpsertResult(Enum):
-    """What :meth:`Store.upsert` did with one article."""
-
-    INSERTED = "inserted"
-    UPDATED = "updated"
-    UNCHANGED = "unchanged"
-
-
-@dataclass(frozen=True, slots=True)
-class SourceState:
-    """What the store remembers about fetching one source.
-
-    ``etag`` and ``last_modified`` are the validators of the last successful response, to be
-    sent back verbatim in a conditional GET.
-    """
-
-    name: str
-    etag: str | None = None
-    last_modified: str | None = None
-    last_success: datetime | None = None
-    last_failure: datetime | None = None
-    failure_message: str | None = None
-    consecutive_failures: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Run:
-    """One refresh of one source, as logged by :meth:`Store.log_run`."""
-
-    id: int
-    source: str
-    started: datetime
-    duration: float  # seconds
-    outcome: str
-    new: int
-    updated: int
-    unchanged: int
-    skipped: int
-    message: str
-
-
-class Store:
+class Store(RunLog):
     """Articles and source state in one SQL database, safe to share between threads.
 
     ``url`` is any SQLAlchemy URL, e.g. ``sqlite:///var/syndicate.db`` or
@@ -199,7 +148,7 @@ class Store:
         replaced. A new article whose slug is taken gets ``<slug>-<first 6 of id>``.
         """
         with self._transaction(f"upsert of article {article.id}", write=True) as conn:
-            return _upsert(conn, article)
+            return storewrite.upsert(conn, article)
 
     def upsert_many(self, articles: Iterable[Article]) -> Counter[UpsertResult]:
         """Upsert a stream of articles, one transaction per batch; returns what happened.
@@ -215,7 +164,7 @@ class Store:
         pending = iter(articles)
         while batch := list(islice(pending, self._batch_size)):
             with self._transaction(f"upsert of {len(batch)} articles", write=True) as conn:
-                results.update(_upsert_batch(conn, batch))
+                results.update(storewrite.upsert_batch(conn, batch))
         return results
 
     # -- articles: reading -------------------------------------------------------------------
@@ -352,87 +301,6 @@ class Store:
         """Every author, as ``Category(name, slug, count)``, by name."""
         return self._terms(schema.article_authors)
 
-    # -- sources and runs ----------------------------------------------------------------
-
-    def record_success(
-        self,
-        source: str,
-        *,
-        at: datetime,
-        etag: str | None = None,
-        last_modified: str | None = None,
-    ) -> None:
-        """Note a successful fetch: resets the failure count.
-
-        A validator passed as ``None`` keeps the stored one (a 304 often omits them); pass
-        ``""`` to clear it.
-        """
-        changes: dict[str, Any] = {"last_success": at, "consecutive_failures": 0}
-        if etag is not None:
-            changes["etag"] = etag
-        if last_modified is not None:
-            changes["last_modified"] = last_modified
-        with self._transaction(f"record success of source {source}", write=True) as conn:
-            _upsert_source(conn, source, fresh=changes, changes=changes)
-
-    def record_failure(self, source: str, message: str, *, at: datetime) -> None:
-        """Note a failed fetch: counts consecutive failures and keeps the last message."""
-        fresh: dict[str, Any] = {
-            "last_failure": at,
-            "failure_message": message,
-            "consecutive_failures": 1,
-        }
-        changes = fresh | {"consecutive_failures": schema.sources.c.consecutive_failures + 1}
-        with self._transaction(f"record failure of source {source}", write=True) as conn:
-            _upsert_source(conn, source, fresh=fresh, changes=changes)
-
-    def source_state(self, name: str) -> SourceState | None:
-        """What is known about fetching this source; ``None`` before its first fetch."""
-        query = select(schema.sources).where(schema.sources.c.name == name)
-        with self._transaction(f"read state of source {name}") as conn:
-            row = conn.execute(query).first()
-        return None if row is None else SourceState(**row._asdict())
-
-    def log_run(
-        self,
-        source: str,
-        *,
-        started: datetime,
-        duration: float,
-        outcome: str,
-        new: int = 0,
-        updated: int = 0,
-        unchanged: int = 0,
-        skipped: int = 0,
-        message: str = "",
-    ) -> int:
-        """Append one refresh of ``source`` to the run log; returns the run's id."""
-        values = {
-            "source": source,
-            "started": started,
-            "duration": duration,
-            "outcome": outcome,
-            "new": new,
-            "updated": updated,
-            "unchanged": unchanged,
-            "skipped": skipped,
-            "message": message,
-        }
-        with self._transaction(f"log run of source {source}", write=True) as conn:
-            key = conn.execute(insert(schema.runs).values(values)).inserted_primary_key
-        if key is None:  # every backend we support reports it
-            raise StoreError(f"{self._label} did not return the id of the logged run")
-        return int(key[0])
-
-    def recent_runs(self, source: str | None = None, *, limit: int = 20) -> list[Run]:
-        """The latest runs, newest first, of one source or of all."""
-        runs = schema.runs
-        query = select(runs).order_by(runs.c.started.desc(), runs.c.id.desc()).limit(limit)
-        if source is not None:
-            query = query.where(runs.c.source == source)
-        with self._transaction("list recent runs") as conn:
-            return [Run(**row._asdict()) for row in conn.execute(query)]
-
     # -- plumbing ------------------------------------------------------------------------
 
     @contextmanager
@@ -509,212 +377,12 @@ def _on_sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
-# -- upsert ------------------------------------------------------------------------------------
-
-
-def _upsert_batch(conn: Connection, batch: list[Article]) -> list[UpsertResult]:
-    """Upsert a batch as :func:`_upsert` would one by one, inserting the new ones in bulk."""
-    if len({article.id for article in batch}) < len(batch):
-        return [_upsert(conn, article) for article in batch]  # one article twice: in order
-    articles = schema.articles
-    query = select(articles.c.id, articles.c.content_hash).where(
-        articles.c.id.in_([article.id for article in batch])
-    )
-    stored: dict[str, str] = {row.id: row.content_hash for row in conn.execute(query)}
-    fresh = [article for article in batch if article.id not in stored]
-    inserted = _insert_fresh(conn, fresh)
-    results = []
-    for article in batch:
-        if article.id not in stored:
-            results.append(inserted[article.id])
-        elif stored[article.id] == article.content_hash:
-            results.append(UpsertResult.UNCHANGED)
-        else:  # changes are rare next to new and unchanged articles: one at a time
-            results.append(_upsert(conn, article))
-    return results
-
-
-def _insert_fresh(conn: Connection, fresh: list[Article]) -> dict[str, UpsertResult]:
-    """Insert articles not stored when the batch was read; falls back to one by one.
-
-    Between our read and our insert a concurrent writer (PostgreSQL) may store one of these
-    ids or take one of their slugs: the bulk insert then fails as a whole, is rolled back to
-    its savepoint, and each article goes through the single-article path with its retries.
-    """
-    if not fresh:
-        return {}
-    try:
-        with conn.begin_nested():
-            _insert_many(conn, fresh)
-    except IntegrityError:
-        return {article.id: _upsert(conn, article) for article in fresh}
-    return dict.fromkeys((article.id for article in fresh), UpsertResult.INSERTED)
-
-
-def _insert_many(conn: Connection, fresh: list[Article]) -> None:
-    """One multi-row INSERT per table for articles known to be new."""
-    slugs = _free_slugs(conn, fresh)
-    rows = [schema.article_values(a) | {"slug": slugs[a.id]} for a in fresh]
-    conn.execute(insert(schema.articles), rows)
-    ids = [{"article_id": article.id} for article in fresh]
-    conn.execute(insert(schema.article_order), ids)
-    conn.execute(insert(schema.article_changes), ids)
-    for attribute, table in _LINKS:
-        links = [
-            row
-            for article in fresh
-            for row in schema.link_rows(article.id, getattr(article, attribute), article.published)
-        ]
-        if links:
-            conn.execute(insert(table), links)
-
-
-def _free_slugs(conn: Connection, fresh: list[Article]) -> dict[str, str]:
-    """A free slug for each new article, as :func:`_free_slug` would give them in turn.
-
-    One query finds which wanted slugs are taken; only those articles (and any that want the
-    same slug as an earlier one in the batch) look for a fallback one by one.
-    """
-    wanted = {article.id: article.slug or article.id for article in fresh}
-    query = select(schema.articles.c.slug).where(schema.articles.c.slug.in_(set(wanted.values())))
-    taken = set(conn.execute(query).scalars())
-    chosen: dict[str, str] = {}
-    for article in fresh:
-        slug = wanted[article.id]
-        if slug in taken:
-            slug = _free_slug(conn, slug, article.id, reserved=taken)
-        taken.add(slug)
-        chosen[article.id] = slug
-    return chosen
-
-
-def _upsert(conn: Connection, article: Article) -> UpsertResult:
-    """Upsert with retries: on PostgreSQL a concurrent writer may take our id or slug."""
-    attempts_left = _WRITE_ATTEMPTS
-    while True:
-        attempts_left -= 1
-        try:
-            return _upsert_once(conn, article)
-        except IntegrityError:
-            if attempts_left == 0:
-                raise
-
-
-def _upsert_once(conn: Connection, article: Article) -> UpsertResult:
-    articles = schema.articles
-    state = select(
-        articles.c.content_hash,
-        articles.c.slug,
-        articles.c.published,
-        articles.c.date_estimated,
-        articles.c.updated,
-    ).where(articles.c.id == article.id)
-    stored = conn.execute(state).first()
-    if stored is not None and stored.content_hash == article.content_hash:
-        return UpsertResult.UNCHANGED
-    with conn.begin_nested():  # a failed write rolls back to here, not the whole batch
-        if stored is None:
-            _insert_article(conn, article)
-            return UpsertResult.INSERTED
-        _update_article(conn, article, stored)
-        return UpsertResult.UPDATED
-
-
-def _insert_article(conn: Connection, article: Article) -> None:
-    slug = _free_slug(conn, article.slug or article.id, article.id)
-    conn.execute(insert(schema.articles).values(schema.article_values(article) | {"slug": slug}))
-    conn.execute(insert(schema.article_order).values(article_id=article.id))
-    conn.execute(insert(schema.article_changes).values(article_id=article.id))
-    _write_links(conn, article, article.published)
-
-
-def _update_article(
-    conn: Connection, article: Article, stored: Row[*tuple[Any, ...]]
-) -> None:
-    published, estimated = _kept_published(stored.published, stored.date_estimated, article)
-    values = schema.article_values(article) | {
-        "slug": stored.slug,
-        "published": published,
-        "date_estimated": estimated,
-        "updated": _next_updated(stored.updated, article.updated),
-        "revision": schema.articles.c.revision + 1,
-    }
-    del values["id"]
-    conn.execute(
-        update(schema.articles).where(schema.articles.c.id == article.id).values(values)
-    )
-    for _, table in _LINKS:
-        conn.execute(delete(table).where(table.c.article_id == article.id))
-    _write_links(conn, article, published)
-    conn.execute(insert(schema.article_changes).values(article_id=article.id))
-
-
-def _kept_published(
-    stored: datetime, stored_estimated: bool, article: Article
-) -> tuple[datetime, bool]:
-    """The first published date wins, except that a real date replaces an estimated one."""
-    if stored_estimated and not article.date_estimated:
-        return article.published, False
-    return stored, stored_estimated
-
-
-def _next_updated(stored: datetime, incoming: datetime) -> datetime:
-    """``incoming``, or one second past ``stored`` when the clock would not move forward.
-
-    A second rather than "now" keeps the result a function of its inputs (tests, replays), and
-    is still a change a feed reader sees.
-    """
-    return incoming if incoming > stored else stored + timedelta(seconds=1)
-
-
-def _free_slug(
-    conn: Connection, wanted: str, article_id: str, reserved: Collection[str] = ()
-) -> str:
-    """``wanted`` if free, else ``wanted-<id6>``, then ``wanted-<id6>-2`` and so on.
-
-    ``reserved`` holds slugs given to other articles of the same batch, not yet written.
-    """
-    suffix = "".join(c for c in article_id.lower() if c.isalnum())[:6] or "x"
-    candidates = [wanted, f"{wanted}-{suffix}"]
-    candidates += [f"{wanted}-{suffix}-{n}" for n in range(2, _SLUG_CANDIDATES)]
-    query = select(schema.articles.c.slug).where(schema.articles.c.slug.in_(candidates))
-    taken = set(conn.execute(query).scalars())
-    for candidate in candidates:
-        if candidate not in taken and candidate not in reserved:
-            return candidate
-    raise StoreError(f"article {article_id}: slug {wanted!r} and {len(taken)} fallbacks are taken")
-
-
-def _write_links(conn: Connection, article: Article, published: datetime) -> None:
-    for attribute, table in _LINKS:
-        rows = schema.link_rows(article.id, getattr(article, attribute), published)
-        if rows:
-            conn.execute(insert(table), rows)
-
-
-def _upsert_source(
-    conn: Connection, name: str, *, fresh: dict[str, Any], changes: dict[str, Any]
-) -> None:
-    """Insert the source row with ``fresh`` values, or apply ``changes`` to the existing one."""
-    table = schema.sources
-    if conn.dialect.name == "sqlite":
-        lite = sqlite.insert(table).values(name=name, **fresh)
-        conn.execute(lite.on_conflict_do_update(index_elements=[table.c.name], set_=changes))
-    elif conn.dialect.name == "postgresql":
-        pg = postgresql.insert(table).values(name=name, **fresh)
-        conn.execute(pg.on_conflict_do_update(index_elements=[table.c.name], set_=changes))
-    else:  # portable fallback: fine under the one-refresh-per-source rule
-        result = conn.execute(update(table).where(table.c.name == name).values(changes))
-        if result.rowcount == 0:
-            conn.execute(insert(table).values(name=name, **fresh))
-
-
 # -- reading ---------------------------------------------------------------------------------
 
 
 def _linked(query: Select[Any], filters: dict[str, str | None]) -> Select[Any]:
     """``query`` over articles joined to each link table that a slug is given for."""
-    for attribute, table in _LINKS:
+    for attribute, table in schema.LINK_TABLES:
         slug = filters[attribute]
         if slug is not None:
             query = query.join(
@@ -730,7 +398,7 @@ def _latest_query(
     articles = schema.articles
     query = select(articles)
     published, article_id = articles.c.published, articles.c.id
-    for attribute, table in _LINKS:
+    for attribute, table in schema.LINK_TABLES:
         slug = filters[attribute]
         if slug is None:
             continue

@@ -19,7 +19,7 @@ LAYERS: dict[str, int] = {
     "config": 1, "dates": 1, "slugs": 1, "sanitize": 1,
     "sources": 2,
     "normalize": 3,
-    "store": 4, "schema": 4, "migrations": 4, "render": 4,
+    "store": 4, "storewrite": 4, "runlog": 4, "schema": 4, "migrations": 4, "render": 4,
     "ingest": 5, "refresh": 5, "channels": 5, "websub": 5,
     "schedule": 6, "tasks": 6, "feedcache": 6,
     "web": 7,
@@ -27,6 +27,10 @@ LAYERS: dict[str, int] = {
 }
 ROOMS_SHARING_A_LAYER = {
     frozenset({"store", "schema"}),
+    frozenset({"store", "storewrite"}),  # the store's article write path
+    frozenset({"store", "runlog"}),  # the store's source state and run log
+    frozenset({"storewrite", "schema"}),
+    frozenset({"runlog", "schema"}),
     frozenset({"store", "migrations"}),  # the store runs the migrations
     frozenset({"migrations", "schema"}),  # which compare themselves with the tables
     frozenset({"cli", "dbcli"}),  # the `syndicate db` commands join the CLI
@@ -39,7 +43,7 @@ LIBRARY_ROOMS: dict[str, set[str]] = {
     "apscheduler": {"schedule"},
     "procrastinate": {"tasks"},
     "feedgen": {"render.feeds"},
-    "sqlalchemy": {"store", "schema", "migrations"},
+    "sqlalchemy": {"store", "storewrite", "runlog", "schema", "migrations"},
     "alembic": {"migrations"},
     "psycopg": set(),  # the PostgreSQL driver, loaded by SQLAlchemy from the URL
     "feedparser": {"sources.feed"},

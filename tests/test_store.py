@@ -22,8 +22,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-from syndicate import schema
-from syndicate import store as store_module
+from syndicate import schema, storewrite
 from syndicate.config import Settings
 from syndicate.errors import StoreError
 from syndicate.model import Article, Block, BlockKind, Category, Media
@@ -394,12 +393,12 @@ def test_upsert_many_falls_back_when_another_writer_got_there_first(
     store.upsert(make_article(1))
     # Pretend the batch's read saw nothing, as when another process stores article 1 between
     # our read and our insert: the bulk insert fails and each article goes one by one.
-    real = store_module._insert_fresh
+    real = storewrite._insert_fresh
 
     def as_if_unseen(conn: Any, fresh: list[Article]) -> Any:
         return real(conn, [make_article(1), *fresh])
 
-    monkeypatch.setattr(store_module, "_insert_fresh", as_if_unseen)
+    monkeypatch.setattr(storewrite, "_insert_fresh", as_if_unseen)
     results = store.upsert_many([make_article(2), make_article(3)])
     monkeypatch.undo()
     assert results == Counter({UpsertResult.INSERTED: 2})

@@ -1,0 +1,214 @@
+"""The article write path of the store: upserts of one article or a batch, on a connection.
+
+:class:`~syndicate.store.Store` opens the transaction and calls :func:`upsert` or
+:func:`upsert_batch` inside it; nothing here opens connections or catches SQLAlchemy errors.
+
+Upserts are idempotent: storing an article whose ``content_hash`` is already stored writes
+nothing at all, so a refresh of an unchanged source costs reads only and feed caches keyed on
+``updated`` stay valid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from syndicate import schema
+from syndicate.errors import StoreError
+from syndicate.model import Article
+
+_SLUG_CANDIDATES = 20  # fallback slugs tried before giving up on a new article
+_WRITE_ATTEMPTS = 3  # a concurrent writer can take an id or slug between our read and write
+
+
+class UpsertResult(Enum):
+    """What :meth:`~syndicate.store.Store.upsert` did with one article."""
+
+    INSERTED = "inserted"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+
+
+def upsert_batch(conn: Connection, batch: list[Article]) -> list[UpsertResult]:
+    """Upsert a batch as :func:`upsert` would one by one, inserting the new ones in bulk."""
+    if len({article.id for article in batch}) < len(batch):
+        return [upsert(conn, article) for article in batch]  # one article twice: in order
+    articles = schema.articles
+    query = select(articles.c.id, articles.c.content_hash).where(
+        articles.c.id.in_([article.id for article in batch])
+    )
+    stored: dict[str, str] = {row.id: row.content_hash for row in conn.execute(query)}
+    fresh = [article for article in batch if article.id not in stored]
+    inserted = _insert_fresh(conn, fresh)
+    results = []
+    for article in batch:
+        if article.id not in stored:
+            results.append(inserted[article.id])
+        elif stored[article.id] == article.content_hash:
+            results.append(UpsertResult.UNCHANGED)
+        else:  # changes are rare next to new and unchanged articles: one at a time
+            results.append(upsert(conn, article))
+    return results
+
+
+def _insert_fresh(conn: Connection, fresh: list[Article]) -> dict[str, UpsertResult]:
+    """Insert articles not stored when the batch was read; falls back to one by one.
+
+    Between our read and our insert a concurrent writer (PostgreSQL) may store one of these
+    ids or take one of their slugs: the bulk insert then fails as a whole, is rolled back to
+    its savepoint, and each article goes through the single-article path with its retries.
+    """
+    if not fresh:
+        return {}
+    try:
+        with conn.begin_nested():
+            _insert_many(conn, fresh)
+    except IntegrityError:
+        return {article.id: upsert(conn, article) for article in fresh}
+    return dict.fromkeys((article.id for article in fresh), UpsertResult.INSERTED)
+
+
+def _insert_many(conn: Connection, fresh: list[Article]) -> None:
+    """One multi-row INSERT per table for articles known to be new."""
+    slugs = _free_slugs(conn, fresh)
+    rows = [schema.article_values(a) | {"slug": slugs[a.id]} for a in fresh]
+    conn.execute(insert(schema.articles), rows)
+    ids = [{"article_id": article.id} for article in fresh]
+    conn.execute(insert(schema.article_order), ids)
+    conn.execute(insert(schema.article_changes), ids)
+    for attribute, table in schema.LINK_TABLES:
+        links = [
+            row
+            for article in fresh
+            for row in schema.link_rows(article.id, getattr(article, attribute), article.published)
+        ]
+        if links:
+            conn.execute(insert(table), links)
+
+
+def _free_slugs(conn: Connection, fresh: list[Article]) -> dict[str, str]:
+    """A free slug for each new article, as :func:`_free_slug` would give them in turn.
+
+    One query finds which wanted slugs are taken; only those articles (and any that want the
+    same slug as an earlier one in the batch) look for a fallback one by one.
+    """
+    wanted = {article.id: article.slug or article.id for article in fresh}
+    query = select(schema.articles.c.slug).where(schema.articles.c.slug.in_(set(wanted.values())))
+    taken = set(conn.execute(query).scalars())
+    chosen: dict[str, str] = {}
+    for article in fresh:
+        slug = wanted[article.id]
+        if slug in taken:
+            slug = _free_slug(conn, slug, article.id, reserved=taken)
+        taken.add(slug)
+        chosen[article.id] = slug
+    return chosen
+
+
+def upsert(conn: Connection, article: Article) -> UpsertResult:
+    """Upsert with retries: on PostgreSQL a concurrent writer may take our id or slug."""
+    attempts_left = _WRITE_ATTEMPTS
+    while True:
+        attempts_left -= 1
+        try:
+            return _upsert_once(conn, article)
+        except IntegrityError:
+            if attempts_left == 0:
+                raise
+
+
+def _upsert_once(conn: Connection, article: Article) -> UpsertResult:
+    articles = schema.articles
+    state = select(
+        articles.c.content_hash,
+        articles.c.slug,
+        articles.c.published,
+        articles.c.date_estimated,
+        articles.c.updated,
+    ).where(articles.c.id == article.id)
+    stored = conn.execute(state).first()
+    if stored is not None and stored.content_hash == article.content_hash:
+        return UpsertResult.UNCHANGED
+    with conn.begin_nested():  # a failed write rolls back to here, not the whole batch
+        if stored is None:
+            _insert_article(conn, article)
+            return UpsertResult.INSERTED
+        _update_article(conn, article, stored)
+        return UpsertResult.UPDATED
+
+
+def _insert_article(conn: Connection, article: Article) -> None:
+    slug = _free_slug(conn, article.slug or article.id, article.id)
+    conn.execute(insert(schema.articles).values(schema.article_values(article) | {"slug": slug}))
+    conn.execute(insert(schema.article_order).values(article_id=article.id))
+    conn.execute(insert(schema.article_changes).values(article_id=article.id))
+    _write_links(conn, article, article.published)
+
+
+def _update_article(
+    conn: Connection, article: Article, stored: Row[*tuple[Any, ...]]
+) -> None:
+    published, estimated = _kept_published(stored.published, stored.date_estimated, article)
+    values = schema.article_values(article) | {
+        "slug": stored.slug,
+        "published": published,
+        "date_estimated": estimated,
+        "updated": _next_updated(stored.updated, article.updated),
+        "revision": schema.articles.c.revision + 1,
+    }
+    del values["id"]
+    conn.execute(
+        update(schema.articles).where(schema.articles.c.id == article.id).values(values)
+    )
+    for _, table in schema.LINK_TABLES:
+        conn.execute(delete(table).where(table.c.article_id == article.id))
+    _write_links(conn, article, published)
+    conn.execute(insert(schema.article_changes).values(article_id=article.id))
+
+
+def _kept_published(
+    stored: datetime, stored_estimated: bool, article: Article
+) -> tuple[datetime, bool]:
+    """The first published date wins, except that a real date replaces an estimated one."""
+    if stored_estimated and not article.date_estimated:
+        return article.published, False
+    return stored, stored_estimated
+
+
+def _next_updated(stored: datetime, incoming: datetime) -> datetime:
+    """``incoming``, or one second past ``stored`` when the clock would not move forward.
+
+    A second rather than "now" keeps the result a function of its inputs (tests, replays), and
+    is still a change a feed reader sees.
+    """
+    return incoming if incoming > stored else stored + timedelta(seconds=1)
+
+
+def _free_slug(
+    conn: Connection, wanted: str, article_id: str, reserved: Collection[str] = ()
+) -> str:
+    """``wanted`` if free, else ``wanted-<id6>``, then ``wanted-<id6>-2`` and so on.
+
+    ``reserved`` holds slugs given to other articles of the same batch, not yet written.
+    """
+    suffix = "".join(c for c in article_id.lower() if c.isalnum())[:6] or "x"
+    candidates = [wanted, f"{wanted}-{suffix}"]
+    candidates += [f"{wanted}-{suffix}-{n}" for n in range(2, _SLUG_CANDIDATES)]
+    query = select(schema.articles.c.slug).where(schema.articles.c.slug.in_(candidates))
+    taken = set(conn.execute(query).scalars())
+    for candidate in candidates:
+        if candidate not in taken and candidate not in reserved:
+            return candidate
+    raise StoreError(f"article {article_id}: slug {wanted!r} and {len(taken)} fallbacks are taken")
+
+
+def _write_links(conn: Connection, article: Article, published: datetime) -> None:
+    for attribute, table in schema.LINK_TABLES:
+        rows = schema.link_rows(article.id, getattr(article, attribute), published)
+        if rows:
+            conn.execute(insert(table), rows)
