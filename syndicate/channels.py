@@ -81,14 +81,14 @@ def resolve(name: str, store: Store, settings: Settings) -> FeedSpec:
         return _term_spec(name, store.tags(), "tag", settings)
     if name.startswith(AUTHORS):
         return _term_spec(name, store.authors(), "author", settings)
-    category = store.category(name) if "/" not in name else None
-    if category is None:
+    title = store.category_name(name) if "/" not in name else None
+    if title is None:
         raise UnknownFeed(f"no feed named {name!r}: there is no category with that slug")
-    declared = settings.category(category.name)
+    declared = settings.category(title)
     description = (declared.description if declared else "") or \
-        f"{category.name}: articles from {site.title}"
-    return FeedSpec(category.slug, f"{site.title}: {category.name}", description,
-                    category=category.slug, page_path=f"categories/{category.slug}")
+        f"{title}: articles from {site.title}"
+    return FeedSpec(name, f"{site.title}: {title}", description,
+                    category=name, page_path=f"categories/{name}")
 
 
 def _term_spec(name: str, terms: Iterable[Category], kind: str, settings: Settings) -> FeedSpec:

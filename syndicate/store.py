@@ -293,6 +293,20 @@ class Store(RunLog):
         found = self._terms(schema.article_categories, slug)
         return found[0] if found else None
 
+    def category_name(self, slug: str) -> str | None:
+        """The display name of the category with this slug, without counting its articles.
+
+        The same name :meth:`category` and :meth:`categories` give (the least in byte order
+        when articles spell it differently); ``None`` when no article has the slug.
+        """
+        links = schema.article_categories
+        query = (
+            select(links.c.name).where(links.c.slug == slug).order_by(links.c.name).limit(1)
+        )
+        with self._transaction(f"read category {slug}") as conn:
+            name: str | None = conn.execute(query).scalar()
+            return name
+
     def tags(self) -> list[Category]:
         """Every tag in use, as ``Category(name, slug, count)``, by name."""
         return self._terms(schema.article_tags)

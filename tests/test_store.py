@@ -488,10 +488,20 @@ def test_categories_tags_and_authors_list_counts_by_name(store: Store) -> None:
     ]
     assert store.category("world") == Category("World", "world", count=2)
     assert store.category("missing") is None
+    assert store.category_name("world") == "World"
+    assert store.category_name("missing") is None
     # Two spellings of one slug: the listing shows the first in byte order ("Space"), on both
     # databases: names compare bytewise (collation "C" on PostgreSQL).
     assert store.tags() == [Category("Space", "space", count=2), Category("war", "war", count=1)]
     assert [(a.slug, a.count) for a in store.authors()] == [("ann-lee", 2), ("bob", 2)]
+
+
+def test_category_name_picks_the_listed_spelling_without_counting(store: Store) -> None:
+    store.upsert_many([
+        make_article(1, categories=("world",)),
+        make_article(2, categories=("World",)),
+    ])
+    assert store.category_name("world") == store.category("world").name == "World"
 
 
 def test_categories_duplicate_slugs_on_one_article_link_once(store: Store) -> None:

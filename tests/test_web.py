@@ -64,6 +64,22 @@ def test_feeds_all_and_per_category_parse_cleanly(
             assert entry.link.startswith(f"{BASE_URL}/articles/")
 
 
+def test_category_feed_and_pages_do_not_count_the_category(
+        client: FlaskClient, filled: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    category = filled.categories()[0]
+    article = filled.latest(category=category.slug, limit=1)[0]
+
+    def counting(*_: object) -> None:
+        raise AssertionError("store.category() counts the articles; only the name is needed")
+
+    monkeypatch.setattr(Store, "category", counting)
+    for path in (f"/feeds/{category.slug}.atom", f"/categories/{category.slug}",
+                 f"/articles/{article.slug}"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert category.name in response.text, path
+
+
 def test_feed_urls_are_all_absolute(client: FlaskClient, filled: Store) -> None:
     for fmt in ("rss", "atom"):
         root = etree.fromstring(client.get(f"/feeds/all.{fmt}").data)

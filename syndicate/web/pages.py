@@ -7,6 +7,7 @@ from flask import Blueprint, Response
 from syndicate import channels
 from syndicate.config import Settings
 from syndicate.errors import UnknownArticle, UnknownFeed
+from syndicate.model import Category
 from syndicate.render.html import FeedLink, render_article, render_category, render_index
 from syndicate.slugs import slugify
 from syndicate.web import get_settings, get_store, page_context
@@ -42,9 +43,10 @@ def index() -> Response:
 def category(slug: str) -> Response:
     """One category's newest articles, with its feeds."""
     store, settings = get_store(), get_settings()
-    found = store.category(slug)
-    if found is None:
+    name = store.category_name(slug)
+    if name is None:
         raise UnknownFeed(f"no category {slug!r}")
+    found = Category(name, slug)  # the page shows no count: don't pay for one
     articles = store.latest(category=slug, limit=settings.feeds.items)
     permalink = channels.article_url(settings)
     page = page_context(feed_links(settings, found.slug, f"{settings.site.title}: {found.name}"))
@@ -59,7 +61,8 @@ def article(slug: str) -> Response:
     if found is None:
         raise UnknownArticle(f"no article {slug!r}")
     base = settings.site.base_url
-    categories = [c for c in (store.category(slugify(n)) for n in found.categories) if c]
+    slugs = [slugify(n) for n in found.categories]
+    categories = [Category(name, s) for s in slugs if (name := store.category_name(s))]
     discovery: tuple[FeedLink, ...] = ()
     for cat in categories:
         discovery += feed_links(settings, cat.slug, f"{settings.site.title}: {cat.name}")
