@@ -132,11 +132,6 @@ def feed_url(settings: Settings, name: str, fmt: str, page: int | None = None) -
     return f"{settings.site.base_url}/feeds/{stem}.{fmt}"
 
 
-def opml_url(settings: Settings) -> str:
-    """Absolute URL of the OPML list of every feed."""
-    return f"{settings.site.base_url}/feeds.opml"
-
-
 def article_url(settings: Settings) -> Callable[[Article], str]:
     """A function giving the absolute URL of an article's page on this site."""
     base = settings.site.base_url

@@ -42,7 +42,6 @@ log = logging.getLogger(__name__)
 
 CacheKey = tuple[str, str, str]  # (feed name, format, variant)
 Headers = list[tuple[str, str]]
-ENCODINGS = ("br", "gzip", "identity")  # preference order when a client accepts several
 GZIP_LEVEL = 9
 BROTLI_QUALITY = 9  # q11 costs seconds on a large feed for a few percent
 DEFAULT_WATCH_INTERVAL = 1.0  # seconds between reads of the change log
