@@ -40,7 +40,8 @@ def feed_xml(feed: int, entries: int) -> bytes:
     for n in range(entries):
         paragraphs = "".join(
             f"<p>Paragraph {p} of story {n} in feed {feed}: the council met on Tuesday and "
-            f"agreed the budget for the coming year after a long debate.</p>" for p in range(4)
+            f"agreed the budget for the coming year after a long debate.</p>"
+            for p in range(4)
         )
         items.append(
             f"<item><title>Story {n} of feed {feed}</title>"
@@ -48,9 +49,11 @@ def feed_xml(feed: int, entries: int) -> bytes:
             f"<pubDate>Mon, 06 May 2024 {n % 24:02d}:00:00 GMT</pubDate>"
             f"<category>Bench</category><description><![CDATA[{paragraphs}]]></description></item>"
         )
-    return (f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel>"
-            f"<title>Feed {feed}</title><link>https://feed{feed}.example.com/</link>"
-            f"{''.join(items)}</channel></rss>").encode()
+    return (
+        f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel>"
+        f"<title>Feed {feed}</title><link>https://feed{feed}.example.com/</link>"
+        f"{''.join(items)}</channel></rss>"
+    ).encode()
 
 
 def serve(port_queue: Any, sources: int, entries: int) -> None:
@@ -90,12 +93,20 @@ def serve(port_queue: Any, sources: int, entries: int) -> None:
 
 def settings_for(folder: Path, port: int, sources: int) -> Settings:
     configured = tuple(
-        SourceSettings(name=f"feed{i}", kind="feed", url=f"http://127.0.0.1:{port}/feed/{i}.xml",
-                       allow_private=True)
+        SourceSettings(
+            name=f"feed{i}",
+            kind="feed",
+            url=f"http://127.0.0.1:{port}/feed/{i}.xml",
+            allow_private=True,
+        )
         for i in range(sources)
     )
-    return replace(Settings(), sources=configured, database_url=f"sqlite:///{folder}/bench.db",
-                   fetch=FetchSettings(per_host=8))
+    return replace(
+        Settings(),
+        sources=configured,
+        database_url=f"sqlite:///{folder}/bench.db",
+        fetch=FetchSettings(per_host=8),
+    )
 
 
 def one_pass(refresher: Refresher, workers: int) -> tuple[float, dict[str, int]]:
@@ -142,8 +153,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=8)
     args = parser.parse_args()
     queue: Any = multiprocessing.Queue()
-    server = multiprocessing.Process(target=serve, args=(queue, args.sources, args.entries),
-                                     daemon=True)
+    server = multiprocessing.Process(
+        target=serve, args=(queue, args.sources, args.entries), daemon=True
+    )
     server.start()
     port = queue.get(timeout=30)
     try:
@@ -157,18 +169,25 @@ def main() -> None:
     report(args, runs, traced)
 
 
-def report(args: argparse.Namespace, runs: list[list[tuple[float, int]]],
-           traced: list[tuple[float, int]]) -> None:
+def report(
+    args: argparse.Namespace, runs: list[list[tuple[float, int]]], traced: list[tuple[float, int]]
+) -> None:
     first = statistics.median(r[0][0] for r in runs)
     second = statistics.median(r[1][0] for r in runs)
     maxrss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\n{args.sources} feed sources x {args.entries} entries, {args.workers} workers, "
-          f"median of {args.repeat}")
-    print(f"first run:     {first:6.2f} s  {args.sources / first:7.1f} sources/s  "
-          f"{args.sources * args.entries / first:8.0f} entries/s  "
-          f"heap peak {traced[0][1] / 2**20:6.1f} MiB")
-    print(f"unchanged run: {second:6.2f} s  {args.sources / second:7.1f} sources/s  "
-          f"(x{first / second:.0f} cheaper)  heap peak {traced[1][1] / 2**20:6.1f} MiB")
+    print(
+        f"\n{args.sources} feed sources x {args.entries} entries, {args.workers} workers, "
+        f"median of {args.repeat}"
+    )
+    print(
+        f"first run:     {first:6.2f} s  {args.sources / first:7.1f} sources/s  "
+        f"{args.sources * args.entries / first:8.0f} entries/s  "
+        f"heap peak {traced[0][1] / 2**20:6.1f} MiB"
+    )
+    print(
+        f"unchanged run: {second:6.2f} s  {args.sources / second:7.1f} sources/s  "
+        f"(x{first / second:.0f} cheaper)  heap peak {traced[1][1] / 2**20:6.1f} MiB"
+    )
     print(f"process max RSS: {maxrss_mib:.0f} MiB")
 
 

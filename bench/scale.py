@@ -158,8 +158,9 @@ def feed_once(store: Store, slug: str) -> tuple[float, int]:
         feed_url=f"https://bench.example/feeds/{slug}.atom",
         updated=max((a.updated for a in articles), default=None),
     )
-    feed = render_feed(channel, articles, "atom",
-                       permalink=lambda a: f"https://bench.example/articles/{a.slug}")
+    feed = render_feed(
+        channel, articles, "atom", permalink=lambda a: f"https://bench.example/articles/{a.slug}"
+    )
     return (time.perf_counter() - started) * 1000, len(feed.body)
 
 
@@ -185,8 +186,11 @@ def query_plan(url: str, slug: str) -> str:
     engine = create_engine(url, poolclass=NullPool)
     query = _latest_query({"categories": slug, "tags": None, "authors": None}, FEED_ITEMS, None)
     sql = str(query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
-    explain = ("EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite"
-               else "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) ")
+    explain = (
+        "EXPLAIN QUERY PLAN "
+        if engine.dialect.name == "sqlite"
+        else "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) "
+    )
     with engine.connect() as conn:
         rows = conn.execute(text(explain + sql)).all()
     engine.dispose()
@@ -261,16 +265,19 @@ def postgres_url(given: str | None) -> str:
     if given:
         return given
     script = ROOT / "scripts" / "postgres.sh"
-    done = subprocess.run(["bash", str(script), "url", "syndicate_bench"],
-                          check=True, capture_output=True, text=True)
+    done = subprocess.run(
+        ["bash", str(script), "url", "syndicate_bench"], check=True, capture_output=True, text=True
+    )
     return done.stdout.strip()
 
 
 def postgres_settings(base_url: str) -> str:
     engine = create_engine(base_url, poolclass=NullPool)
     with engine.connect() as conn:
-        values = [f"{name}={conn.execute(text(f'SHOW {name}')).scalar()}"
-                  for name in ("server_version", "shared_buffers", "fsync", "synchronous_commit")]
+        values = [
+            f"{name}={conn.execute(text(f'SHOW {name}')).scalar()}"
+            for name in ("server_version", "shared_buffers", "fsync", "synchronous_commit")
+        ]
     engine.dispose()
     return ", ".join(values)
 
@@ -279,8 +286,18 @@ def postgres_settings(base_url: str) -> str:
 
 
 def child(url: str, count: int, args: argparse.Namespace) -> dict[str, Any]:
-    command = [sys.executable, __file__, "--child", url, "--articles", str(count),
-               "--batch-size", str(args.batch_size), "--runs", str(args.runs)]
+    command = [
+        sys.executable,
+        __file__,
+        "--child",
+        url,
+        "--articles",
+        str(count),
+        "--batch-size",
+        str(args.batch_size),
+        "--runs",
+        str(args.runs),
+    ]
     done = subprocess.run(command, check=True, capture_output=True, text=True)
     result: dict[str, Any] = json.loads(done.stdout)
     return result
@@ -328,11 +345,15 @@ def growth(database: str, results: list[dict[str, Any]]) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=100_000)
-    parser.add_argument("--steps", action="store_true",
-                        help="also run 10k, 100k, ... below --articles, to show growth")
+    parser.add_argument(
+        "--steps",
+        action="store_true",
+        help="also run 10k, 100k, ... below --articles, to show growth",
+    )
     parser.add_argument("--database", choices=("sqlite", "postgres", "both"), default="both")
-    parser.add_argument("--postgres-url", default=None,
-                        help="default: scripts/postgres.sh url syndicate_bench")
+    parser.add_argument(
+        "--postgres-url", default=None, help="default: scripts/postgres.sh url syndicate_bench"
+    )
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=5, help="runs per median")
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
@@ -346,20 +367,27 @@ def main() -> None:
     counts = steps(args.articles, args.steps)
     workdir = Path(tempfile.mkdtemp(prefix="syndicate-scale-"))
     base = postgres_url(args.postgres_url) if "postgres" in databases else ""
-    print(f"syndicate scale benchmark: {', '.join(f'{n:,}' for n in counts)} articles, "
-          f"{CATEGORIES} categories, batch {args.batch_size}, medians of {args.runs} runs")
+    print(
+        f"syndicate scale benchmark: {', '.join(f'{n:,}' for n in counts)} articles, "
+        f"{CATEGORIES} categories, batch {args.batch_size}, medians of {args.runs} runs"
+    )
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
     if base:
         print(f"postgresql: {postgres_settings(base)}")
-    print("times in ms: L = largest category, S = category of rank "
-          f"{SMALL_RANK}; 'count' = store.category(slug), which counts its articles\n")
+    print(
+        "times in ms: L = largest category, S = category of rank "
+        f"{SMALL_RANK}; 'count' = store.category(slug), which counts its articles\n"
+    )
     print(HEADER, flush=True)
     all_results: dict[str, list[dict[str, Any]]] = {}
     try:
         for database in databases:
             for count in counts:
-                url = fresh_sqlite(workdir, count) if database == "sqlite" \
+                url = (
+                    fresh_sqlite(workdir, count)
+                    if database == "sqlite"
                     else fresh_postgres(base, count)
+                )
                 result = child(url, count, args)
                 all_results.setdefault(database, []).append(result)
                 print(report_row(database, result), flush=True)
@@ -377,8 +405,10 @@ def main() -> None:
             print(line)
     for database, results in all_results.items():
         last = results[-1]
-        print(f"\nfeed query plan on {database}, {last['articles']:,} articles, "
-              f"category {last['large']['slug']}:")
+        print(
+            f"\nfeed query plan on {database}, {last['articles']:,} articles, "
+            f"category {last['large']['slug']}:"
+        )
         print("  " + last["plan"].replace("\n", "\n  "))
 
 

@@ -49,20 +49,36 @@ from syndicate.tasks import RefreshQueue, conninfo  # noqa: E402
 def start_servers(count: int, sources: int, entries: int) -> tuple[list[Any], list[int]]:
     """Feed server processes, each serving every /feed/<n>.xml; their ports."""
     ports: Any = multiprocessing.Queue()
-    servers = [multiprocessing.Process(target=serve, args=(ports, sources, entries), daemon=True)
-               for _ in range(count)]
+    servers = [
+        multiprocessing.Process(target=serve, args=(ports, sources, entries), daemon=True)
+        for _ in range(count)
+    ]
     for server in servers:
         server.start()
     return servers, [ports.get(timeout=60) for _ in servers]
 
 
 def write_config(folder: Path, ports: list[int], sources: int, concurrency: int) -> Path:
-    lines = ["[schedule]", 'mode = "queue"', "heartbeat = 2", "stalled_after = 10", "",
-             "[fetch]", f"per_host = {max(2, concurrency)}", ""]
+    lines = [
+        "[schedule]",
+        'mode = "queue"',
+        "heartbeat = 2",
+        "stalled_after = 10",
+        "",
+        "[fetch]",
+        f"per_host = {max(2, concurrency)}",
+        "",
+    ]
     for i in range(sources):
         port = ports[i % len(ports)]
-        lines += ["[[sources]]", f'name = "feed{i}"', 'kind = "feed"',
-                  f'url = "http://127.0.0.1:{port}/feed/{i}.xml"', "allow_private = true", ""]
+        lines += [
+            "[[sources]]",
+            f'name = "feed{i}"',
+            'kind = "feed"',
+            f'url = "http://127.0.0.1:{port}/feed/{i}.xml"',
+            "allow_private = true",
+            "",
+        ]
     path = folder / "syndicate.toml"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
@@ -103,19 +119,36 @@ def one_run(args: argparse.Namespace, config: Path, workers: int) -> tuple[float
     """Seconds to refresh every source with ``workers`` worker processes: a first pass
     (fetch, parse, store everything) and an unchanged one (every feed answers 304)."""
     schema, url = fresh_schema(args.postgres_url)
-    settings = replace(Settings(), database_url=url,
-                       schedule=ScheduleSettings(mode="queue", heartbeat=2, stalled_after=10))
+    settings = replace(
+        Settings(),
+        database_url=url,
+        schedule=ScheduleSettings(mode="queue", heartbeat=2, stalled_after=10),
+    )
     store = Store(url)
     store.create_schema()
     queue = RefreshQueue(settings).open()
     queue.init()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SYNDICATE_")}
     env.update(SYNDICATE_CONFIG=str(config), SYNDICATE_DATABASE_URL=url)
-    children = [subprocess.Popen(
-        [sys.executable, "-c", "from syndicate.cli import main; main()", "worker",
-         "--concurrency", str(args.concurrency), "--name", f"bench-{n}"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
-        for n in range(workers)]
+    children = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "from syndicate.cli import main; main()",
+                "worker",
+                "--concurrency",
+                str(args.concurrency),
+                "--name",
+                f"bench-{n}",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=ROOT,
+        )
+        for n in range(workers)
+    ]
     try:
         deadline = time.monotonic() + 60
         while registered_workers(url) < workers:
@@ -145,8 +178,9 @@ def main() -> None:
     parser.add_argument("--sources", type=int, default=2000)
     parser.add_argument("--entries", type=int, default=5)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
-    parser.add_argument("--concurrency", type=int, default=4,
-                        help="refreshes at once in each worker process")
+    parser.add_argument(
+        "--concurrency", type=int, default=4, help="refreshes at once in each worker process"
+    )
     parser.add_argument("--servers", type=int, default=2, help="feed server processes")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--postgres-url", default="")
@@ -154,7 +188,10 @@ def main() -> None:
     if not args.postgres_url:
         args.postgres_url = subprocess.run(
             ["bash", str(ROOT / "scripts" / "postgres.sh"), "url", "syndicate_bench"],
-            check=True, capture_output=True, text=True).stdout.strip()
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
     servers, ports = start_servers(args.servers, args.sources, args.entries)
     results: dict[int, list[tuple[float, float]]] = {}
     try:
@@ -164,9 +201,12 @@ def main() -> None:
                 for workers in args.workers:
                     first, unchanged = one_run(args, config, workers)
                     results.setdefault(workers, []).append((first, unchanged))
-                    print(f"run {n + 1}/{args.repeat}, {workers} worker(s): first "
-                          f"{args.sources / first:6.1f} sources/s, unchanged "
-                          f"{args.sources / unchanged:6.1f} sources/s", flush=True)
+                    print(
+                        f"run {n + 1}/{args.repeat}, {workers} worker(s): first "
+                        f"{args.sources / first:6.1f} sources/s, unchanged "
+                        f"{args.sources / unchanged:6.1f} sources/s",
+                        flush=True,
+                    )
     finally:
         for server in servers:
             server.terminate()
@@ -174,17 +214,20 @@ def main() -> None:
 
 
 def report(args: argparse.Namespace, results: dict[int, list[tuple[float, float]]]) -> None:
-    print(f"\n{args.sources} feed sources x {args.entries} entries through the queue, "
-          f"{args.concurrency} refreshes at once per worker, median of {args.repeat}, "
-          f"{os.cpu_count()} CPU cores shared with PostgreSQL and {args.servers} feed servers")
+    print(
+        f"\n{args.sources} feed sources x {args.entries} entries through the queue, "
+        f"{args.concurrency} refreshes at once per worker, median of {args.repeat}, "
+        f"{os.cpu_count()} CPU cores shared with PostgreSQL and {args.servers} feed servers"
+    )
     print("workers   first run (sources/s, speed-up)   unchanged run (sources/s, speed-up)")
     fewest = min(results)
     base = [args.sources / statistics.median(r[i] for r in results[fewest]) for i in (0, 1)]
     for workers in sorted(results):
-        rates = [args.sources / statistics.median(r[i] for r in results[workers])
-                 for i in (0, 1)]
-        print(f"{workers:7d}   {rates[0]:9.1f}  x{rates[0] / base[0]:.2f}"
-              f"                   {rates[1]:9.1f}  x{rates[1] / base[1]:.2f}")
+        rates = [args.sources / statistics.median(r[i] for r in results[workers]) for i in (0, 1)]
+        print(
+            f"{workers:7d}   {rates[0]:9.1f}  x{rates[0] / base[0]:.2f}"
+            f"                   {rates[1]:9.1f}  x{rates[1] / base[1]:.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -110,11 +110,20 @@ def fill(database: Path) -> None:
     start = datetime(2025, 1, 1, tzinfo=UTC)
     paragraph = "<p>" + "A sentence of an article about the news of the day. " * 6 + "</p>"
     store.upsert_many(
-        Article(id=f"00000000-0000-4000-8000-{n:012d}", source="bench", slug=f"article-{n}",
-                title=f"Article number {n}", blocks=(), body_html=paragraph * 6,
-                summary=f"The summary of article {n}.", published=start + timedelta(hours=n),
-                updated=start + timedelta(hours=n), content_hash=f"h{n}",
-                categories=(("News", "Sports", "Arts")[n % 3],), authors=("A. Writer",))
+        Article(
+            id=f"00000000-0000-4000-8000-{n:012d}",
+            source="bench",
+            slug=f"article-{n}",
+            title=f"Article number {n}",
+            blocks=(),
+            body_html=paragraph * 6,
+            summary=f"The summary of article {n}.",
+            published=start + timedelta(hours=n),
+            updated=start + timedelta(hours=n),
+            content_hash=f"h{n}",
+            categories=(("News", "Sports", "Arts")[n % 3],),
+            authors=("A. Writer",),
+        )
         for n in range(1, ARTICLES + 1)
     )
     store.close()
@@ -133,17 +142,33 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn(app: str, port: int, env: dict[str, str]) -> Iterator[None]:
-    command = [str(ROOT / ".venv" / "bin" / "gunicorn"), app, "--bind", f"127.0.0.1:{port}",
-               "--workers", str(WORKERS), "--threads", str(THREADS), "--worker-class",
-               "gthread", "--keep-alive", "30", "--log-level", "warning", "--chdir",
-               str(ROOT / "bench")]
+    command = [
+        str(ROOT / ".venv" / "bin" / "gunicorn"),
+        app,
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(WORKERS),
+        "--threads",
+        str(THREADS),
+        "--worker-class",
+        "gthread",
+        "--keep-alive",
+        "30",
+        "--log-level",
+        "warning",
+        "--chdir",
+        str(ROOT / "bench"),
+    ]
     with process(command, env, port):
         yield
 
 
 @contextmanager
 def nginx(folder: Path, port: int) -> Iterator[None]:
-    conf = write(folder / "nginx.conf", f"""
+    conf = write(
+        folder / "nginx.conf",
+        f"""
 worker_processes {WORKERS};
 pid {folder}/nginx.pid;
 error_log {folder}/nginx-error.log warn;
@@ -160,10 +185,12 @@ http {{
         location / {{ add_header Cache-Control "public, max-age=1800"; }}
     }}
 }}
-""")
+""",
+    )
     nginx_bin = shutil.which("nginx") or "/usr/sbin/nginx"
-    with process([nginx_bin, "-c", str(conf), "-e", str(folder / "nginx-error.log")],
-                 dict(os.environ), port):
+    with process(
+        [nginx_bin, "-c", str(conf), "-e", str(folder / "nginx-error.log")], dict(os.environ), port
+    ):
         yield
 
 
@@ -206,28 +233,45 @@ def fetch(port: int, path: str) -> tuple[bytes, bytes, str]:
     return body, gz, etag
 
 
-def drive(port: int, path: str, etag: str,
-          args: argparse.Namespace) -> dict[str, tuple[float, float]]:
+def drive(
+    port: int, path: str, etag: str, args: argparse.Namespace
+) -> dict[str, tuple[float, float]]:
     url = f"http://127.0.0.1:{port}{path}"
-    headers = {"200": [], "304": ["-H", f"If-None-Match: {etag}"],
-               "gzip": ["-H", "Accept-Encoding: gzip"]}
+    headers = {
+        "200": [],
+        "304": ["-H", f"If-None-Match: {etag}"],
+        "gzip": ["-H", "Accept-Encoding: gzip"],
+    }
     results = {}
     for case in CASES:
         wrk_once(url, headers[case], 1, args)  # warm-up: caches, connections, compression
         runs = [wrk_once(url, headers[case], args.duration, args) for _ in range(args.runs)]
-        results[case] = (statistics.median(r[0] for r in runs),
-                         statistics.median(r[1] for r in runs))
-        print(f"  {url} {case}: {results[case][0]:,.0f} rps, p99 {results[case][1]:.2f} ms",
-              flush=True)
+        results[case] = (
+            statistics.median(r[0] for r in runs),
+            statistics.median(r[1] for r in runs),
+        )
+        print(
+            f"  {url} {case}: {results[case][0]:,.0f} rps, p99 {results[case][1]:.2f} ms",
+            flush=True,
+        )
     return results
 
 
-def wrk_once(url: str, headers: list[str], duration: int,
-             args: argparse.Namespace) -> tuple[float, float]:
-    command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{duration}s",
-               "--latency", *headers, url]
-    out = subprocess.run(command, capture_output=True, text=True, check=True,
-                         timeout=duration + 30).stdout
+def wrk_once(
+    url: str, headers: list[str], duration: int, args: argparse.Namespace
+) -> tuple[float, float]:
+    command = [
+        "wrk",
+        f"-t{args.threads}",
+        f"-c{args.connections}",
+        f"-d{duration}s",
+        "--latency",
+        *headers,
+        url,
+    ]
+    out = subprocess.run(
+        command, capture_output=True, text=True, check=True, timeout=duration + 30
+    ).stdout
     if "Non-2xx or 3xx responses" in out:
         sys.exit(f"errors from {url}:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])  # type: ignore[index]
@@ -238,13 +282,16 @@ def wrk_once(url: str, headers: list[str], duration: int,
 
 
 def report(results: dict[str, dict[str, tuple[float, float]]], args: argparse.Namespace) -> None:
-    print(f"\n{ARTICLES}-item RSS feed, wrk -t{args.threads} -c{args.connections} "
-          f"-d{args.duration}s, median of {args.runs}; gunicorn gthread {WORKERS} worker x "
-          f"{THREADS} threads; nginx {WORKERS} worker\n")
+    print(
+        f"\n{ARTICLES}-item RSS feed, wrk -t{args.threads} -c{args.connections} "
+        f"-d{args.duration}s, median of {args.runs}; gunicorn gthread {WORKERS} worker x "
+        f"{THREADS} threads; nginx {WORKERS} worker\n"
+    )
     print(f"{'server':<12}" + "".join(f"{c + ' rps':>12}{c + ' p99 ms':>12}" for c in CASES))
     for server, cases in results.items():
-        print(f"{server:<12}" + "".join(f"{cases[c][0]:>12,.0f}{cases[c][1]:>12.2f}"
-                                        for c in CASES))
+        print(
+            f"{server:<12}" + "".join(f"{cases[c][0]:>12,.0f}{cases[c][1]:>12.2f}" for c in CASES)
+        )
     ours = results["syndicate"]
     print("\nsyndicate rps as a multiple of each peer:")
     for peer in ("nginx", "raw wsgi", "django"):

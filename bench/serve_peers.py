@@ -22,8 +22,12 @@ def _load() -> tuple[bytes, bytes]:
 
 _BODY, _GZIP = _load()
 _ETAG = os.environ.get("BENCH_ETAG", '"x"')
-_COMMON = [("Content-Type", "application/rss+xml; charset=utf-8"), ("ETag", _ETAG),
-           ("Cache-Control", "public, max-age=1800"), ("Vary", "Accept-Encoding")]
+_COMMON = [
+    ("Content-Type", "application/rss+xml; charset=utf-8"),
+    ("ETag", _ETAG),
+    ("Cache-Control", "public, max-age=1800"),
+    ("Vary", "Accept-Encoding"),
+]
 
 
 def raw_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -32,8 +36,9 @@ def raw_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iter
         start_response("304 Not Modified", _COMMON)
         return []
     if "gzip" in environ.get("HTTP_ACCEPT_ENCODING", ""):
-        start_response("200 OK", [*_COMMON, ("Content-Encoding", "gzip"),
-                                  ("Content-Length", str(len(_GZIP)))])
+        start_response(
+            "200 OK", [*_COMMON, ("Content-Encoding", "gzip"), ("Content-Length", str(len(_GZIP)))]
+        )
         return [_GZIP]
     start_response("200 OK", [*_COMMON, ("Content-Length", str(len(_BODY)))])
     return [_BODY]
@@ -51,10 +56,16 @@ def django_app() -> Any:
         USE_TZ=True,
         SECRET_KEY="bench-only",
         INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.syndication"],
-        MIDDLEWARE=["django.middleware.gzip.GZipMiddleware",
-                    "django.middleware.http.ConditionalGetMiddleware"],
-        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3",
-                               "NAME": os.environ.get("BENCH_DATABASE", "bench.db")}},
+        MIDDLEWARE=[
+            "django.middleware.gzip.GZipMiddleware",
+            "django.middleware.http.ConditionalGetMiddleware",
+        ],
+        DATABASES={
+            "default": {
+                "ENGINE": "django.db.backends.sqlite3",
+                "NAME": os.environ.get("BENCH_DATABASE", "bench.db"),
+            }
+        },
     )
     django.setup()
     from django.core.wsgi import get_wsgi_application

@@ -85,10 +85,12 @@ def resolve(name: str, store: Store, settings: Settings) -> FeedSpec:
     if title is None:
         raise UnknownFeed(f"no feed named {name!r}: there is no category with that slug")
     declared = settings.category(title)
-    description = (declared.description if declared else "") or \
-        f"{title}: articles from {site.title}"
-    return FeedSpec(name, f"{site.title}: {title}", description,
-                    category=name, page_path=f"categories/{name}")
+    description = (
+        declared.description if declared else ""
+    ) or f"{title}: articles from {site.title}"
+    return FeedSpec(
+        name, f"{site.title}: {title}", description, category=name, page_path=f"categories/{name}"
+    )
 
 
 def _term_spec(name: str, terms: Iterable[Category], kind: str, settings: Settings) -> FeedSpec:
@@ -142,8 +144,9 @@ def article_url(settings: Settings) -> Callable[[Article], str]:
     return permalink
 
 
-def channel(spec: FeedSpec, fmt: str, settings: Settings, articles: list[Article],
-            page: int | None = None) -> Channel:
+def channel(
+    spec: FeedSpec, fmt: str, settings: Settings, articles: list[Article], page: int | None = None
+) -> Channel:
     """The channel metadata of a feed (or an archive page: no hubs, its own URL) in a format."""
     site = settings.site
     newest = max((a.updated for a in articles), default=None)
@@ -156,8 +159,11 @@ def channel(spec: FeedSpec, fmt: str, settings: Settings, articles: list[Article
         language=site.language,
         updated=newest,
         hubs=settings.websub.hubs if page is None else (),
-        alternates={mime: feed_url(settings, spec.name, other, page)
-                    for other, mime in FORMATS.items() if other != fmt},
+        alternates={
+            mime: feed_url(settings, spec.name, other, page)
+            for other, mime in FORMATS.items()
+            if other != fmt
+        },
     )
 
 
@@ -166,8 +172,15 @@ def archived_pages(total: int, size: int) -> int:
     return max(0, total // size - 1)
 
 
-def build(spec: FeedSpec, fmt: str, store: Store, settings: Settings, *,
-          limit: int | None = None, page: int | None = None) -> FeedDocument:
+def build(
+    spec: FeedSpec,
+    fmt: str,
+    store: Store,
+    settings: Settings,
+    *,
+    limit: int | None = None,
+    page: int | None = None,
+) -> FeedDocument:
     """Query and write one feed document: the subscription document, a ``?limit=`` cut of
     it, or archive page ``page``. :class:`UnknownFeed` for a format or page that is not."""
     if fmt not in FORMATS:
@@ -189,24 +202,41 @@ def build(spec: FeedSpec, fmt: str, store: Store, settings: Settings, *,
         if limit is None:  # everything not archived yet: fewer than 2 * size
             articles = store.in_stored_order(**filters, offset=pages * size, limit=2 * size)
         else:
-            articles = store.latest(category=spec.category, tag=spec.tag, author=spec.author,
-                                    limit=min(limit, settings.feeds.max_items))
-        archive = ArchiveLinks(prev_archive=feed_url(settings, spec.name, fmt, pages)
-                               if pages else "")
+            articles = store.latest(
+                category=spec.category,
+                tag=spec.tag,
+                author=spec.author,
+                limit=min(limit, settings.feeds.max_items),
+            )
+        archive = ArchiveLinks(
+            prev_archive=feed_url(settings, spec.name, fmt, pages) if pages else ""
+        )
     articles = [_as_published(a, settings) for a in articles]
     return _document(spec, fmt, settings, articles, page, archive)
 
 
-def _document(spec: FeedSpec, fmt: str, settings: Settings, articles: list[Article],
-              page: int | None, archive: ArchiveLinks) -> FeedDocument:
+def _document(
+    spec: FeedSpec,
+    fmt: str,
+    settings: Settings,
+    articles: list[Article],
+    page: int | None,
+    archive: ArchiveLinks,
+) -> FeedDocument:
     meta = channel(spec, fmt, settings, articles, page)
     permalink = article_url(settings)
     if fmt == "json":
-        rendered = render_json_feed(meta, articles, permalink=permalink,
-                                    next_url=archive.prev_archive)
+        rendered = render_json_feed(
+            meta, articles, permalink=permalink, next_url=archive.prev_archive
+        )
     else:
-        rendered = render_feed(meta, articles, fmt,  # type: ignore[arg-type]
-                               permalink=permalink, archive=archive)
+        rendered = render_feed(
+            meta,
+            articles,
+            fmt,  # type: ignore[arg-type]
+            permalink=permalink,
+            archive=archive,
+        )
     links = (("self", meta.feed_url),) + tuple(("hub", hub) for hub in meta.hubs)
     max_age = ARCHIVE_MAX_AGE if page is not None else max_age_of(spec, settings)
     return FeedDocument(rendered, frozenset(a.id for a in articles), max_age, links)
@@ -233,8 +263,9 @@ def max_age_of(spec: FeedSpec, settings: Settings) -> int:
     return min((s.interval for s in sources), default=DEFAULT_INTERVAL_SECONDS)
 
 
-def render(spec: FeedSpec, fmt: str, store: Store, settings: Settings,
-           limit: int | None = None) -> RenderedFeed:
+def render(
+    spec: FeedSpec, fmt: str, store: Store, settings: Settings, limit: int | None = None
+) -> RenderedFeed:
     """Query the articles of a feed and write them in ``fmt`` (the subscription document)."""
     return build(spec, fmt, store, settings, limit=limit).rendered
 
@@ -242,10 +273,14 @@ def render(spec: FeedSpec, fmt: str, store: Store, settings: Settings,
 def opml(store: Store, settings: Settings) -> RenderedFeed:
     """The OPML 2.0 list of every feed on the site (in RSS), everything first."""
     subscriptions = [
-        Subscription(title=spec.title, xml_url=feed_url(settings, spec.name, "rss"),
-                     html_url=f"{settings.site.base_url}/{spec.page_path}",
-                     description=spec.description)
+        Subscription(
+            title=spec.title,
+            xml_url=feed_url(settings, spec.name, "rss"),
+            html_url=f"{settings.site.base_url}/{spec.page_path}",
+            description=spec.description,
+        )
         for spec in all_specs(store, settings)
     ]
-    return render_opml(f"{settings.site.title}: feeds", subscriptions,
-                       owner_url=settings.site.base_url)
+    return render_opml(
+        f"{settings.site.title}: feeds", subscriptions, owner_url=settings.site.base_url
+    )

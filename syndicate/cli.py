@@ -70,15 +70,32 @@ def _open_store(settings: Settings, *, migrate: bool = True) -> Store:
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--category", "categories", multiple=True,
-              help="Category for articles that name none (repeatable).")
-@click.option("--source", default="local", show_default=True,
-              help="Source name; article ids are stable per source.")
-@click.option("--kind", type=click.Choice(KINDS), default=None,
-              help="Input kind for every file (default: from extension and content).")
+@click.option(
+    "--category",
+    "categories",
+    multiple=True,
+    help="Category for articles that name none (repeatable).",
+)
+@click.option(
+    "--source",
+    default="local",
+    show_default=True,
+    help="Source name; article ids are stable per source.",
+)
+@click.option(
+    "--kind",
+    type=click.Choice(KINDS),
+    default=None,
+    help="Input kind for every file (default: from extension and content).",
+)
 @click.pass_obj
-def ingest(settings: Settings, paths: tuple[Path, ...], categories: tuple[str, ...],
-           source: str, kind: str | None) -> None:
+def ingest(
+    settings: Settings,
+    paths: tuple[Path, ...],
+    categories: tuple[str, ...],
+    source: str,
+    kind: str | None,
+) -> None:
     """Ingest article files and folders (text, Markdown, HTML, JSON)."""
     from syndicate.ingest import expand_paths, ingest_file
     from syndicate.normalize import Defaults
@@ -91,8 +108,9 @@ def ingest(settings: Settings, paths: tuple[Path, ...], categories: tuple[str, .
     try:
         for path in expand_paths(paths):
             files += 1
-            outcome = ingest_file(path, store, now=utc_now(), source=source,
-                                  defaults=defaults, kind=kind)
+            outcome = ingest_file(
+                path, store, now=utc_now(), source=source, defaults=defaults, kind=kind
+            )
             if outcome.failed:
                 failures += 1
                 click.echo(f"error: {outcome.error}", err=True)
@@ -134,11 +152,17 @@ def feeds(settings: Settings) -> None:
 @click.option("--host", default=None, help="Address to listen on (default from config).")
 @click.option("--port", default=None, type=int, help="Port (default from config).")
 @click.option("--threads", default=8, show_default=True, help="Request threads.")
-@click.option("--scheduler/--no-scheduler", "with_scheduler", default=True, show_default=True,
-              help="Refresh configured sources in this process (schedule.enabled must be on).")
+@click.option(
+    "--scheduler/--no-scheduler",
+    "with_scheduler",
+    default=True,
+    show_default=True,
+    help="Refresh configured sources in this process (schedule.enabled must be on).",
+)
 @click.pass_obj
-def serve(settings: Settings, host: str | None, port: int | None, threads: int,
-          with_scheduler: bool) -> None:
+def serve(
+    settings: Settings, host: str | None, port: int | None, threads: int, with_scheduler: bool
+) -> None:
     """Serve feeds and pages with a production WSGI server (waitress).
 
     When sources are configured, their scheduler runs in the same process (the embedded
@@ -163,8 +187,10 @@ def serve(settings: Settings, host: str | None, port: int | None, threads: int,
     if scheduler is not None:
         click.echo(_scheduling_line(settings))
         scheduler.start()
-    _until_stopped(lambda: waitress.serve(app, host=host, port=port, threads=threads,
-                                          ident="syndicate"), scheduler)
+    _until_stopped(
+        lambda: waitress.serve(app, host=host, port=port, threads=threads, ident="syndicate"),
+        scheduler,
+    )
 
 
 @cli.command()
@@ -181,16 +207,24 @@ def scheduler(settings: Settings) -> None:
         click.echo("syndicate: no sources are configured; nothing to schedule", err=True)
         sys.exit(2)
     store = _open_store(settings, migrate=False)
-    refresher = None if _queue_mode(settings) else \
-        Refresher(settings, store, on_change=_publisher_hook(settings, store))
+    refresher = (
+        None
+        if _queue_mode(settings)
+        else Refresher(settings, store, on_change=_publisher_hook(settings, store))
+    )
     running = _build_scheduler(settings, store, refresher, blocking=True)
     click.echo(f"syndicate {__version__}: {_scheduling_line(settings)}")
     _until_stopped(running.start, running)
 
 
 @cli.command()
-@click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 256),
-              help="Refreshes this worker runs at once.")
+@click.option(
+    "--concurrency",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="Refreshes this worker runs at once.",
+)
 @click.option("--name", default=None, help="Worker name in logs (default: worker).")
 @click.pass_obj
 def worker(settings: Settings, concurrency: int, name: str | None) -> None:
@@ -207,8 +241,10 @@ def worker(settings: Settings, concurrency: int, name: str | None) -> None:
     queue.close()  # the worker opens its own asynchronous connections
     _log_to_stderr()
     refresher = Refresher(settings, store, on_change=_publisher_hook(settings, store))
-    click.echo(f"syndicate {__version__} worker: {concurrency} refresh(es) at once, "
-               f"heartbeat every {settings.schedule.heartbeat:g} s")
+    click.echo(
+        f"syndicate {__version__} worker: {concurrency} refresh(es) at once, "
+        f"heartbeat every {settings.schedule.heartbeat:g} s"
+    )
     try:
         queue.run_worker(refresher, concurrency=concurrency, name=name)
     finally:
@@ -249,15 +285,20 @@ def queue_status(settings: Settings) -> None:
         counts = queue.counts()
     finally:
         queue.close()
-    click.echo(f"waiting: {counts.todo}   running: {counts.doing}   "
-               f"failed: {counts.failed}   succeeded (not yet deleted): {counts.succeeded}")
+    click.echo(
+        f"waiting: {counts.todo}   running: {counts.doing}   "
+        f"failed: {counts.failed}   succeeded (not yet deleted): {counts.succeeded}"
+    )
 
 
 @cli.command()
 @click.argument("names", nargs=-1)
 @click.option("--workers", default=4, show_default=True, help="Sources refreshed at once.")
-@click.option("--enqueue", is_flag=True,
-              help="Queue mode: hand the sources to the workers instead of refreshing here.")
+@click.option(
+    "--enqueue",
+    is_flag=True,
+    help="Queue mode: hand the sources to the workers instead of refreshing here.",
+)
 @click.pass_obj
 def refresh(settings: Settings, names: tuple[str, ...], workers: int, enqueue: bool) -> None:
     """Refresh sources once now (default: every enabled one); exit 1 if any failed."""
@@ -266,8 +307,9 @@ def refresh(settings: Settings, names: tuple[str, ...], workers: int, enqueue: b
     unknown = [n for n in names if settings.source(n) is None]
     if unknown:
         known = ", ".join(s.name for s in settings.sources) or "none"
-        click.echo(f"syndicate: no source named {', '.join(unknown)}; configured: {known}",
-                   err=True)
+        click.echo(
+            f"syndicate: no source named {', '.join(unknown)}; configured: {known}", err=True
+        )
         sys.exit(2)
     total = len(names) or sum(1 for s in settings.sources if s.enabled)
     if not total:
@@ -279,8 +321,9 @@ def refresh(settings: Settings, names: tuple[str, ...], workers: int, enqueue: b
     store = _open_store(settings)
     refresher = Refresher(settings, store, on_change=_publisher_hook(settings, store))
     try:
-        results = list(_with_progress(refresher.refresh_many(names or None, workers=workers),
-                                      total))
+        results = list(
+            _with_progress(refresher.refresh_many(names or None, workers=workers), total)
+        )
     finally:
         refresher.close()
         store.close()
@@ -324,8 +367,9 @@ def init_db(settings: Settings) -> None:
 # -- helpers of the source commands ----------------------------------------------------------
 
 
-def _build_scheduler(settings: Settings, store: Store, refresher: Refresher | None, *,
-                     blocking: bool) -> RefreshScheduler:
+def _build_scheduler(
+    settings: Settings, store: Store, refresher: Refresher | None, *, blocking: bool
+) -> RefreshScheduler:
     """The scheduler of the configured mode: refreshing with ``refresher``, or enqueuing."""
     from syndicate.schedule import RefreshScheduler
 
@@ -350,9 +394,12 @@ def _queue_mode(settings: Settings) -> bool:
 
 def _require_queue_mode(settings: Settings, command: str) -> None:
     if not _queue_mode(settings):
-        click.echo(f"syndicate: `{command}` needs schedule.mode = \"queue\" (or "
-                   f"SYNDICATE_SCHEDULE_MODE=queue); in mode {settings.schedule.mode!r} "
-                   f"sources are refreshed by the scheduler itself", err=True)
+        click.echo(
+            f'syndicate: `{command}` needs schedule.mode = "queue" (or '
+            f"SYNDICATE_SCHEDULE_MODE=queue); in mode {settings.schedule.mode!r} "
+            f"sources are refreshed by the scheduler itself",
+            err=True,
+        )
         sys.exit(2)
 
 
@@ -360,8 +407,11 @@ def _require_postgresql(settings: Settings) -> None:
     from syndicate.config import is_postgresql_url
 
     if not is_postgresql_url(settings.database_url):
-        click.echo(f"syndicate: the task queue lives in PostgreSQL; the database is "
-                   f"{settings.database_url}", err=True)
+        click.echo(
+            f"syndicate: the task queue lives in PostgreSQL; the database is "
+            f"{settings.database_url}",
+            err=True,
+        )
         sys.exit(2)
 
 
@@ -401,8 +451,9 @@ def _enqueue_now(settings: Settings, names: list[str]) -> None:
         store.close()
 
 
-def _publisher_hook(settings: Settings,
-                    store: Store) -> Callable[[str, list[Article]], None] | None:
+def _publisher_hook(
+    settings: Settings, store: Store
+) -> Callable[[str, list[Article]], None] | None:
     """An ``on_change`` hook pinging WebSub hubs after a write outside the web processes."""
     if not settings.websub.hubs:
         return None
@@ -452,14 +503,15 @@ def _with_progress(results: Iterable[RunResult], total: int) -> Iterator[RunResu
     if not sys.stderr.isatty():
         yield from results
         return
-    with click.progressbar(results, length=total, label="refreshing",
-                           file=sys.stderr) as bar:
+    with click.progressbar(results, length=total, label="refreshing", file=sys.stderr) as bar:
         yield from bar
 
 
 def _run_line(result: RunResult) -> str:
-    counts = (f"{result.new} new, {result.updated} updated, {result.unchanged} unchanged, "
-              f"{result.skipped} skipped")
+    counts = (
+        f"{result.new} new, {result.updated} updated, {result.unchanged} unchanged, "
+        f"{result.skipped} skipped"
+    )
     if result.removed:
         counts += f", {result.removed} removed"
     line = f"{result.source}: {result.outcome} in {result.duration:.2f} s ({counts})"

@@ -308,9 +308,9 @@ def check_schedule(settings: Settings, origin: str = "settings") -> Settings:
     schedule = settings.schedule
     if schedule.mode == "queue" and not is_postgresql_url(settings.database_url):
         raise ConfigError(
-            f"{origin}: schedule.mode = \"queue\" needs a PostgreSQL database (the task queue "
+            f'{origin}: schedule.mode = "queue" needs a PostgreSQL database (the task queue '
             f"lives in it), but the database URL is {settings.database_url!r}; set database.url "
-            f"or SYNDICATE_DATABASE_URL to postgresql+psycopg://..., or use mode = \"inprocess\""
+            f'or SYNDICATE_DATABASE_URL to postgresql+psycopg://..., or use mode = "inprocess"'
         )
     if schedule.heartbeat * 2 > schedule.stalled_after:
         raise ConfigError(
@@ -412,8 +412,9 @@ def _sources(raw: Any, origin: str) -> tuple[SourceSettings, ...]:
     for where, values in _array_of_tables(raw, "sources", origin):
         kind = values.get("kind")
         if kind is None:
-            raise ConfigError(f"{origin}: {where}: kind is missing; expected one of: "
-                              f"{', '.join(SOURCE_KINDS)}")
+            raise ConfigError(
+                f"{origin}: {where}: kind is missing; expected one of: {', '.join(SOURCE_KINDS)}"
+            )
         if kind == "folder" and not values.get("path"):
             raise ConfigError(f"{origin}: {where}: path is missing; a folder source needs one")
         if kind != "folder" and not (values.get("url") or values.get("urls")):
@@ -452,16 +453,16 @@ def _apply_environment(settings: Settings, env: Mapping[str, str]) -> Settings:
     private = env.get("SYNDICATE_ALLOW_PRIVATE_NETWORKS")
     if private is not None:
         if private not in ("0", "1", "true", "false"):
-            raise ConfigError(
-                f"SYNDICATE_ALLOW_PRIVATE_NETWORKS: expected 1 or 0, got {private!r}"
-            )
+            raise ConfigError(f"SYNDICATE_ALLOW_PRIVATE_NETWORKS: expected 1 or 0, got {private!r}")
         fetch = replace(settings.fetch, allow_private_networks=private in ("1", "true"))
         settings = replace(settings, fetch=fetch)
     mode = env.get("SYNDICATE_SCHEDULE_MODE")
     if mode is not None:
         if mode not in SCHEDULE_MODES:
-            raise ConfigError(f"SYNDICATE_SCHEDULE_MODE: expected one of: "
-                              f"{', '.join(SCHEDULE_MODES)}, got {mode!r}")
+            raise ConfigError(
+                f"SYNDICATE_SCHEDULE_MODE: expected one of: "
+                f"{', '.join(SCHEDULE_MODES)}, got {mode!r}"
+            )
         settings = replace(settings, schedule=replace(settings.schedule, mode=mode))
     token = env.get("SYNDICATE_ADMIN_TOKEN")
     if token is not None:
@@ -471,4 +472,3 @@ def _apply_environment(settings: Settings, env: Mapping[str, str]) -> Settings:
 
 def _kind(value: Any) -> str:
     return type(value).__name__
-

@@ -23,8 +23,7 @@ def db_group() -> None:
 
 
 @db_group.command()
-@click.option("--to", "target", default="head", show_default=True,
-              help="Revision to upgrade to.")
+@click.option("--to", "target", default="head", show_default=True, help="Revision to upgrade to.")
 @click.pass_context
 def upgrade(ctx: click.Context, target: str) -> None:
     """Apply the pending schema migrations (safe to run again)."""

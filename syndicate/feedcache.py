@@ -97,8 +97,7 @@ class CachedFeed:
             common.append(("Content-Encoding", encoding))
         # RFC 9110 §15.4.5: a 304 carries the ETag, Cache-Control and Vary a 200 would, and
         # no other representation metadata (Content-Type, Content-Length).
-        full = [("Content-Type", self.content_type), *common,
-                ("Content-Length", str(len(body)))]
+        full = [("Content-Type", self.content_type), *common, ("Content-Length", str(len(body)))]
         result = (body, full, common)
         self.encoded[encoding] = result
         return result
@@ -142,8 +141,9 @@ class FeedCache:
                     self._entries[key] = entry
             return entry
 
-    def invalidate_articles(self, articles: Iterable[Article], ids: Iterable[str] = (), *,
-                            older_than: int | None = None) -> set[CacheKey]:
+    def invalidate_articles(
+        self, articles: Iterable[Article], ids: Iterable[str] = (), *, older_than: int | None = None
+    ) -> set[CacheKey]:
         """Drop every entry a write of these articles (or of bare ``ids``) can have changed.
 
         ``older_than`` keeps entries built from a store at that content version or later.
@@ -181,8 +181,9 @@ class FeedCache:
                 changed.append(key)
         return changed
 
-    def _invalidate(self, articles: Iterable[Article], ids: Iterable[str],
-                    version: int | None) -> set[CacheKey]:
+    def _invalidate(
+        self, articles: Iterable[Article], ids: Iterable[str], version: int | None
+    ) -> set[CacheKey]:
         names: set[str] = set()
         wanted = set(ids)
         for article in articles:
@@ -190,13 +191,19 @@ class FeedCache:
             wanted.add(article.id)
         with self._guard:
             self._epoch += 1
-            stale = {key for key, entry in self._entries.items()
-                     if (key[0] in names or entry.article_ids & wanted)
-                     and (version is None or entry.version < version)}
+            stale = {
+                key
+                for key, entry in self._entries.items()
+                if (key[0] in names or entry.article_ids & wanted)
+                and (version is None or entry.version < version)
+            }
             # A feed's other documents link to its archive pages: drop the whole feed.
             feeds = {key[0] for key in stale} | names
-            stale |= {key for key, entry in self._entries.items() if key[0] in feeds
-                      and (version is None or entry.version < version)}
+            stale |= {
+                key
+                for key, entry in self._entries.items()
+                if key[0] in feeds and (version is None or entry.version < version)
+            }
             for key in stale:
                 del self._entries[key]
         return stale
@@ -210,13 +217,22 @@ class FeedCache:
         version = self.store.content_version()
         if fmt == OPML:
             rendered = channels.opml(self.store, self.settings)
-            document = channels.FeedDocument(rendered, frozenset(), channels.max_age_of(
-                channels.resolve(channels.ALL, self.store, self.settings), self.settings), ())
+            document = channels.FeedDocument(
+                rendered,
+                frozenset(),
+                channels.max_age_of(
+                    channels.resolve(channels.ALL, self.store, self.settings), self.settings
+                ),
+                (),
+            )
         else:
             spec = channels.resolve(name, self.store, self.settings)
             kind, _, number = variant.partition("=")
             document = channels.build(
-                spec, fmt, self.store, self.settings,
+                spec,
+                fmt,
+                self.store,
+                self.settings,
                 limit=int(number) if kind == "limit" else None,
                 page=int(number) if kind == "page" else None,
             )
@@ -237,11 +253,19 @@ def _entry(key: CacheKey, document: channels.FeedDocument, version: int) -> Cach
         ("X-Content-Type-Options", "nosniff"),
     ]
     if document.links:  # RFC 8288 Link header; WebSub §4 discovery: rel="hub" and rel="self"
-        headers.append(("Link", ", ".join(f'<{href}>; rel="{rel}"'
-                                          for rel, href in document.links)))
-    return CachedFeed(key, rendered.body, rendered.content_type, rendered.etag,
-                      rendered.last_modified,
-                      document.article_ids, version, headers)
+        headers.append(
+            ("Link", ", ".join(f'<{href}>; rel="{rel}"' for rel, href in document.links))
+        )
+    return CachedFeed(
+        key,
+        rendered.body,
+        rendered.content_type,
+        rendered.etag,
+        rendered.last_modified,
+        document.article_ids,
+        version,
+        headers,
+    )
 
 
 class ChangeWatcher:
@@ -263,8 +287,12 @@ class ChangeWatcher:
     def start(self) -> None:
         """Start following on a daemon thread."""
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=_follow, args=(weakref.ref(self), self._stop),
-                                        name="feedcache-watcher", daemon=True)
+        self._thread = threading.Thread(
+            target=_follow,
+            args=(weakref.ref(self), self._stop),
+            name="feedcache-watcher",
+            daemon=True,
+        )
         self._thread.start()
         _WATCHERS.add(self)
 
@@ -291,9 +319,9 @@ class ChangeWatcher:
         return len(new)
 
     def _window(self) -> list[tuple[int, str]]:
-        return self.cache.store.changes_since(max(0, self._high - CHANGE_OVERLAP),
-                                              limit=CHANGES_PER_READ)
-
+        return self.cache.store.changes_since(
+            max(0, self._high - CHANGE_OVERLAP), limit=CHANGES_PER_READ
+        )
 
 
 _WATCHERS: weakref.WeakSet[ChangeWatcher] = weakref.WeakSet()
@@ -343,8 +371,14 @@ def announce(cache: FeedCache, publisher: Publisher, articles: Iterable[Article]
     return urls
 
 
-def publish_after_write(settings: Settings, store: Store, articles: Iterable[Article], *,
-                        settle: float = DEFAULT_SETTLE, timeout: float = 60.0) -> list[str]:
+def publish_after_write(
+    settings: Settings,
+    store: Store,
+    articles: Iterable[Article],
+    *,
+    settle: float = DEFAULT_SETTLE,
+    timeout: float = 60.0,
+) -> list[str]:
     """For a writer outside the web process (``syndicate ingest``, a scheduler process):
     ping the hubs for each feed the written articles changed, and wait for the pings.
 

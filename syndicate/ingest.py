@@ -49,23 +49,33 @@ def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 relative = child.relative_to(path).parts
-                if child.is_file() and not any(p.startswith(".") for p in relative) \
-                        and child.suffix.lower() in EXTENSIONS:
+                if (
+                    child.is_file()
+                    and not any(p.startswith(".") for p in relative)
+                    and child.suffix.lower() in EXTENSIONS
+                ):
                     yield child
         else:
             yield path
 
 
 def ingest_file(
-    path: Path, store: Store, *, now: datetime, source: str = LOCAL_SOURCE,
-    defaults: Defaults = NO_DEFAULTS, kind: str | None = None,
+    path: Path,
+    store: Store,
+    *,
+    now: datetime,
+    source: str = LOCAL_SOURCE,
+    defaults: Defaults = NO_DEFAULTS,
+    kind: str | None = None,
 ) -> FileOutcome:
     """Parse one file into articles and upsert them; errors are returned, not raised."""
     try:
         data = _read(path)
         entries = parse_bytes(data, str(path), kind)
-        articles = [normalize(e, source=source, now=now, defaults=defaults, origin=str(path))
-                    for e in entries]
+        articles = [
+            normalize(e, source=source, now=now, defaults=defaults, origin=str(path))
+            for e in entries
+        ]
         stored = [(article, store.upsert(article)) for article in articles]
     except NotPublished as exc:
         return FileOutcome(path, skipped=str(exc))

@@ -41,10 +41,18 @@ class Outcome:
 
 @click.command("normalize")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--kind", type=click.Choice(KINDS), default=None,
-              help="Input kind for every file (default: from extension and content).")
-@click.option("--json", "as_json", is_flag=True,
-              help="One JSON object per article (or per failed file) per line.")
+@click.option(
+    "--kind",
+    type=click.Choice(KINDS),
+    default=None,
+    help="Input kind for every file (default: from extension and content).",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="One JSON object per article (or per failed file) per line.",
+)
 def normalize_command(paths: tuple[Path, ...], kind: str | None, as_json: bool) -> None:
     """Print the canonical article of each FILE (folders: every known file inside)."""
     failed = 0
@@ -166,9 +174,7 @@ def readable(outcome: Outcome) -> str:
     """A block of labelled lines and the body text per article, for reading in a terminal."""
     parts = []
     for article in outcome.articles:
-        published = (
-            "(none)" if article.date_estimated else article.published.isoformat()
-        )
+        published = "(none)" if article.date_estimated else article.published.isoformat()
         fields = (
             ("title", article.title),
             ("dek", article.dek),

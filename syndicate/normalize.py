@@ -55,7 +55,11 @@ NO_DEFAULTS = Defaults()
 
 
 def normalize(
-    raw: RawEntry, *, source: str, now: datetime, defaults: Defaults = NO_DEFAULTS,
+    raw: RawEntry,
+    *,
+    source: str,
+    now: datetime,
+    defaults: Defaults = NO_DEFAULTS,
     origin: str = "",
 ) -> Article:
     """Turn one parsed entry into a canonical :class:`Article`.
@@ -126,8 +130,13 @@ def canonical_url(url: str) -> str:
         return ""
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return ""
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                       if not TRACKING_PARAMS.match(k)])
+    query = urlencode(
+        [
+            (k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if not TRACKING_PARAMS.match(k)
+        ]
+    )
     netloc = parts.netloc.lower()
     return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", query, ""))
 
@@ -160,7 +169,8 @@ def clean_blocks(blocks: Sequence[Block]) -> tuple[Block, ...]:
             html=clean_text(block.html).strip(),
             items=items,
             items_html=tuple(clean_text(h) for h in block.items_html)
-            if len(block.items_html) == len(block.items) == len(items) else (),
+            if len(block.items_html) == len(block.items) == len(items)
+            else (),
             src=clean_text(block.src).strip(),
             alt=one_line(block.alt),
             level=min(max(block.level, 2), 6) if block.kind is BlockKind.HEADING else block.level,
@@ -218,8 +228,11 @@ def cut_at_sentence(text: str, limit: int) -> str:
     """At most ``limit`` characters, ending where a sentence ends when one fits."""
     if len(text) <= limit:
         return text
-    ends = [m.end() for m in _SENTENCE_END.finditer(text, 0, limit + 1)
-            if m.end() <= limit and not _ABBREVIATION.search(text, 0, m.start())]
+    ends = [
+        m.end()
+        for m in _SENTENCE_END.finditer(text, 0, limit + 1)
+        if m.end() <= limit and not _ABBREVIATION.search(text, 0, m.start())
+    ]
     if ends:
         return text[: ends[-1]].strip()
     cut = text[: limit - 1]
@@ -279,5 +292,6 @@ def _clean_media(media: Media, base: str) -> Media | None:
         url = canonical_url(urljoin(base, media.url))
     if not url:
         return None
-    return Media(url=url, type=one_line(media.type), length=max(media.length, 0),
-                 title=one_line(media.title))
+    return Media(
+        url=url, type=one_line(media.type), length=max(media.length, 0), title=one_line(media.title)
+    )

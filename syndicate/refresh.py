@@ -145,8 +145,9 @@ class Refresher:
             source = found
         lock = self._lock_for(source.name)
         if not lock.acquire(blocking=wait):
-            return RunResult(source.name, self.clock(), 0.0, Outcome.BUSY,
-                             message="already being refreshed")
+            return RunResult(
+                source.name, self.clock(), 0.0, Outcome.BUSY, message="already being refreshed"
+            )
         try:
             return self._run(source)
         finally:
@@ -156,8 +157,11 @@ class Refresher:
         self, names: Iterable[str] | None = None, *, workers: int = 4
     ) -> Iterator[RunResult]:
         """Refresh several sources (default: every enabled one), yielding results as they end."""
-        sources = [self._named(n) for n in names] if names is not None else \
-            [s for s in self.settings.sources if s.enabled]
+        sources = (
+            [self._named(n) for n in names]
+            if names is not None
+            else [s for s in self.settings.sources if s.enabled]
+        )
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             futures = [pool.submit(self.refresh, s) for s in sources]
             for future in as_completed(futures):
@@ -188,15 +192,22 @@ class Refresher:
             self.store.record_failure(source.name, message, at=self.clock())
         except StoreError as store_exc:
             message += f" (and recording the failure failed: {store_exc})"
-        return RunResult(source.name, started, 0.0, Outcome.FAILED, message=message,
-                         retry_after=retry_after)
+        return RunResult(
+            source.name, started, 0.0, Outcome.FAILED, message=message, retry_after=retry_after
+        )
 
     def _log(self, result: RunResult) -> None:
         try:
             self.store.log_run(
-                result.source, started=result.started, duration=result.duration,
-                outcome=str(result.outcome), new=result.new, updated=result.updated,
-                unchanged=result.unchanged, skipped=result.skipped, message=result.message,
+                result.source,
+                started=result.started,
+                duration=result.duration,
+                outcome=str(result.outcome),
+                new=result.new,
+                updated=result.updated,
+                unchanged=result.unchanged,
+                skipped=result.skipped,
+                message=result.message,
             )
         except StoreError as exc:
             log.error("cannot log the run of %s: %s", result.source, exc)
@@ -214,21 +225,36 @@ class Refresher:
     def _store(self, source: SourceSettings, harvest: _Harvest, started: datetime) -> RunResult:
         if harvest.not_modified:
             self.store.record_success(source.name, at=self.clock())
-            return RunResult(source.name, started, 0.0, Outcome.NOT_MODIFIED,
-                             unchanged=self.store.count(source.name), message="not modified")
+            return RunResult(
+                source.name,
+                started,
+                0.0,
+                Outcome.NOT_MODIFIED,
+                unchanged=self.store.count(source.name),
+                message="not modified",
+            )
         articles, skipped = self._normalize(source, harvest)
         self._check_not_empty(source, harvest, articles, skipped)
         results, changed = self._upsert(articles)
         removed = self._removed(source, harvest)
-        self.store.record_success(source.name, at=self.clock(), etag=harvest.etag or "",
-                                  last_modified=harvest.last_modified or "")
+        self.store.record_success(
+            source.name,
+            at=self.clock(),
+            etag=harvest.etag or "",
+            last_modified=harvest.last_modified or "",
+        )
         if changed:
             self._notify(source.name, changed, harvest)
         return RunResult(
-            source.name, started, 0.0, Outcome.OK,
-            new=results[UpsertResult.INSERTED], updated=results[UpsertResult.UPDATED],
+            source.name,
+            started,
+            0.0,
+            Outcome.OK,
+            new=results[UpsertResult.INSERTED],
+            updated=results[UpsertResult.UPDATED],
             unchanged=results[UpsertResult.UNCHANGED] + len(harvest.kept),
-            skipped=len(skipped), removed=removed,
+            skipped=len(skipped),
+            removed=removed,
             message=_message(harvest.notes, skipped, removed),
             changed=tuple(a.id for a in changed),
         )
@@ -240,23 +266,27 @@ class Refresher:
         return harvest.articles + articles, harvest.skipped + skipped
 
     def _check_not_empty(
-        self, source: SourceSettings, harvest: _Harvest, articles: list[Article],
+        self,
+        source: SourceSettings,
+        harvest: _Harvest,
+        articles: list[Article],
         skipped: list[str],
     ) -> None:
         """An empty answer from a source that had articles is a failure, not a deletion."""
         if articles or harvest.kept:
             return
         if skipped:
-            raise ParseError(source.name, f"all {len(skipped)} entries were skipped; first: "
-                                          f"{skipped[0]}")
+            raise ParseError(
+                source.name, f"all {len(skipped)} entries were skipped; first: {skipped[0]}"
+            )
         stored = self.store.count(source.name)
         if stored:
-            raise ParseError(source.name, f"no entries found where there were items; the "
-                                          f"{stored} stored articles are kept")
+            raise ParseError(
+                source.name,
+                f"no entries found where there were items; the {stored} stored articles are kept",
+            )
 
-    def _upsert(
-        self, articles: list[Article]
-    ) -> tuple[dict[UpsertResult, int], list[Article]]:
+    def _upsert(self, articles: list[Article]) -> tuple[dict[UpsertResult, int], list[Article]]:
         counts = dict.fromkeys(UpsertResult, 0)
         changed: list[Article] = []
         for article in articles:
@@ -287,8 +317,9 @@ class Refresher:
         if result.not_modified:
             return harvest
         decoded = decode_body(result, name=source.name)
-        parsed = feed_parser.parse_feed(feed_parser.utf8_document(decoded.text), result.url,
-                                        charset="utf-8")
+        parsed = feed_parser.parse_feed(
+            feed_parser.utf8_document(decoded.text), result.url, charset="utf-8"
+        )
         harvest.notes += [n for n in (decoded.note, parsed.note) if n]
         harvest.skipped += parsed.skipped
         for item in parsed.items:
@@ -310,25 +341,30 @@ class Refresher:
             harvest.kept.add(known)
             return
         try:
-            result = self.fetcher.get(entry.link, allow_private=source.allow_private,
-                                      source=entry.link)
+            result = self.fetcher.get(
+                entry.link, allow_private=source.allow_private, source=entry.link
+            )
             (found, *_rest) = page_parser.parse(_utf8_with_bom(result), result.url)
         except SourceError as exc:
             harvest.notes.append(f"full text of {entry.link}: {exc.reason}")
             harvest.entries.append(entry)
             return
-        harvest.entries.append(replace(entry, blocks=found.blocks or entry.blocks,
-                                       media=entry.media or found.media))
+        harvest.entries.append(
+            replace(entry, blocks=found.blocks or entry.blocks, media=entry.media or found.media)
+        )
 
     def _fetch_conditional(self, source: SourceSettings, url: str) -> tuple[_Harvest, FetchResult]:
         state = self.store.source_state(source.name)
         result = self.fetcher.get(
-            url, etag=state.etag if state else None,
+            url,
+            etag=state.etag if state else None,
             last_modified=state.last_modified if state else None,
-            allow_private=source.allow_private, source=source.name,
+            allow_private=source.allow_private,
+            source=source.name,
         )
-        harvest = _Harvest(etag=result.etag, last_modified=result.last_modified,
-                           not_modified=result.not_modified)
+        harvest = _Harvest(
+            etag=result.etag, last_modified=result.last_modified, not_modified=result.not_modified
+        )
         return harvest, result
 
     # -- pages -------------------------------------------------------------------------------
@@ -380,8 +416,9 @@ class Refresher:
             return
         try:
             if stat.st_size > MAX_FILE_BYTES:
-                raise SourceError(str(path), f"file is {stat.st_size} bytes; the limit is "
-                                             f"{MAX_FILE_BYTES}")
+                raise SourceError(
+                    str(path), f"file is {stat.st_size} bytes; the limit is {MAX_FILE_BYTES}"
+                )
             entries = parse_bytes(path.read_bytes(), str(path))
         except (SourceError, OSError) as exc:
             harvest.skipped.append(f"{path.name}: {getattr(exc, 'reason', exc)}")
@@ -419,8 +456,11 @@ def _utf8_with_bom(result: FetchResult) -> bytes:
 def _article_files(root: Path) -> Iterator[Path]:
     for child in root.rglob("*"):
         relative = child.relative_to(root).parts
-        if child.suffix.lower() in EXTENSIONS and child.is_file() \
-                and not any(p.startswith(".") for p in relative):
+        if (
+            child.suffix.lower() in EXTENSIONS
+            and child.is_file()
+            and not any(p.startswith(".") for p in relative)
+        ):
             yield child
 
 
@@ -428,8 +468,9 @@ def _normalized(
     entries: Iterable[RawEntry], source: SourceSettings, now: datetime
 ) -> tuple[list[Article], list[str]]:
     """Articles from entries, and "title: reason" for each entry that makes none."""
-    defaults = Defaults(categories=(source.category,) if source.category else (),
-                        language=source.language)
+    defaults = Defaults(
+        categories=(source.category,) if source.category else (), language=source.language
+    )
     articles: list[Article] = []
     skipped: list[str] = []
     for entry in entries:

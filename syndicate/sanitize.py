@@ -38,19 +38,86 @@ from urllib.parse import urljoin, urlsplit
 
 import nh3
 
-ALLOWED_TAGS: frozenset[str] = frozenset({
-    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "dl", "dt",
-    "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins",
-    "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "small", "strong", "sub", "sup", "table",
-    "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul",
-})  # h1 is allowed in, then demoted to h2 on the way out
+ALLOWED_TAGS: frozenset[str] = frozenset(
+    {
+        "a",
+        "abbr",
+        "b",
+        "blockquote",
+        "br",
+        "caption",
+        "cite",
+        "code",
+        "dd",
+        "del",
+        "dl",
+        "dt",
+        "em",
+        "figcaption",
+        "figure",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "i",
+        "img",
+        "ins",
+        "kbd",
+        "li",
+        "mark",
+        "ol",
+        "p",
+        "pre",
+        "q",
+        "s",
+        "small",
+        "strong",
+        "sub",
+        "sup",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "time",
+        "tr",
+        "u",
+        "ul",
+    }
+)  # h1 is allowed in, then demoted to h2 on the way out
 
 # Tags removed together with everything inside them (the rest are unwrapped, keeping their text).
-REMOVED_WITH_CONTENT: frozenset[str] = frozenset({
-    "applet", "audio", "button", "embed", "form", "frame", "frameset", "head", "iframe",
-    "math", "noembed", "noframes", "noscript", "object", "script", "select", "style", "svg",
-    "template", "textarea", "title", "video", "xmp",
-})
+REMOVED_WITH_CONTENT: frozenset[str] = frozenset(
+    {
+        "applet",
+        "audio",
+        "button",
+        "embed",
+        "form",
+        "frame",
+        "frameset",
+        "head",
+        "iframe",
+        "math",
+        "noembed",
+        "noframes",
+        "noscript",
+        "object",
+        "script",
+        "select",
+        "style",
+        "svg",
+        "template",
+        "textarea",
+        "title",
+        "video",
+        "xmp",
+    }
+)
 
 ALLOWED_ATTRIBUTES: dict[str, frozenset[str]] = {
     "*": frozenset({"dir", "lang"}),  # right-to-left and mixed-language articles need both

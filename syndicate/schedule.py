@@ -61,7 +61,9 @@ def backoff_seconds(interval: int, failures: int, ceiling: int) -> int:
 
 
 def next_run(
-    source: SourceSettings, state: SourceState | None, schedule: ScheduleSettings,
+    source: SourceSettings,
+    state: SourceState | None,
+    schedule: ScheduleSettings,
     now: datetime,
 ) -> datetime:
     """When a source is due, judged from the store alone (no scheduler needed).
@@ -72,8 +74,7 @@ def next_run(
     if state is None:
         return now
     if state.consecutive_failures and state.last_failure is not None:
-        delay = backoff_seconds(source.interval, state.consecutive_failures,
-                                schedule.backoff_max)
+        delay = backoff_seconds(source.interval, state.consecutive_failures, schedule.backoff_max)
         return max(now, state.last_failure + timedelta(seconds=delay))
     if state.last_success is not None:
         return max(now, state.last_success + timedelta(seconds=source.interval))
@@ -83,8 +84,9 @@ def next_run(
 class Enqueuer(Protocol):
     """Where queue mode sends due sources (``tasks.RefreshQueue``)."""
 
-    def enqueue(self, name: str, *, after: datetime | None = None,
-                at: datetime | None = None) -> bool:
+    def enqueue(
+        self, name: str, *, after: datetime | None = None, at: datetime | None = None
+    ) -> bool:
         """Queue a refresh; False when one is already waiting. ``after``: newest run seen."""
 
 
@@ -104,8 +106,13 @@ class RefreshScheduler:
     """
 
     def __init__(
-        self, settings: Settings, refresher: Refresher | None = None, *,
-        store: Store | None = None, queue: Enqueuer | None = None, blocking: bool = False,
+        self,
+        settings: Settings,
+        refresher: Refresher | None = None,
+        *,
+        store: Store | None = None,
+        queue: Enqueuer | None = None,
+        blocking: bool = False,
         workers: int = DEFAULT_WORKERS,
     ) -> None:
         if (refresher is None) == (queue is None):
@@ -199,13 +206,20 @@ class RefreshScheduler:
         trigger = IntervalTrigger(seconds=source.interval, jitter=jitter, timezone="UTC")
         job = self.run_job if self.queue is None else self.enqueue_job
         self.scheduler.add_job(
-            self._counted(job), trigger, args=(source.name,), id=source.name, name=source.name,
-            max_instances=1, coalesce=True, misfire_grace_time=source.interval,
+            self._counted(job),
+            trigger,
+            args=(source.name,),
+            id=source.name,
+            name=source.name,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=source.interval,
             next_run_time=self._first_run(source),
         )
 
     def _counted(self, job: Callable[[str], object]) -> Callable[[str], None]:
         """The job, counted in and out so :meth:`shutdown` can wait for it."""
+
         def counted(name: str) -> None:
             with self._idle:
                 self._in_flight += 1
@@ -229,14 +243,19 @@ class RefreshScheduler:
         state = self.store.source_state(name)
         if source is None or state is None:
             return
-        delay = backoff_seconds(source.interval, state.consecutive_failures,
-                                self.settings.schedule.backoff_max)
+        delay = backoff_seconds(
+            source.interval, state.consecutive_failures, self.settings.schedule.backoff_max
+        )
         due = utc_now() + timedelta(seconds=delay)
         if result.retry_after is not None and result.retry_after > due:
             due = result.retry_after
         self._move(name, due)
-        log.warning("source %s failed %d times; next try at %s", name,
-                    state.consecutive_failures, due.isoformat())
+        log.warning(
+            "source %s failed %d times; next try at %s",
+            name,
+            state.consecutive_failures,
+            due.isoformat(),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,10 +283,16 @@ class SourceHealth:
             if isinstance(value, datetime):
                 value = value.isoformat()
             elif isinstance(value, Run):
-                value = {"outcome": value.outcome, "started": value.started.isoformat(),
-                         "duration": value.duration, "new": value.new,
-                         "updated": value.updated, "unchanged": value.unchanged,
-                         "skipped": value.skipped, "message": value.message}
+                value = {
+                    "outcome": value.outcome,
+                    "started": value.started.isoformat(),
+                    "duration": value.duration,
+                    "new": value.new,
+                    "updated": value.updated,
+                    "unchanged": value.unchanged,
+                    "skipped": value.skipped,
+                    "message": value.message,
+                }
             elif isinstance(value, tuple):
                 value = list(value)
             data[key] = value
@@ -275,7 +300,10 @@ class SourceHealth:
 
 
 def source_health(
-    settings: Settings, store: Store, *, scheduler: RefreshScheduler | None = None,
+    settings: Settings,
+    store: Store,
+    *,
+    scheduler: RefreshScheduler | None = None,
     now: datetime | None = None,
 ) -> list[SourceHealth]:
     """The health of every configured source, in config order.
@@ -288,8 +316,11 @@ def source_health(
 
 
 def _health(
-    source: SourceSettings, store: Store, settings: Settings,
-    scheduler: RefreshScheduler | None, now: datetime,
+    source: SourceSettings,
+    store: Store,
+    settings: Settings,
+    scheduler: RefreshScheduler | None,
+    now: datetime,
 ) -> SourceHealth:
     state = store.source_state(source.name)
     runs = store.recent_runs(source.name, limit=1)
@@ -298,11 +329,16 @@ def _health(
         live = scheduler.next_run_time(source.name) if scheduler and scheduler.running else None
         due = live or next_run(source, state, settings.schedule, now)
     return SourceHealth(
-        name=source.name, kind=source.kind, locations=source.locations,
-        enabled=source.enabled, interval=source.interval, articles=store.count(source.name),
+        name=source.name,
+        kind=source.kind,
+        locations=source.locations,
+        enabled=source.enabled,
+        interval=source.interval,
+        articles=store.count(source.name),
         consecutive_failures=state.consecutive_failures if state else 0,
         last_success=state.last_success if state else None,
         last_failure=state.last_failure if state else None,
         failure_message=(state.failure_message or "") if state else "",
-        next_run=due, last_run=runs[0] if runs else None,
+        next_run=due,
+        last_run=runs[0] if runs else None,
     )

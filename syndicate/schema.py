@@ -54,6 +54,7 @@ NAMING_CONVENTION = {
     "ck": "ck_%(table_name)s_%(constraint_name)s",
 }
 
+
 class UTCDateTime(TypeDecorator[datetime]):
     """A timezone-aware UTC datetime on every backend.
 
@@ -237,9 +238,7 @@ def article_values(article: Article) -> dict[str, Any]:
     }
 
 
-def link_rows(
-    article_id: str, names: Sequence[str], published: datetime
-) -> list[dict[str, Any]]:
+def link_rows(article_id: str, names: Sequence[str], published: datetime) -> list[dict[str, Any]]:
     """Rows of a link table: one per distinct slug, the first name wins.
 
     A name that slugifies to nothing (only punctuation) stays on the article but is not

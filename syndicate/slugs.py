@@ -14,8 +14,18 @@ DEFAULT_MAX_LENGTH = 80
 
 # Latin letters that Unicode does not decompose into ASCII plus accents.
 _LATIN_EXTRA: dict[str, str] = {
-    "ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "đ": "d", "ð": "d", "þ": "th", "ł": "l",
-    "ı": "i", "ħ": "h", "ŧ": "t", "ŋ": "ng",
+    "ß": "ss",
+    "æ": "ae",
+    "œ": "oe",
+    "ø": "o",
+    "đ": "d",
+    "ð": "d",
+    "þ": "th",
+    "ł": "l",
+    "ı": "i",
+    "ħ": "h",
+    "ŧ": "t",
+    "ŋ": "ng",
 }
 # Apostrophes join a word ("don't" -> "dont") instead of splitting it.
 _APOSTROPHES = frozenset("'’ʼ`")

@@ -300,9 +300,7 @@ class Store(RunLog):
         when articles spell it differently); ``None`` when no article has the slug.
         """
         links = schema.article_categories
-        query = (
-            select(links.c.name).where(links.c.slug == slug).order_by(links.c.name).limit(1)
-        )
+        query = select(links.c.name).where(links.c.slug == slug).order_by(links.c.name).limit(1)
         with self._transaction(f"read category {slug}") as conn:
             name: str | None = conn.execute(query).scalar()
             return name
@@ -345,8 +343,7 @@ class Store(RunLog):
             query = query.where(table.c.slug == slug)
         with self._transaction(f"list {table.name}") as conn:
             return [
-                Category(name=row[1], slug=row[0], count=int(row[2]))
-                for row in conn.execute(query)
+                Category(name=row[1], slug=row[0], count=int(row[2])) for row in conn.execute(query)
             ]
 
 

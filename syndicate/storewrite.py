@@ -150,9 +150,7 @@ def _insert_article(conn: Connection, article: Article) -> None:
     _write_links(conn, article, article.published)
 
 
-def _update_article(
-    conn: Connection, article: Article, stored: Row[*tuple[Any, ...]]
-) -> None:
+def _update_article(conn: Connection, article: Article, stored: Row[*tuple[Any, ...]]) -> None:
     published, estimated = _kept_published(stored.published, stored.date_estimated, article)
     values = schema.article_values(article) | {
         "slug": stored.slug,
@@ -162,9 +160,7 @@ def _update_article(
         "revision": schema.articles.c.revision + 1,
     }
     del values["id"]
-    conn.execute(
-        update(schema.articles).where(schema.articles.c.id == article.id).values(values)
-    )
+    conn.execute(update(schema.articles).where(schema.articles.c.id == article.id).values(values))
     for _, table in schema.LINK_TABLES:
         conn.execute(delete(table).where(table.c.article_id == article.id))
     _write_links(conn, article, published)

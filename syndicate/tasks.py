@@ -91,7 +91,9 @@ class RefreshQueue:
         check_schedule(settings)
         self.settings = settings
         connector = procrastinate.PsycopgConnector(
-            conninfo=conninfo(settings.database_url), min_size=1, max_size=max(2, pool_size),
+            conninfo=conninfo(settings.database_url),
+            min_size=1,
+            max_size=max(2, pool_size),
         )
         self.app = procrastinate.App(connector=connector)
         self._task = self.app.task(name=TASK, queue=QUEUE, pass_context=True)(self._job)
@@ -125,15 +127,17 @@ class RefreshQueue:
         self.app.schema_manager.apply_schema()
         return True
 
-    def enqueue(self, name: str, *, after: datetime | None = None,
-                at: datetime | None = None) -> bool:
+    def enqueue(
+        self, name: str, *, after: datetime | None = None, at: datetime | None = None
+    ) -> bool:
         """Queue a refresh of ``name``; False when one is already waiting (not an error).
 
         ``after`` is the start of the newest run the caller saw (None: none); ``at`` delays
         the job to that time.
         """
-        job = self._task.configure(lock=f"source:{name}", queueing_lock=f"refresh:{name}",
-                                   schedule_at=at)
+        job = self._task.configure(
+            lock=f"source:{name}", queueing_lock=f"refresh:{name}", schedule_at=at
+        )
         try:
             job.defer(source=name, after=after.isoformat() if after else None, attempt=1)
         except queue_errors.AlreadyEnqueued:
@@ -148,20 +152,35 @@ class RefreshQueue:
         ``sources`` maps each name to the start of its newest run the caller saw (see
         :meth:`enqueue`). Sources that already have a waiting job are skipped.
         """
-        waiting = {job.queueing_lock for job in self.app.job_manager.list_jobs(
-            queue=QUEUE, status=queue_jobs.Status.TODO.value)}
+        waiting = {
+            job.queueing_lock
+            for job in self.app.job_manager.list_jobs(
+                queue=QUEUE, status=queue_jobs.Status.TODO.value
+            )
+        }
         batch = [
-            queue_jobs.Job(id=None, queue=QUEUE, task_name=TASK, lock=f"source:{name}",
-                           queueing_lock=f"refresh:{name}",
-                           task_kwargs={"source": name, "attempt": 1,
-                                        "after": after.isoformat() if after else None})
-            for name, after in sources.items() if f"refresh:{name}" not in waiting
+            queue_jobs.Job(
+                id=None,
+                queue=QUEUE,
+                task_name=TASK,
+                lock=f"source:{name}",
+                queueing_lock=f"refresh:{name}",
+                task_kwargs={
+                    "source": name,
+                    "attempt": 1,
+                    "after": after.isoformat() if after else None,
+                },
+            )
+            for name, after in sources.items()
+            if f"refresh:{name}" not in waiting
         ]
         try:
             self.app.job_manager.batch_defer_jobs(batch)
         except queue_errors.AlreadyEnqueued:  # one was queued meanwhile: go one by one
-            return sum(self.enqueue(name, after=sources[name]) for name in
-                       (str(job.task_kwargs["source"]) for job in batch))
+            return sum(
+                self.enqueue(name, after=sources[name])
+                for name in (str(job.task_kwargs["source"]) for job in batch)
+            )
         except queue_errors.ConnectorException as exc:
             raise StoreError(f"cannot queue {len(batch)} refreshes: {exc}") from exc
         return len(batch)
@@ -172,13 +191,15 @@ class RefreshQueue:
         if not rows:
             return QueueCounts()
         row = rows[0]
-        return QueueCounts(todo=row["todo"], doing=row["doing"], succeeded=row["succeeded"],
-                           failed=row["failed"])
+        return QueueCounts(
+            todo=row["todo"], doing=row["doing"], succeeded=row["succeeded"], failed=row["failed"]
+        )
 
     # -- working ----------------------------------------------------------------------------
 
-    def run_worker(self, refresher: Refresher, *, concurrency: int = 4,
-                   name: str | None = None) -> None:
+    def run_worker(
+        self, refresher: Refresher, *, concurrency: int = 4, name: str | None = None
+    ) -> None:
         """Take and run refresh jobs until SIGINT or SIGTERM, then finish the running ones.
 
         Blocks. ``concurrency`` refreshes run at once, each in a thread.
@@ -192,18 +213,22 @@ class RefreshQueue:
             watcher = asyncio.create_task(self._watch_stalled(), name="stalled jobs")
             try:
                 await self.app.run_worker_async(
-                    queues=[QUEUE], concurrency=concurrency, name=name or "worker",
+                    queues=[QUEUE],
+                    concurrency=concurrency,
+                    name=name or "worker",
                     update_heartbeat_interval=schedule.heartbeat,
                     stalled_worker_timeout=schedule.stalled_after,
                     fetch_job_polling_interval=min(5.0, schedule.heartbeat),
-                    delete_jobs="successful", install_signal_handlers=True,
+                    delete_jobs="successful",
+                    install_signal_handlers=True,
                 )
             finally:
                 watcher.cancel()
                 await asyncio.gather(watcher, return_exceptions=True)
 
-    def _job(self, context: procrastinate.JobContext, source: str, after: str | None,
-             attempt: int = 1) -> str:
+    def _job(
+        self, context: procrastinate.JobContext, source: str, after: str | None, attempt: int = 1
+    ) -> str:
         """The task: refresh one source, unless a newer run already served this job."""
         refresher = self._refresher
         assert refresher is not None, "jobs run only in run_worker"
@@ -224,8 +249,11 @@ class RefreshQueue:
         if attempt >= MAX_ATTEMPTS:
             log.error("refresh of %s raised %d times; left to the scheduler", source, attempt)
             return
-        job = self._task.configure(lock=f"source:{source}", queueing_lock=f"refresh:{source}",
-                                   schedule_in={"seconds": retry_delay(attempt)})
+        job = self._task.configure(
+            lock=f"source:{source}",
+            queueing_lock=f"refresh:{source}",
+            schedule_in={"seconds": retry_delay(attempt)},
+        )
         try:
             job.defer(source=source, after=after, attempt=attempt + 1)
         except queue_errors.AlreadyEnqueued:
@@ -235,14 +263,19 @@ class RefreshQueue:
         """Queue the source's next job for the time its server asked us to come back."""
         if not result.failed or result.retry_after is None:
             return
-        job = self._task.configure(lock=f"source:{result.source}",
-                                   queueing_lock=f"refresh:{result.source}",
-                                   schedule_at=result.retry_after)
+        job = self._task.configure(
+            lock=f"source:{result.source}",
+            queueing_lock=f"refresh:{result.source}",
+            schedule_at=result.retry_after,
+        )
         try:
             job.defer(source=result.source, after=result.started.isoformat(), attempt=1)
         except queue_errors.AlreadyEnqueued:
-            log.info("%s asked to wait until %s but a job is already queued", result.source,
-                     result.retry_after.isoformat())
+            log.info(
+                "%s asked to wait until %s but a job is already queued",
+                result.source,
+                result.retry_after.isoformat(),
+            )
 
     # -- stalled jobs -----------------------------------------------------------------------
 
@@ -259,7 +292,8 @@ class RefreshQueue:
         """Queue again the running jobs whose worker stopped writing heartbeats; how many."""
         manager = self.app.job_manager
         stalled = await manager.get_stalled_jobs(
-            queue=QUEUE, task_name=TASK,
+            queue=QUEUE,
+            task_name=TASK,
             seconds_since_heartbeat=self.settings.schedule.stalled_after,
         )
         retried = 0
@@ -280,8 +314,9 @@ class RefreshQueue:
             await self.app.job_manager.finish_job(job, queue_jobs.Status.FAILED, False)
             return 0
         except queue_errors.ConnectorException as exc:
-            log.info("stalled job %s of %s not retried (another worker did?): %s",
-                     job.id, source, exc)
+            log.info(
+                "stalled job %s of %s not retried (another worker did?): %s", job.id, source, exc
+            )
             return 0
         log.warning("the worker refreshing %s stopped; job %s queued again", source, job.id)
         return 1
@@ -307,4 +342,3 @@ def _served(refresher: Refresher, source: str, after: str | None) -> bool:
     if not runs:
         return False
     return after is None or runs[0].started > datetime.fromisoformat(after)
-

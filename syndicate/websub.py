@@ -37,8 +37,12 @@ Post = Callable[[str, bytes, float], int]  # (hub URL, form body, timeout) -> HT
 
 def post_form(url: str, body: bytes, timeout: float) -> int:
     """POST a form to ``url``; the status, or raises ``OSError`` when there is none."""
-    request = urllib.request.Request(url, data=body, method="POST", headers={
-        "Content-Type": "application/x-www-form-urlencoded", "User-Agent": USER_AGENT})
+    request = urllib.request.Request(
+        url,
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded", "User-Agent": USER_AGENT},
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
             return int(response.status)
@@ -62,10 +66,18 @@ class Publisher:
     web server gives the server's cache time to see the change before the hub fetches the feed.
     """
 
-    def __init__(self, hubs: Iterable[str], *, post: Post = post_form,
-                 timeout: float = DEFAULT_TIMEOUT, attempts: int = DEFAULT_ATTEMPTS,
-                 backoff: float = DEFAULT_BACKOFF, max_queue: int = DEFAULT_QUEUE,
-                 delay: float = 0.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        hubs: Iterable[str],
+        *,
+        post: Post = post_form,
+        timeout: float = DEFAULT_TIMEOUT,
+        attempts: int = DEFAULT_ATTEMPTS,
+        backoff: float = DEFAULT_BACKOFF,
+        max_queue: int = DEFAULT_QUEUE,
+        delay: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.hubs = tuple(dict.fromkeys(hubs))
         self._post, self._timeout, self._attempts = post, timeout, attempts
         self._backoff, self._max_queue, self._delay, self._clock = backoff, max_queue, delay, clock
@@ -156,13 +168,26 @@ class Publisher:
             self.sent += 1
             return
         if ping.attempt >= self._attempts:
-            log.warning("WebSub ping of %s for %s failed %d times, giving up: %s",
-                        ping.hub, ping.topic, ping.attempt, problem)
+            log.warning(
+                "WebSub ping of %s for %s failed %d times, giving up: %s",
+                ping.hub,
+                ping.topic,
+                ping.attempt,
+                problem,
+            )
             return
         wait = min(self._backoff * 2 ** (ping.attempt - 1), MAX_BACKOFF)
-        log.info("WebSub ping of %s for %s failed (%s); retrying in %.0fs",
-                 ping.hub, ping.topic, problem, wait)
+        log.info(
+            "WebSub ping of %s for %s failed (%s); retrying in %.0fs",
+            ping.hub,
+            ping.topic,
+            problem,
+            wait,
+        )
         with self._wake:
-            self._push(_Ping(self._clock() + wait, next(self._order), ping.hub, ping.topic,
-                             ping.attempt + 1))
+            self._push(
+                _Ping(
+                    self._clock() + wait, next(self._order), ping.hub, ping.topic, ping.attempt + 1
+                )
+            )
             self._wake.notify()

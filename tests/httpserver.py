@@ -161,8 +161,11 @@ def _not_modified(seen: Seen, reply: Reply) -> bool:
         return False
     if reply.etag and seen.headers.get("if-none-match") == reply.etag:
         return True
-    return bool(reply.last_modified) and seen.headers.get("if-modified-since") == \
-        reply.last_modified and not reply.etag
+    return (
+        bool(reply.last_modified)
+        and seen.headers.get("if-modified-since") == reply.last_modified
+        and not reply.etag
+    )
 
 
 def repeated(chunk: bytes, total: int) -> Iterator[bytes]:

@@ -30,8 +30,9 @@ class LiveServer:
         self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
         self.port = self._server.server_port
         self.base_url = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
 
     def mount(self, app: Callable[..., Any]) -> None:
         self.app = app
@@ -48,16 +49,16 @@ class LiveServer:
         self._server.shutdown()
         self._thread.join(timeout=5)
 
-    def request(self, path: str, headers: dict[str, str] | None = None,
-                method: str = "GET") -> Reply:
+    def request(
+        self, path: str, headers: dict[str, str] | None = None, method: str = "GET"
+    ) -> Reply:
         """One request on a fresh connection; the body exactly as sent (not decoded)."""
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         try:
             conn.request(method, path, headers=headers or {})
             response = conn.getresponse()
             body = response.read()
-            return Reply(response.status, {k.lower(): v for k, v in response.getheaders()},
-                         body)
+            return Reply(response.status, {k.lower(): v for k, v in response.getheaders()}, body)
         finally:
             conn.close()
 
@@ -99,8 +100,7 @@ class Site:
     store: Any
     settings: Any
 
-    def get(self, path: str, headers: dict[str, str] | None = None,
-            method: str = "GET") -> Reply:
+    def get(self, path: str, headers: dict[str, str] | None = None, method: str = "GET") -> Reply:
         return self.server.request(path, headers, method)
 
 

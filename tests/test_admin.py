@@ -71,9 +71,7 @@ def test_admin_sources_json_reports_health(settings: Settings, store: Store) -> 
     assert desk["enabled"] is False and desk["next_run"] is None
 
 
-def test_admin_sources_page_for_browsers_escapes_messages(
-    settings: Settings, store: Store
-) -> None:
+def test_admin_sources_page_for_browsers_escapes_messages(settings: Settings, store: Store) -> None:
     store.record_failure("wire", "<script>alert(1)</script> broke", at=AT)
     client = admin_client(settings, store)
     for headers, query in ((bearer(Accept="text/html,*/*;q=0.8"), ""), (bearer(), "?format=html")):
@@ -87,7 +85,8 @@ def test_admin_sources_page_for_browsers_escapes_messages(
 def test_source_health_counts_articles_per_source(settings: Settings, store: Store) -> None:
     health = source_health(replace(settings, sources=SOURCES), store, now=AT)
     assert [(h.name, h.articles, h.next_run) for h in health] == [
-        ("wire", 0, AT), ("desk", 0, None)
+        ("wire", 0, AT),
+        ("desk", 0, None),
     ]
 
 
@@ -104,6 +103,5 @@ def test_cli_sources_prints_health(tmp_path, store: Store, settings: Settings) -
     assert "wire (feed): https://wire.example.com/f" in result.output
     assert "every 900 s" in result.output
     assert "last failure: 2024-05-01T12:00:00+00:00: timed out after 30 s" in result.output
-    as_json = CliRunner().invoke(cli, ["sources", "--json"],
-                                 env={"SYNDICATE_CONFIG": str(config)})
+    as_json = CliRunner().invoke(cli, ["sources", "--json"], env={"SYNDICATE_CONFIG": str(config)})
     assert '"consecutive_failures": 1' in as_json.output

@@ -37,8 +37,11 @@ def links_and_ids(body: bytes, fmt: str) -> tuple[dict[str, str], list[str], boo
     root = etree.fromstring(body)
     channel = root if fmt == "atom" else root.find("channel")
     links = {link.get("rel"): link.get("href") for link in channel.findall(f"{ATOM}link")}
-    ids = (root.xpath("//*[local-name()='entry']/*[local-name()='id']/text()") if fmt == "atom"
-           else root.xpath("//item/guid/text()"))
+    ids = (
+        root.xpath("//*[local-name()='entry']/*[local-name()='id']/text()")
+        if fmt == "atom"
+        else root.xpath("//item/guid/text()")
+    )
     return links, ids, channel.find(FH) is not None
 
 
@@ -100,7 +103,8 @@ def test_tag_feeds_have_their_own_archives(site: Site) -> None:
     assert site.get("/feeds/tags/tag-1/archive/2.atom").status == 404
 
 
-@pytest.mark.parametrize(("total", "pages"), [(0, 0), (4, 0), (5, 0), (9, 0), (10, 1),
-                                               (14, 1), (15, 2), (23, 3)])
+@pytest.mark.parametrize(
+    ("total", "pages"), [(0, 0), (4, 0), (5, 0), (9, 0), (10, 1), (14, 1), (15, 2), (23, 3)]
+)
 def test_archived_pages_keeps_a_full_page_unarchived(total: int, pages: int) -> None:
     assert archived_pages(total, 5) == pages

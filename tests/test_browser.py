@@ -30,7 +30,6 @@ ATTACK = Path(__file__).parent / "data" / "web" / "attack.md"
 SAMPLE = Path(__file__).parent.parent / "content" / "samples" / "planned-trump-putin-meeting.txt"
 
 
-
 class RecordingServer(LiveServer):
     """A live server that records the requests a page makes (host, path)."""
 
@@ -65,13 +64,23 @@ def dump_dom(url: str, profile: Path, port: int) -> str:
     """Load a page with scripts on, let timers run, and return the resulting DOM."""
     assert CHROMIUM is not None, "Chromium is not installed: `make test` installs it"
     command = [
-        CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-        "--no-first-run", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--disable-extensions", "--disable-default-apps",
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-extensions",
+        "--disable-default-apps",
         f"--user-data-dir={profile}",
         # Every host resolves to the test server: a load from anywhere would be recorded.
         f"--host-resolver-rules=MAP * 127.0.0.1:{port}",
-        "--virtual-time-budget=3000", "--dump-dom", url,
+        "--virtual-time-budget=3000",
+        "--dump-dom",
+        url,
     ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=90, check=False)
     assert result.returncode == 0, result.stderr[-2000:]
@@ -79,7 +88,8 @@ def dump_dom(url: str, profile: Path, port: int) -> str:
 
 
 def test_browser_runs_no_script_from_hostile_article(
-        live: tuple[RecordingServer, Store], tmp_path: Path) -> None:
+    live: tuple[RecordingServer, Store], tmp_path: Path
+) -> None:
     server, store = live
     article = next(a for a in store.latest() if a.title.startswith("Attack"))
     url = f"http://127.0.0.1:{server.port}/articles/{article.slug}"
@@ -97,11 +107,13 @@ def test_browser_runs_no_script_from_hostile_article(
 
 
 def test_browser_renders_sample_article_with_headings(
-        live: tuple[RecordingServer, Store], tmp_path: Path) -> None:
+    live: tuple[RecordingServer, Store], tmp_path: Path
+) -> None:
     server, store = live
     article = next(a for a in store.latest() if a.title.startswith("Planned Trump-Putin"))
-    dom = dump_dom(f"http://127.0.0.1:{server.port}/articles/{article.slug}",
-                   tmp_path / "profile", server.port)
+    dom = dump_dom(
+        f"http://127.0.0.1:{server.port}/articles/{article.slug}", tmp_path / "profile", server.port
+    )
     for heading in ("A Prudent Pause", "External Pressure", "The Path Forward"):
         assert f"<h2>{heading}</h2>" in dom
     assert "SCROLL FOR NEXT" not in dom

@@ -18,8 +18,10 @@ SAMPLES = ROOT / "content" / "samples"
 def env(tmp_path: Path) -> dict[str, str]:
     config = tmp_path / "syndicate.toml"
     config.write_text('[site]\nbase_url = "https://news.example"\n')
-    return {"SYNDICATE_CONFIG": str(config),
-            "SYNDICATE_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"}
+    return {
+        "SYNDICATE_CONFIG": str(config),
+        "SYNDICATE_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+    }
 
 
 def run(env: dict[str, str], *args: str) -> tuple[int, str, str]:
@@ -37,7 +39,8 @@ def test_ingest_folder_then_again_writes_nothing(env: dict[str, str]) -> None:
 
 
 def test_ingest_reports_each_failure_and_ingests_the_rest(
-        env: dict[str, str], tmp_path: Path) -> None:
+    env: dict[str, str], tmp_path: Path
+) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
     shutil.copy(SAMPLES / "welcome-to-syndicate.md", folder)
@@ -54,7 +57,8 @@ def test_ingest_reports_each_failure_and_ingests_the_rest(
 
 
 def test_ingest_category_option_applies_to_articles_without_one(
-        env: dict[str, str], tmp_path: Path) -> None:
+    env: dict[str, str], tmp_path: Path
+) -> None:
     story = tmp_path / "story.md"
     story.write_text("# A Story Without Category\n\nIt happened on a quiet day in the harbour.\n")
     assert run(env, "ingest", str(story), "--category", "Harbour Life")[0] == 0

@@ -43,8 +43,12 @@ def test_load_settings_full_file_reads_every_table() -> None:
     assert (feed.name, feed.kind, feed.interval) == ("harbour-feed", "feed", 5400)
     assert feed.full_text
     assert feed.locations == ("https://harbour.example/feed.xml",)
-    assert (drafts.kind, drafts.path, drafts.interval, drafts.enabled) == \
-        ("folder", "content/drafts", 90, False)
+    assert (drafts.kind, drafts.path, drafts.interval, drafts.enabled) == (
+        "folder",
+        "content/drafts",
+        90,
+        False,
+    )
     assert settings.fetch.connect_timeout == 2.5 and settings.fetch.max_bytes == 1048576
     assert settings.fetch.total_timeout == 30.0  # untouched keys keep their defaults
     assert settings.schedule.jitter == 5
@@ -74,8 +78,11 @@ def test_environment_overrides_file() -> None:
 
 
 def test_environment_sets_hubs_private_networks_and_admin_token() -> None:
-    env = {"SYNDICATE_WEBSUB_HUBS": "https://a.example/hub, https://b.example/",
-           "SYNDICATE_ALLOW_PRIVATE_NETWORKS": "1", "SYNDICATE_ADMIN_TOKEN": "s3cret"}
+    env = {
+        "SYNDICATE_WEBSUB_HUBS": "https://a.example/hub, https://b.example/",
+        "SYNDICATE_ALLOW_PRIVATE_NETWORKS": "1",
+        "SYNDICATE_ADMIN_TOKEN": "s3cret",
+    }
     settings = load_settings(CONFIG / "full.toml", environ=env)
     assert settings.websub.hubs == ("https://a.example/hub", "https://b.example/")
     assert settings.fetch.allow_private_networks
@@ -84,8 +91,17 @@ def test_environment_sets_hubs_private_networks_and_admin_token() -> None:
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("90s", 90), ("15m", 900), ("1h", 3600), ("1h30m", 5400), ("1d", 86400), ("0m", None),
-     ("", None), ("soon", None), ("15", None)],
+    [
+        ("90s", 90),
+        ("15m", 900),
+        ("1h", 3600),
+        ("1h30m", 5400),
+        ("1d", 86400),
+        ("0m", None),
+        ("", None),
+        ("soon", None),
+        ("15", None),
+    ],
 )
 def test_parse_interval(text: str, seconds: int | None) -> None:
     assert parse_interval(text) == seconds
@@ -121,8 +137,10 @@ PG = "postgresql+psycopg://syndicate@127.0.0.1:5432/syndicate"
 
 def test_schedule_queue_mode_reads_mode_and_heartbeats(tmp_path: Path) -> None:
     config = tmp_path / "queue.toml"
-    config.write_text(f'[database]\nurl = "{PG}"\n\n[schedule]\nmode = "queue"\n'
-                      "heartbeat = 2\nstalled_after = 10.5\n")
+    config.write_text(
+        f'[database]\nurl = "{PG}"\n\n[schedule]\nmode = "queue"\n'
+        "heartbeat = 2\nstalled_after = 10.5\n"
+    )
     schedule = load_settings(config, environ={}).schedule
     assert (schedule.mode, schedule.heartbeat, schedule.stalled_after) == ("queue", 2, 10.5)
     assert Settings().schedule.mode == "inprocess"
@@ -136,10 +154,12 @@ def test_schedule_queue_mode_from_the_environment() -> None:
 @pytest.mark.parametrize(
     ("table", "expected"),
     [
-        ('[schedule]\nmode = "queue"\n', 'needs a PostgreSQL database'),
+        ('[schedule]\nmode = "queue"\n', "needs a PostgreSQL database"),
         ('[schedule]\nmode = "celery"\n', "schedule.mode: expected one of: inprocess, queue"),
-        (f'[database]\nurl = "{PG}"\n[schedule]\nheartbeat = 20\n',
-         "stalled_after (30 s) must be at least twice schedule.heartbeat (20 s)"),
+        (
+            f'[database]\nurl = "{PG}"\n[schedule]\nheartbeat = 20\n',
+            "stalled_after (30 s) must be at least twice schedule.heartbeat (20 s)",
+        ),
         ("[schedule]\nstalled_after = 0\n", "schedule.stalled_after: expected a number"),
     ],
     ids=["queue-on-sqlite", "unknown-mode", "heartbeat-too-slow", "zero-stalled-after"],

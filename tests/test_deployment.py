@@ -50,12 +50,28 @@ def get(port: int, path: str, etag: str | None = None) -> tuple[int, str, bytes]
 
 def start_gunicorn(children: Children, env: dict[str, str], workers: int) -> int:
     port = free_port()
-    args = ["-m", "gunicorn", "--chdir", str(ROOT), "--bind", f"127.0.0.1:{port}",
-            "--workers", str(workers), "--graceful-timeout", "5", "wsgi:app"]
+    args = [
+        "-m",
+        "gunicorn",
+        "--chdir",
+        str(ROOT),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--graceful-timeout",
+        "5",
+        "wsgi:app",
+    ]
     log = children.tmp_path / f"gunicorn-{port}.log"
     with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, *args], env=env, cwd=children.tmp_path,
-                                   stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, *args],
+            env=env,
+            cwd=children.tmp_path,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     children.running.append(process)
     deadline = time.monotonic() + 30
     while True:
@@ -100,12 +116,18 @@ def test_gunicorn_processes_serve_the_new_etag_after_a_refresh_elsewhere(
         config.write_text(
             '[site]\nbase_url = "http://feeds.example.test"\n\n'
             f'[[sources]]\nname = "news"\nkind = "feed"\nurl = "{upstream.url("/f")}"\n'
-            'allow_private = true\n', encoding="utf-8")
+            "allow_private = true\n",
+            encoding="utf-8",
+        )
         env = child_env(config, settings.database_url)
-        refresh = [sys.executable, "-c", "from syndicate.cli import main; main()",
-                   "refresh", "news"]
-        subprocess.run(refresh, env=env, cwd=tmp_path, check=True, capture_output=True,
-                       timeout=60)
+        refresh = [
+            sys.executable,
+            "-c",
+            "from syndicate.cli import main; main()",
+            "refresh",
+            "news",
+        ]
+        subprocess.run(refresh, env=env, cwd=tmp_path, check=True, capture_output=True, timeout=60)
         ports = [start_gunicorn(children, env, workers=2) for _ in range(2)]
 
         # Every worker of both servers builds the same bytes: one ETag (ask each several times).
@@ -121,8 +143,9 @@ def test_gunicorn_processes_serve_the_new_etag_after_a_refresh_elsewhere(
 
         # Until every sampled answer (several per server, so each of its workers) is new.
         deadline = changed_at + 3 * CHANGE_INTERVAL + 2
-        while (after := {get(port, FEED)[1] for port in ports for _ in range(6)}) - {old} != \
-                after or len(after) != 1:
+        while (after := {get(port, FEED)[1] for port in ports for _ in range(6)}) - {
+            old
+        } != after or len(after) != 1:
             assert time.monotonic() < deadline, f"stale ETag served: {after}\n{children.logs()}"
             time.sleep(0.1)
 

@@ -18,9 +18,20 @@ from syndicate.web import change_hook
 from tests.live import Site, article, serve
 
 ARTICLES = range(1, 13)
-PATHS = [f"/feeds/{name}.{fmt}" for fmt in ("rss", "atom", "json")
-         for name in ("all", "news", "sports", "arts", "tags/tag-0", "tags/tag-1",
-                      "authors/ada-byron", "authors/bo-diddley")]
+PATHS = [
+    f"/feeds/{name}.{fmt}"
+    for fmt in ("rss", "atom", "json")
+    for name in (
+        "all",
+        "news",
+        "sports",
+        "arts",
+        "tags/tag-0",
+        "tags/tag-1",
+        "authors/ada-byron",
+        "authors/bo-diddley",
+    )
+]
 
 
 @pytest.fixture
@@ -41,8 +52,9 @@ def etags(site: Site) -> dict[str, str]:
 def test_polling_unchanged_feeds_runs_no_query_and_no_render(site: Site) -> None:
     first = etags(site)
     statements: list[str] = []
-    event.listen(site.store._engine, "before_cursor_execute",
-                 lambda *args: statements.append(args[2]))
+    event.listen(
+        site.store._engine, "before_cursor_execute", lambda *args: statements.append(args[2])
+    )
     builds = cache_of(site).builds
     for path, etag in first.items():
         assert site.get(path).status == 200
@@ -58,8 +70,11 @@ def test_changed_article_changes_exactly_the_etags_of_its_feeds(site: Site) -> N
     change_hook(site.app)("test", [changed])
     after = etags(site)
     moved = {path for path in PATHS if before[path] != after[path]}
-    assert moved == {f"/feeds/{name}.{fmt}" for fmt in ("rss", "atom", "json")
-                     for name in ("all", "sports", "tags/tag-0", "authors/ada-byron")}
+    assert moved == {
+        f"/feeds/{name}.{fmt}"
+        for fmt in ("rss", "atom", "json")
+        for name in ("all", "sports", "tags/tag-0", "authors/ada-byron")
+    }
 
 
 def test_article_leaving_a_category_drops_that_feed_too(site: Site) -> None:
@@ -96,8 +111,9 @@ def test_watcher_thread_follows_the_store(settings: Settings, store: Store) -> N
             time.sleep(0.05)
 
 
-def test_concurrent_misses_build_once(settings: Settings, store: Store,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_concurrent_misses_build_once(
+    settings: Settings, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store.upsert(article(1))
     cache = FeedCache(store, settings)
     build = channels.build
@@ -108,8 +124,10 @@ def test_concurrent_misses_build_once(settings: Settings, store: Store,
 
     monkeypatch.setattr(channels, "build", slow_build)
     results = []
-    threads = [threading.Thread(target=lambda: results.append(cache.get(("all", "rss", ""))))
-               for _ in range(8)]
+    threads = [
+        threading.Thread(target=lambda: results.append(cache.get(("all", "rss", ""))))
+        for _ in range(8)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -117,8 +135,9 @@ def test_concurrent_misses_build_once(settings: Settings, store: Store,
     assert cache.builds == 1 and len({id(r) for r in results}) == 1
 
 
-def test_build_invalidated_meanwhile_is_served_but_not_kept(settings: Settings, store: Store,
-                                                             monkeypatch) -> None:
+def test_build_invalidated_meanwhile_is_served_but_not_kept(
+    settings: Settings, store: Store, monkeypatch
+) -> None:
     store.upsert(article(1))
     cache = FeedCache(store, settings)
     build = channels.build

@@ -85,13 +85,16 @@ def test_fetch_refuses_other_schemes(url: str) -> None:
 
 def test_fetch_sends_identity_and_validators(server: TestServer) -> None:
     server.serve("/f", Reply(TEXT, etag='"abc"', last_modified="Wed, 01 May 2024 10:00:00 GMT"))
-    result = fetcher().get(server.url("/f"), etag='"old"',
-                           last_modified="Tue, 30 Apr 2024 10:00:00 GMT")
+    result = fetcher().get(
+        server.url("/f"), etag='"old"', last_modified="Tue, 30 Apr 2024 10:00:00 GMT"
+    )
     seen = server.requests[-1].headers
     assert seen["user-agent"].startswith(f"syndicate/{__version__} ")
     assert seen["accept-encoding"] == "gzip, deflate, br"
     assert (seen["if-none-match"], seen["if-modified-since"]) == (
-        '"old"', "Tue, 30 Apr 2024 10:00:00 GMT")
+        '"old"',
+        "Tue, 30 Apr 2024 10:00:00 GMT",
+    )
     assert (result.status, result.body, result.etag) == (200, TEXT, '"abc"')
     assert result.last_modified == "Wed, 01 May 2024 10:00:00 GMT"
     assert (result.content_type, result.charset) == ("application/xml", "utf-8")
@@ -209,8 +212,7 @@ def test_fetch_closed_port_is_a_connection_failure() -> None:
 def test_fetch_limits_requests_per_host(server: TestServer, per_host: int) -> None:
     server.serve("/slow", Reply(TEXT, delay=0.2))
     shared = fetcher(per_host=per_host)
-    threads = [threading.Thread(target=shared.get, args=(server.url("/slow"),))
-               for _ in range(4)]
+    threads = [threading.Thread(target=shared.get, args=(server.url("/slow"),)) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -224,15 +226,22 @@ def test_fetch_limits_requests_per_host(server: TestServer, per_host: int) -> No
     [
         ("\ufeffcafé".encode(), "iso-8859-1", "café", "utf-8"),
         ("café".encode("latin-1"), "iso-8859-1", "café", "cp1252"),
-        ("<?xml version='1.0' encoding='koi8-r'?>кот".encode("koi8-r"), "",
-         "<?xml version='1.0' encoding='koi8-r'?>кот", "koi8-r"),
-        ('<meta charset="windows-1251"><p>кот</p>'.encode("cp1251"), "",
-         '<meta charset="windows-1251"><p>кот</p>', "cp1251"),
+        (
+            "<?xml version='1.0' encoding='koi8-r'?>кот".encode("koi8-r"),
+            "",
+            "<?xml version='1.0' encoding='koi8-r'?>кот",
+            "koi8-r",
+        ),
+        (
+            '<meta charset="windows-1251"><p>кот</p>'.encode("cp1251"),
+            "",
+            '<meta charset="windows-1251"><p>кот</p>',
+            "cp1251",
+        ),
         ("café".encode(), "", "café", "utf-8"),
         ("café".encode(), "no-such-charset", "café", "utf-8"),
     ],
-    ids=["bom-wins", "header", "xml-declaration", "meta-charset", "utf8-default",
-         "unknown-label"],
+    ids=["bom-wins", "header", "xml-declaration", "meta-charset", "utf8-default", "unknown-label"],
 )
 def test_fetch_decode_body_chooses_the_encoding(
     body: bytes, charset: str, text: str, encoding: str
@@ -251,5 +260,6 @@ def test_fetch_parse_retry_after_reads_seconds_and_dates() -> None:
     now = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
     assert parse_retry_after("120", now=now) == datetime(2024, 5, 1, 12, 2, tzinfo=UTC)
     assert parse_retry_after("Wed, 01 May 2024 13:00:00 GMT", now=now) == datetime(
-        2024, 5, 1, 13, 0, tzinfo=UTC)
+        2024, 5, 1, 13, 0, tzinfo=UTC
+    )
     assert parse_retry_after("soon", now=now) is None

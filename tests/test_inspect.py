@@ -14,8 +14,18 @@ DATA = Path(__file__).parent / "data" / "sources"
 TEXT_PAGE = DATA / "text" / "sample_news_page.txt"
 GERMAN_PAGE = DATA / "text" / "german_page.txt"
 HTML_PAGE = DATA / "html" / "news_page_jsonld.html"
-FIELDS = {"file", "title", "dek", "categories", "authors", "published", "language", "summary",
-          "body_text", "blocks"}
+FIELDS = {
+    "file",
+    "title",
+    "dek",
+    "categories",
+    "authors",
+    "published",
+    "language",
+    "summary",
+    "body_text",
+    "blocks",
+}
 
 
 def run(*args: str | Path) -> tuple[int, str, str]:
@@ -67,7 +77,8 @@ def test_normalize_json_dated_page_gives_aware_published() -> None:
     ids=["empty", "menu-only", "binary", "html-without-title"],
 )
 def test_normalize_json_bad_file_is_an_error_line_and_the_rest_go_on(
-        tmp_path: Path, name: str, data: bytes, reason: str) -> None:
+    tmp_path: Path, name: str, data: bytes, reason: str
+) -> None:
     bad = tmp_path / name
     bad.write_bytes(data)
     code, out, _ = run("--json", TEXT_PAGE, bad, GERMAN_PAGE)

@@ -24,8 +24,15 @@ def check_item(item: dict) -> None:
     assert all(isinstance(a["name"], str) for a in item.get("authors", []))
 
 
-@pytest.mark.parametrize("path", ["/feeds/all.json", "/feeds/news.json",
-                                  "/feeds/tags/tag-0.json", "/feeds/authors/bo-diddley.json"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/feeds/all.json",
+        "/feeds/news.json",
+        "/feeds/tags/tag-0.json",
+        "/feeds/authors/bo-diddley.json",
+    ],
+)
 def test_json_feed_follows_version_1_1(settings: Settings, store: Store, path: str) -> None:
     store.upsert_many(article(n) for n in range(1, 9))
     with serve(replace(settings, websub=WebSubSettings(hubs=(HUB,))), store) as live:
@@ -44,8 +51,7 @@ def test_json_feed_follows_version_1_1(settings: Settings, store: Store, path: s
         assert published == sorted(published, reverse=True)
 
 
-def test_json_feed_summary_only_category_has_no_full_text(settings: Settings,
-                                                          store: Store) -> None:
+def test_json_feed_summary_only_category_has_no_full_text(settings: Settings, store: Store) -> None:
     store.upsert_many(article(n) for n in range(1, 7))
     only = replace(settings, categories=(CategorySettings("Sports", summary_only=True),))
     with serve(only, store) as live:

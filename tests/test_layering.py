@@ -15,15 +15,31 @@ PACKAGE = Path(__file__).parent.parent / "syndicate"
 
 # room -> layer; a room is a module or a subpackage of syndicate.
 LAYERS: dict[str, int] = {
-    "errors": 0, "model": 0,
-    "config": 1, "dates": 1, "slugs": 1, "sanitize": 1,
+    "errors": 0,
+    "model": 0,
+    "config": 1,
+    "dates": 1,
+    "slugs": 1,
+    "sanitize": 1,
     "sources": 2,
     "normalize": 3,
-    "store": 4, "storewrite": 4, "runlog": 4, "schema": 4, "migrations": 4, "render": 4,
-    "ingest": 5, "refresh": 5, "channels": 5, "websub": 5,
-    "schedule": 6, "tasks": 6, "feedcache": 6,
+    "store": 4,
+    "storewrite": 4,
+    "runlog": 4,
+    "schema": 4,
+    "migrations": 4,
+    "render": 4,
+    "ingest": 5,
+    "refresh": 5,
+    "channels": 5,
+    "websub": 5,
+    "schedule": 6,
+    "tasks": 6,
+    "feedcache": 6,
     "web": 7,
-    "cli": 8, "inspect": 8, "dbcli": 8,
+    "cli": 8,
+    "inspect": 8,
+    "dbcli": 8,
 }
 ROOMS_SHARING_A_LAYER = {
     frozenset({"store", "schema"}),
@@ -77,8 +93,9 @@ def imports_of(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found.add(node.module)
             if node.module == "syndicate":  # "from syndicate import x": x may be a room
-                found.update(f"syndicate.{alias.name}" for alias in node.names
-                             if alias.name != "__version__")
+                found.update(
+                    f"syndicate.{alias.name}" for alias in node.names if alias.name != "__version__"
+                )
     return found
 
 
@@ -114,8 +131,9 @@ def test_each_library_lives_in_its_room(path: Path) -> None:
         library = target.split(".")[0]
         rooms = LIBRARY_ROOMS.get(library)
         if rooms is not None:
-            assert any(source == r or source.startswith(r + ".") for r in rooms), \
+            assert any(source == r or source.startswith(r + ".") for r in rooms), (
                 f"{source} imports {library}, which belongs to {sorted(rooms)}"
+            )
 
 
 def test_model_and_errors_import_nothing_of_ours() -> None:

@@ -146,8 +146,12 @@ def test_upgrade_from_many_stores_at_once(new_database_url: Callable[[], str]) -
 def make_legacy_database(store: Store) -> None:
     """The tables ``create_schema`` made before migrations, with one article in them."""
     legacy = [
-        schema.articles, schema.article_categories, schema.article_tags,
-        schema.article_authors, schema.sources, schema.runs,
+        schema.articles,
+        schema.article_categories,
+        schema.article_tags,
+        schema.article_authors,
+        schema.sources,
+        schema.runs,
     ]
     with store._engine.begin() as conn:
         schema.metadata.create_all(conn, tables=legacy)
@@ -169,8 +173,10 @@ def test_upgrade_adopts_a_database_made_before_migrations(database_url: str) -> 
         store.upgrade()
         store.check_schema()
         assert "schema_version" not in tables(store)
-        assert store.latest(category="news") == [make_article(2, categories=("News",)),
-                                                  make_article(1, categories=("News",))]
+        assert store.latest(category="news") == [
+            make_article(2, categories=("News",)),
+            make_article(1, categories=("News",)),
+        ]
         # Articles stored before article_order existed were given places in it, oldest first.
         order: Table = schema.article_order
         with store._engine.connect() as conn:

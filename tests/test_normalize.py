@@ -60,14 +60,17 @@ def test_normalize_without_date_uses_now_marked_estimated() -> None:
 
 def test_normalize_estimated_date_does_not_change_hash() -> None:
     later = datetime(2026, 12, 1, tzinfo=UTC)
-    assert normalize(raw(), source="s", now=NOW).content_hash == \
-        normalize(raw(), source="s", now=later).content_hash
+    assert (
+        normalize(raw(), source="s", now=NOW).content_hash
+        == normalize(raw(), source="s", now=later).content_hash
+    )
 
 
 def test_normalize_updated_never_before_published() -> None:
     published = datetime(2026, 1, 2, tzinfo=UTC)
-    article = normalize(raw(published=published, updated=datetime(2025, 1, 1, tzinfo=UTC)),
-                        source="s", now=NOW)
+    article = normalize(
+        raw(published=published, updated=datetime(2025, 1, 1, tzinfo=UTC)), source="s", now=NOW
+    )
     assert article.published == published == article.updated
     assert not article.date_estimated
 
@@ -87,16 +90,29 @@ def test_cut_at_sentence_without_sentence_end_cuts_at_word() -> None:
 
 def test_normalize_removes_xml_illegal_characters_everywhere() -> None:
     dirty = "Bad\x00 \x0bTitle\ud800"
-    article = normalize(raw(title=dirty, blocks=(Block(BlockKind.PARAGRAPH, "x\x1fy"),),
-                            authors=("A\x07",), categories=("C\x08",)), source="s", now=NOW)
-    for text in (article.title, article.body_html, article.summary, *article.authors,
-                 *article.categories):
+    article = normalize(
+        raw(
+            title=dirty,
+            blocks=(Block(BlockKind.PARAGRAPH, "x\x1fy"),),
+            authors=("A\x07",),
+            categories=("C\x08",),
+        ),
+        source="s",
+        now=NOW,
+    )
+    for text in (
+        article.title,
+        article.body_html,
+        article.summary,
+        *article.authors,
+        *article.categories,
+    ):
         assert not any(ord(c) < 32 and c not in "\t\n\r" for c in text)
         assert "\ud800" not in text
 
 
 def test_normalize_body_html_has_headings_and_is_sanitized() -> None:
-    blocks = BODY + (Block(BlockKind.PARAGRAPH, "x", html='ok <script>alert(1)</script>'),)
+    blocks = BODY + (Block(BlockKind.PARAGRAPH, "x", html="ok <script>alert(1)</script>"),)
     article = normalize(raw(blocks=blocks), source="s", now=NOW)
     assert "<h2>What comes next</h2>" in article.body_html
     assert "<script" not in article.body_html
@@ -142,12 +158,21 @@ def test_word_count_counts_cjk_characters() -> None:
 @pytest.mark.parametrize(
     ("text", "limit", "expected"),
     [
-        ("The U.S. Senate met. It voted on the bill and then adjourned for the week.", 40,
-         "The U.S. Senate met."),
-        ("Dr. Lee spoke first. Then Mr. Smith answered at length about the plan.", 40,
-         "Dr. Lee spoke first."),
-        ("He left at 5 p.m. on Monday and came back later that evening to the office.", 30,
-         "He left at 5 p.m. on Monday…"),
+        (
+            "The U.S. Senate met. It voted on the bill and then adjourned for the week.",
+            40,
+            "The U.S. Senate met.",
+        ),
+        (
+            "Dr. Lee spoke first. Then Mr. Smith answered at length about the plan.",
+            40,
+            "Dr. Lee spoke first.",
+        ),
+        (
+            "He left at 5 p.m. on Monday and came back later that evening to the office.",
+            30,
+            "He left at 5 p.m. on Monday…",
+        ),
         ("短い文です。次の文はもう少し長くて制限を超えてしまいます。", 10, "短い文です。"),
     ],
 )

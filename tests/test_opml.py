@@ -19,7 +19,8 @@ def test_opml_lists_every_category_feed(settings: Settings, store: Store) -> Non
         outlines = root.findall("body/outline")
         base = live.settings.site.base_url
         assert [o.get("xmlUrl") for o in outlines] == [
-            f"{base}/feeds/{name}.rss" for name in ("all", "arts", "news", "sports")]
+            f"{base}/feeds/{name}.rss" for name in ("all", "arts", "news", "sports")
+        ]
         assert all(o.get("type") == "rss" and o.get("text") for o in outlines)
         for outline in outlines:  # every listed feed is served
             assert live.get(outline.get("xmlUrl").removeprefix(base)).status == 200

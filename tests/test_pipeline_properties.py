@@ -27,11 +27,14 @@ from syndicate.store import Store
 from syndicate.web import create_app
 from tests.test_render_properties import ATOM_SCHEMA, TEXT, TITLE, assert_inert_html
 
-PROSE = ("The council met on Monday and agreed the plan after a long debate, officials said. "
-         "Residents who attended the meeting asked for more time to study the proposal. ")
+PROSE = (
+    "The council met on Monday and agreed the plan after a long debate, officials said. "
+    "Residents who attended the meeting asked for more time to study the proposal. "
+)
 # Hostile fragments inside prose-like paragraphs, so the scraped-text parser finds a body too.
 PARAGRAPH = st.lists(st.one_of(TEXT, st.just(PROSE)), min_size=1, max_size=5).map(
-    lambda parts: PROSE + " ".join(parts) + " " + PROSE)
+    lambda parts: PROSE + " ".join(parts) + " " + PROSE
+)
 
 
 def as_text(title: str, paragraphs: list[str]) -> tuple[str, bytes]:
@@ -51,19 +54,29 @@ def as_html(title: str, paragraphs: list[str]) -> tuple[str, bytes]:
 
 
 def as_json(title: str, paragraphs: list[str]) -> tuple[str, bytes]:
-    document = {"title": title, "content_html": "".join(f"<p>{p}</p>" for p in paragraphs),
-                "authors": paragraphs[:1], "categories": paragraphs[1:2]}
+    document = {
+        "title": title,
+        "content_html": "".join(f"<p>{p}</p>" for p in paragraphs),
+        "authors": paragraphs[:1],
+        "categories": paragraphs[1:2],
+    }
     return "article.json", json.dumps(document).encode("utf-8")
 
 
 SHAPES = st.sampled_from([as_text, as_markdown, as_html, as_json])
 
 
-@settings(max_examples=100, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(shape=SHAPES, title=TITLE, paragraphs=st.lists(PARAGRAPH, min_size=1, max_size=4))
-@example(shape=as_text, title="Title ]]> <script>alert(1)</script>",
-         paragraphs=["Right-to-left \u202e text, emoji 😀 and a NUL \x00 here. " * 2000])
+@example(
+    shape=as_text,
+    title="Title ]]> <script>alert(1)</script>",
+    paragraphs=["Right-to-left \u202e text, emoji 😀 and a NUL \x00 here. " * 2000],
+)
 def test_any_input_gives_valid_feeds_and_inert_page(shape, title, paragraphs) -> None:
     name, data = shape(title, paragraphs)
     try:

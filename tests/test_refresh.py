@@ -27,9 +27,11 @@ def rss(*items: tuple[str, str, str]) -> bytes:
         f"<description><![CDATA[<p>{body}</p>]]></description></item>"
         for slug, title, body in items
     ]
-    return ("<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel>"
-            f"<title>News</title><link>https://news.example.com/</link>{''.join(parts)}"
-            "</channel></rss>").encode()
+    return (
+        "<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel>"
+        f"<title>News</title><link>https://news.example.com/</link>{''.join(parts)}"
+        "</channel></rss>"
+    ).encode()
 
 
 FIRST = (("one", "First story", "Body of the first."), ("two", "Second story", "Body two."))
@@ -42,14 +44,20 @@ def server() -> Iterator[TestServer]:
 
 
 def source(server: TestServer, path: str = FEED, **options: object) -> SourceSettings:
-    fields: dict[str, object] = {"name": "news", "kind": "feed", "url": server.url(path),
-                                 "allow_private": True, "category": "World"}
+    fields: dict[str, object] = {
+        "name": "news",
+        "kind": "feed",
+        "url": server.url(path),
+        "allow_private": True,
+        "category": "World",
+    }
     fields.update(options)
     return SourceSettings(**fields)  # type: ignore[arg-type]
 
 
-def refresher(settings: Settings, store: Store, *sources: SourceSettings,
-              **fetch: object) -> Refresher:
+def refresher(
+    settings: Settings, store: Store, *sources: SourceSettings, **fetch: object
+) -> Refresher:
     configured = replace(settings, sources=sources, fetch=replace(settings.fetch, **fetch))
     return Refresher(configured, store)
 
@@ -72,9 +80,12 @@ def test_refresh_inserts_then_reports_unchanged_with_304(
 def test_refresh_new_entries_appear_and_edits_update_in_place(
     server: TestServer, settings: Settings, store: Store
 ) -> None:
-    feeds = iter([rss(*FIRST),
-                  rss(("three", "Third story", "New."), ("one", "First story", "Edited body."),
-                      FIRST[1])])
+    feeds = iter(
+        [
+            rss(*FIRST),
+            rss(("three", "Third story", "New."), ("one", "First story", "Edited body."), FIRST[1]),
+        ]
+    )
     server.serve(FEED, lambda _seen: Reply(next(feeds)))
     run = refresher(settings, store, source(server))
     run.refresh("news")
@@ -105,17 +116,28 @@ FAILURES = {
     "http-500": (Reply(b"oops", status=500), {}, "HTTP 500 Internal Server Error from"),
     "timeout": (Reply(rss(*FIRST), delay=1.5), {"total_timeout": 0.5}, "timed out after 0.5 s"),
     "redirect-loop": (Reply(status=302, headers={"Location": FEED}), {}, "too many redirects"),
-    "body-20mib": (Reply(repeated(b"<!-- padding -->" * 4096, 20 * 1024 * 1024)), {},
-                   "body exceeds 15 MiB"),
-    "gzip-bomb": (Reply(gzip_bomb(64 * 1024 * 1024), headers={"Content-Encoding": "gzip"}),
-                  {"max_bytes": 1024 * 1024}, "body exceeds 1 MiB once decompressed"),
-    "malformed-xml": (Reply(b"<html><body><p>Not a feed & broken <b>markup</p>"), {},
-                      "not an RSS or Atom feed"),
+    "body-20mib": (
+        Reply(repeated(b"<!-- padding -->" * 4096, 20 * 1024 * 1024)),
+        {},
+        "body exceeds 15 MiB",
+    ),
+    "gzip-bomb": (
+        Reply(gzip_bomb(64 * 1024 * 1024), headers={"Content-Encoding": "gzip"}),
+        {"max_bytes": 1024 * 1024},
+        "body exceeds 1 MiB once decompressed",
+    ),
+    "malformed-xml": (
+        Reply(b"<html><body><p>Not a feed & broken <b>markup</p>"),
+        {},
+        "not an RSS or Atom feed",
+    ),
     "emptied-feed": (Reply(rss()), {}, "no entries found where there were items"),
-    "rate-limited": (Reply(b"", status=429, headers={"Retry-After": "120"}), {},
-                     "HTTP 429 Too Many Requests"),
-    "garbage-labelled-utf8": (Reply(bytes(range(128, 256)) * 64), {},
-                              "not utf-8 text as labelled"),
+    "rate-limited": (
+        Reply(b"", status=429, headers={"Retry-After": "120"}),
+        {},
+        "HTTP 429 Too Many Requests",
+    ),
+    "garbage-labelled-utf8": (Reply(bytes(range(128, 256)) * 64), {}, "not utf-8 text as labelled"),
 }
 
 
@@ -192,8 +214,9 @@ def test_refresh_of_one_source_never_runs_twice_at_once(
     server.serve(FEED, Reply(rss(*FIRST), delay=0.4))
     run = refresher(settings, store, source(server))
     results: list[RunResult] = []
-    threads = [threading.Thread(target=lambda: results.append(run.refresh("news")))
-               for _ in range(3)]
+    threads = [
+        threading.Thread(target=lambda: results.append(run.refresh("news"))) for _ in range(3)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -217,21 +240,28 @@ def test_refresh_calls_on_change_with_changed_articles(
     ]
 
 
-PAGE = (b"<html><head><title>Harbour reopens | Port News</title>"
-        b"<meta property='og:description' content='The harbour reopened.'></head><body>"
-        b"<article><h1>Harbour reopens</h1><p>The harbour reopened on Monday after a long "
-        b"winter of repairs to the old stone quay, and fishing boats were back by noon.</p>"
-        b"<p>Traders said the first catch sold out within the hour.</p></article></body></html>")
+PAGE = (
+    b"<html><head><title>Harbour reopens | Port News</title>"
+    b"<meta property='og:description' content='The harbour reopened.'></head><body>"
+    b"<article><h1>Harbour reopens</h1><p>The harbour reopened on Monday after a long "
+    b"winter of repairs to the old stone quay, and fishing boats were back by noon.</p>"
+    b"<p>Traders said the first catch sold out within the hour.</p></article></body></html>"
+)
 
 
 def test_refresh_page_list_links_each_article_to_its_page(
     server: TestServer, settings: Settings, store: Store
 ) -> None:
     server.serve("/a.html", Reply(PAGE, content_type="text/html; charset=utf-8"))
-    server.serve("/empty.html", Reply(b"<html><body><nav>menu</nav></body></html>",
-                                      content_type="text/html"))
-    pages = SourceSettings(name="port", kind="page", allow_private=True,
-                           urls=(server.url("/a.html"), server.url("/empty.html")))
+    server.serve(
+        "/empty.html", Reply(b"<html><body><nav>menu</nav></body></html>", content_type="text/html")
+    )
+    pages = SourceSettings(
+        name="port",
+        kind="page",
+        allow_private=True,
+        urls=(server.url("/a.html"), server.url("/empty.html")),
+    )
     result = refresher(settings, store, pages).refresh("port")
     assert (result.outcome, result.new, result.skipped) == (Outcome.OK, 1, 1)
     (article,) = store.latest()
@@ -242,8 +272,9 @@ def test_refresh_page_list_links_each_article_to_its_page(
 def test_refresh_page_with_no_article_fails_readably(
     server: TestServer, settings: Settings, store: Store
 ) -> None:
-    server.serve("/p", Reply(b"<html><body><p>Words only.</p></body></html>",
-                             content_type="text/html"))
+    server.serve(
+        "/p", Reply(b"<html><body><p>Words only.</p></body></html>", content_type="text/html")
+    )
     page = SourceSettings(name="p", kind="page", url=server.url("/p"), allow_private=True)
     result = refresher(settings, store, page).refresh("p")
     assert result.failed and "no title" in result.message
@@ -254,7 +285,8 @@ def test_refresh_full_text_fetches_the_linked_page_once(
 ) -> None:
     link = server.url("/a.html")
     body = rss(("x", "Harbour reopens", "Short summary.")).replace(
-        b"https://news.example.com/x", link.encode())
+        b"https://news.example.com/x", link.encode()
+    )
     server.serve(FEED, Reply(body))
     server.serve("/a.html", Reply(PAGE, content_type="text/html"))
     run = refresher(settings, store, source(server, full_text=True))

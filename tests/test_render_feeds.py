@@ -113,10 +113,20 @@ def test_render_feed_parses_with_feedparser_without_bozo(fmt: str) -> None:
 @pytest.mark.parametrize("fmt", ["rss", "atom"])
 def test_render_feed_orders_newest_first_then_by_id(fmt: str) -> None:
     tie = T0 + timedelta(days=2)
-    articles = [make_article(1), make_article(5, published=tie), make_article(3),
-                make_article(4, published=tie)]
-    parsed = feedparser.parse(render_feed(CHANNEL, articles, fmt,  # type: ignore[arg-type]
-                                          permalink=permalink).body)
+    articles = [
+        make_article(1),
+        make_article(5, published=tie),
+        make_article(3),
+        make_article(4, published=tie),
+    ]
+    parsed = feedparser.parse(
+        render_feed(
+            CHANNEL,
+            articles,
+            fmt,  # type: ignore[arg-type]
+            permalink=permalink,
+        ).body
+    )
     assert [e.title for e in parsed.entries] == ["Story 4", "Story 5", "Story 3", "Story 1"]
 
 
@@ -142,8 +152,7 @@ def test_render_feed_etag_changes_with_content_only(fmt: str) -> None:
 
 def test_render_feed_content_types() -> None:
     assert rss(ARTICLES).content_type == RSS_CONTENT_TYPE == "application/rss+xml; charset=utf-8"
-    assert atom(ARTICLES).content_type == ATOM_CONTENT_TYPE == \
-        "application/atom+xml; charset=utf-8"
+    assert atom(ARTICLES).content_type == ATOM_CONTENT_TYPE == "application/atom+xml; charset=utf-8"
 
 
 def test_render_feed_unknown_format_raises() -> None:
@@ -195,7 +204,7 @@ def test_render_feed_escapes_markup_and_cdata_terminator(fmt: str) -> None:
         9,
         title="A ]]> B <script>alert(1)</script> & C",
         summary="<b>not bold</b> ]]>",
-        body_html="<p>x ]]&gt; y &amp; <a href=\"https://a.example/?a=1&amp;b=2\">l</a></p>",
+        body_html='<p>x ]]&gt; y &amp; <a href="https://a.example/?a=1&amp;b=2">l</a></p>',
         authors=("<Ann> & ]]>",),
         categories=("R&D <lab>",),
     )
@@ -209,12 +218,15 @@ def test_render_feed_escapes_markup_and_cdata_terminator(fmt: str) -> None:
 
 
 def test_render_feed_title_that_cleans_to_nothing_falls_back() -> None:
-    control_title = make_article(1, title="\x00\x01\ud800",
-                                 summary="One two three four five six seven eight nine ten")
+    control_title = make_article(
+        1, title="\x00\x01\ud800", summary="One two three four five six seven eight nine ten"
+    )
     no_summary = make_article(2, title="\x02", summary="", dek="")
     parsed = feedparser.parse(rss([control_title, no_summary]).body)
     assert [e.title for e in parsed.entries] == [
-        "Untitled", "One two three four five six seven eight"]
+        "Untitled",
+        "One two three four five six seven eight",
+    ]
 
 
 def test_render_feed_id_that_is_not_a_uuid_is_hashed_into_one() -> None:
@@ -305,8 +317,10 @@ def test_render_feed_atom_feed_elements() -> None:
     assert feed.get("{http://www.w3.org/XML/1998/namespace}lang") == "en"
     generator = feed.find("atom:generator", NS)
     assert generator.text == "syndicate" and generator.get("version") is None
-    links = [(link.get("rel"), link.get("type"), link.get("href"))
-             for link in feed.findall("atom:link", NS)]
+    links = [
+        (link.get("rel"), link.get("type"), link.get("href"))
+        for link in feed.findall("atom:link", NS)
+    ]
     assert links == [
         ("self", "application/atom+xml", ATOM_CHANNEL.feed_url),
         ("alternate", "text/html", SITE),
@@ -331,24 +345,36 @@ def test_render_feed_atom_entry_fields() -> None:
     assert [n.text for n in entry.findall("atom:author/atom:name", NS)] == list(newest.authors)
     link = entry.find("atom:link", NS)
     assert (link.get("rel"), link.get("type"), link.get("href")) == (
-        "alternate", "text/html", permalink(newest))
+        "alternate",
+        "text/html",
+        permalink(newest),
+    )
     assert [(c.get("term"), c.get("label")) for c in entry.findall("atom:category", NS)] == [
-        ("World", "World"), ("Science", "Science")]
+        ("World", "World"),
+        ("Science", "Science"),
+    ]
     summary, content = entry.find("atom:summary", NS), entry.find("atom:content", NS)
     assert (summary.get("type"), summary.text) == ("text", "Summary 2.")
     assert (content.get("type"), content.text) == ("html", newest.body_html)
 
 
 def test_render_feed_atom_alternates_skip_duplicate_and_malformed_types() -> None:
-    channel = replace(ATOM_CHANNEL, alternates={
-        "text/html": "https://dup.example/", "application/atom+xml": "https://self.example/",
-        "not a type": "https://bad.example/", "application/feed+json": "https://j.example/"})
+    channel = replace(
+        ATOM_CHANNEL,
+        alternates={
+            "text/html": "https://dup.example/",
+            "application/atom+xml": "https://self.example/",
+            "not a type": "https://bad.example/",
+            "application/feed+json": "https://j.example/",
+        },
+    )
     body = atom(ARTICLES, channel).body
     assert_atom_valid(body)
     hrefs = [link.get("href") for link in etree.fromstring(body).findall("atom:link", NS)]
     assert "https://j.example/" in hrefs
-    assert not {"https://dup.example/", "https://self.example/", "https://bad.example/"} & \
-        set(hrefs)
+    assert not {"https://dup.example/", "https://self.example/", "https://bad.example/"} & set(
+        hrefs
+    )
 
 
 def test_render_feed_atom_entry_without_authors_or_summary_is_valid() -> None:
@@ -430,49 +456,66 @@ ENTRY_SUMMARY = b"<summary>Some text.</summary>"
 VALID_VARIANTS = {
     "rfc_minimal": RFC_MINIMAL,
     "rfc_extensive": RFC_EXTENSIVE,
-    "entry_document": RFC_MINIMAL[RFC_MINIMAL.index(b"<entry>"):RFC_MINIMAL.index(b"</feed>")]
-    .replace(b"<entry>", b'<entry xmlns="http://www.w3.org/2005/Atom">'),
+    "entry_document": RFC_MINIMAL[
+        RFC_MINIMAL.index(b"<entry>") : RFC_MINIMAL.index(b"</feed>")
+    ].replace(b"<entry>", b'<entry xmlns="http://www.w3.org/2005/Atom">'),
     "simple_extension": RFC_MINIMAL.replace(
-        ENTRY_SUMMARY, b'<dc:creator xmlns:dc="http://purl.org/dc/elements/1.1/">x</dc:creator>'
-        + ENTRY_SUMMARY),
+        ENTRY_SUMMARY,
+        b'<dc:creator xmlns:dc="http://purl.org/dc/elements/1.1/">x</dc:creator>' + ENTRY_SUMMARY,
+    ),
     "structured_extension": RFC_MINIMAL.replace(
-        ENTRY_SUMMARY, b'<x:y xmlns:x="urn:x" a="1"><x:z/></x:y>' + ENTRY_SUMMARY),
+        ENTRY_SUMMARY, b'<x:y xmlns:x="urn:x" a="1"><x:z/></x:y>' + ENTRY_SUMMARY
+    ),
     "category_html_content": RFC_MINIMAL.replace(
-        ENTRY_SUMMARY, b'<category term="t" scheme="http://x/" label="T"/>'
-        b'<content type="html">&lt;p&gt;x&lt;/p&gt;</content>' + ENTRY_SUMMARY),
+        ENTRY_SUMMARY,
+        b'<category term="t" scheme="http://x/" label="T"/>'
+        b'<content type="html">&lt;p&gt;x&lt;/p&gt;</content>' + ENTRY_SUMMARY,
+    ),
     "out_of_line_content": RFC_MINIMAL.replace(
-        ENTRY_SUMMARY, b'<content type="image/png" src="http://x/a.png"/>' + ENTRY_SUMMARY),
+        ENTRY_SUMMARY, b'<content type="image/png" src="http://x/a.png"/>' + ENTRY_SUMMARY
+    ),
     "fractional_offset_date": RFC_MINIMAL.replace(
         b"2003-12-13T18:30:02Z</updated>\n    <summary>",
-        b"2003-12-13T18:30:02.25+01:00</updated>\n    <summary>"),
+        b"2003-12-13T18:30:02.25+01:00</updated>\n    <summary>",
+    ),
 }
 INVALID_VARIANTS = {
     "missing_id": RFC_MINIMAL.replace(
-        b"<id>urn:uuid:60a76c80-d399-11d9-b93C-0003939e0af6</id>", b""),
+        b"<id>urn:uuid:60a76c80-d399-11d9-b93C-0003939e0af6</id>", b""
+    ),
     "missing_title": RFC_MINIMAL.replace(b"<title>Example Feed</title>", b""),
-    "two_titles": RFC_MINIMAL.replace(b"<title>Example Feed</title>",
-                                      b"<title>a</title><title>b</title>"),
-    "rfc822_date": RFC_MINIMAL.replace(b"<updated>2003-12-13T18:30:02Z</updated>\n  <author>",
-                                       b"<updated>Sat, 13 Dec 2003 18:30:02 GMT</updated>"
-                                       b"\n  <author>"),
-    "entry_bad_date": RFC_MINIMAL.replace(b"2003-12-13T18:30:02Z</updated>\n    <summary>",
-                                          b"yesterday</updated>\n    <summary>"),
+    "two_titles": RFC_MINIMAL.replace(
+        b"<title>Example Feed</title>", b"<title>a</title><title>b</title>"
+    ),
+    "rfc822_date": RFC_MINIMAL.replace(
+        b"<updated>2003-12-13T18:30:02Z</updated>\n  <author>",
+        b"<updated>Sat, 13 Dec 2003 18:30:02 GMT</updated>\n  <author>",
+    ),
+    "entry_bad_date": RFC_MINIMAL.replace(
+        b"2003-12-13T18:30:02Z</updated>\n    <summary>", b"yesterday</updated>\n    <summary>"
+    ),
     "entry_missing_updated": RFC_MINIMAL.replace(
-        b"<updated>2003-12-13T18:30:02Z</updated>\n    <summary>", b"<summary>"),
-    "link_without_href": RFC_MINIMAL.replace(b'<link href="http://example.org/"/>',
-                                             b'<link rel="self"/>'),
+        b"<updated>2003-12-13T18:30:02Z</updated>\n    <summary>", b"<summary>"
+    ),
+    "link_without_href": RFC_MINIMAL.replace(
+        b'<link href="http://example.org/"/>', b'<link rel="self"/>'
+    ),
     "author_without_name": RFC_MINIMAL.replace(b"<name>John Doe</name>", b"<uri>x</uri>"),
     "unknown_text_type": RFC_MINIMAL.replace(ENTRY_SUMMARY, b'<summary type="md">x</summary>'),
     "unknown_atom_element": RFC_MINIMAL.replace(ENTRY_SUMMARY, b"<bogus/>" + ENTRY_SUMMARY),
-    "unqualified_attribute": RFC_MINIMAL.replace(ENTRY_SUMMARY,
-                                                 b'<summary foo="x">Some text.</summary>'),
+    "unqualified_attribute": RFC_MINIMAL.replace(
+        ENTRY_SUMMARY, b'<summary foo="x">Some text.</summary>'
+    ),
     "bad_language_tag": RFC_MINIMAL.replace(b"<feed xmlns", b'<feed xml:lang="en us" xmlns'),
-    "category_without_term": RFC_MINIMAL.replace(ENTRY_SUMMARY,
-                                                 b'<category label="x"/>' + ENTRY_SUMMARY),
-    "xhtml_without_div": RFC_EXTENSIVE.replace(b"<div xmlns", b"<span xmlns")
-    .replace(b"</div>", b"</span>"),
-    "wrong_namespace": RFC_MINIMAL.replace(b"http://www.w3.org/2005/Atom",
-                                           b"http://purl.org/atom/ns#"),
+    "category_without_term": RFC_MINIMAL.replace(
+        ENTRY_SUMMARY, b'<category label="x"/>' + ENTRY_SUMMARY
+    ),
+    "xhtml_without_div": RFC_EXTENSIVE.replace(b"<div xmlns", b"<span xmlns").replace(
+        b"</div>", b"</span>"
+    ),
+    "wrong_namespace": RFC_MINIMAL.replace(
+        b"http://www.w3.org/2005/Atom", b"http://purl.org/atom/ns#"
+    ),
 }
 
 

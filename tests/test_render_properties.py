@@ -27,22 +27,58 @@ NS = {"atom": "http://www.w3.org/2005/Atom", "content": "http://purl.org/rss/1.0
 BASE = "https://news.example.com/articles/"
 
 TRICKY = [
-    "]]>", "<![CDATA[x]]>", "<script>alert(1)</script>", "<img src=x onerror=alert(1)>",
-    '<a href="javascript:alert(1)">j</a>', '<a href=" JaVa&#x09;script:alert(1)">j</a>',
-    "<svg onload=alert(1)>", "<iframe src=//evil.example>", "<style>*{}</style>",
-    '<blockquote cite="javascript:alert(1)">q</blockquote>', "<h1>Head</h1>", "&amp;", "&",
-    "<", ">", '"', "'", "\x00", "\x0b", "\x1f", "\x7f", "\x85", "\ud800", "\udfff", "\ufffe",
-    "\uffff", "\U0010ffff", "\r\n", "\r", "\t", "\u202e", "\u200f", "مرحبا بالعالم",
-    "שלום עולם", "😀", "👩‍👩‍👧", "e\u0301", "<p>", "</p>", "<b><i>x</b></i>",
-    '<img src="https://t.example/p.gif" width="1" height="1">', "<a href='/rel'>r</a>",
+    "]]>",
+    "<![CDATA[x]]>",
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    '<a href="javascript:alert(1)">j</a>',
+    '<a href=" JaVa&#x09;script:alert(1)">j</a>',
+    "<svg onload=alert(1)>",
+    "<iframe src=//evil.example>",
+    "<style>*{}</style>",
+    '<blockquote cite="javascript:alert(1)">q</blockquote>',
+    "<h1>Head</h1>",
+    "&amp;",
+    "&",
+    "<",
+    ">",
+    '"',
+    "'",
+    "\x00",
+    "\x0b",
+    "\x1f",
+    "\x7f",
+    "\x85",
+    "\ud800",
+    "\udfff",
+    "\ufffe",
+    "\uffff",
+    "\U0010ffff",
+    "\r\n",
+    "\r",
+    "\t",
+    "\u202e",
+    "\u200f",
+    "مرحبا بالعالم",
+    "שלום עולם",
+    "😀",
+    "👩‍👩‍👧",
+    "e\u0301",
+    "<p>",
+    "</p>",
+    "<b><i>x</b></i>",
+    '<img src="https://t.example/p.gif" width="1" height="1">',
+    "<a href='/rel'>r</a>",
 ]
 ANY_CHARACTER = st.characters(exclude_categories=())  # surrogates and controls included
-TEXT = st.lists(st.one_of(st.sampled_from(TRICKY), st.text(ANY_CHARACTER, max_size=40)),
-                max_size=6).map("".join)
+TEXT = st.lists(
+    st.one_of(st.sampled_from(TRICKY), st.text(ANY_CHARACTER, max_size=40)), max_size=6
+).map("".join)
 TITLE = TEXT.filter(lambda text: bool(text.strip()))  # the model refuses blank titles
-DATES = st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30),
-                     timezones=st.just(UTC))
-BIG_PARAGRAPH = ("Lorem ipsum ]]> <script>x</script> dolor \x00 sit \ud800 amet مرحبا 😀 " * 1700)
+DATES = st.datetimes(
+    min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(UTC)
+)
+BIG_PARAGRAPH = "Lorem ipsum ]]> <script>x</script> dolor \x00 sit \ud800 amet مرحبا 😀 " * 1700
 
 
 @st.composite
@@ -92,8 +128,24 @@ class _Tags(HTMLParser):
         self.tags.append((tag, attrs))
 
 
-ACTIVE_TAGS = {"script", "style", "iframe", "object", "embed", "svg", "math", "form", "input",
-               "button", "base", "meta", "link", "frame", "frameset", "template"}
+ACTIVE_TAGS = {
+    "script",
+    "style",
+    "iframe",
+    "object",
+    "embed",
+    "svg",
+    "math",
+    "form",
+    "input",
+    "button",
+    "base",
+    "meta",
+    "link",
+    "frame",
+    "frameset",
+    "template",
+}
 
 
 def assert_inert_html(html: str) -> None:
@@ -120,11 +172,26 @@ def html_payloads(rss: etree._Element, atom: etree._Element) -> list[str]:
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(items=st.lists(articles(), min_size=0, max_size=4), title=TEXT, description=TEXT)
-@example(items=[Article(
-    id=str(uuid.UUID(int=7)), source="property", slug="big", title="Big\x00 ]]> <b>",
-    blocks=(), body_html=clean_html(f"<p>{BIG_PARAGRAPH}</p>", BASE), summary=BIG_PARAGRAPH,
-    published=datetime(2024, 1, 1, tzinfo=UTC), updated=datetime(2024, 1, 1, tzinfo=UTC),
-    content_hash="h", authors=("\u202eevil",), categories=("]]>",))], title="", description="")
+@example(
+    items=[
+        Article(
+            id=str(uuid.UUID(int=7)),
+            source="property",
+            slug="big",
+            title="Big\x00 ]]> <b>",
+            blocks=(),
+            body_html=clean_html(f"<p>{BIG_PARAGRAPH}</p>", BASE),
+            summary=BIG_PARAGRAPH,
+            published=datetime(2024, 1, 1, tzinfo=UTC),
+            updated=datetime(2024, 1, 1, tzinfo=UTC),
+            content_hash="h",
+            authors=("\u202eevil",),
+            categories=("]]>",),
+        )
+    ],
+    title="",
+    description="",
+)
 def test_render_feed_any_text_gives_valid_inert_feeds(
     items: list[Article], title: str, description: str
 ) -> None:
@@ -143,8 +210,12 @@ def test_render_feed_any_text_gives_valid_inert_feeds(
 
 
 @settings(max_examples=100, deadline=None)
-@given(html=TEXT, base=st.sampled_from(
-    ["", BASE, "http://plain.example/a/b", "javascript:x", "https://x:99999/"]))
+@given(
+    html=TEXT,
+    base=st.sampled_from(
+        ["", BASE, "http://plain.example/a/b", "javascript:x", "https://x:99999/"]
+    ),
+)
 def test_clean_html_any_input_gives_inert_stable_output(html: str, base: str) -> None:
     cleaned = clean_html(html, base)
     assert_inert_html(cleaned)

@@ -19,8 +19,9 @@ from syndicate.sanitize import (
     escape_text_to_html,
 )
 
-ATTACKS = json.loads((Path(__file__).parent / "data" / "sanitize" / "attacks.json")
-                     .read_text(encoding="utf-8"))
+ATTACKS = json.loads(
+    (Path(__file__).parent / "data" / "sanitize" / "attacks.json").read_text(encoding="utf-8")
+)
 
 
 @pytest.mark.parametrize("case", ATTACKS, ids=[case["name"] for case in ATTACKS])
@@ -101,14 +102,33 @@ def test_clean_text_keeps_right_to_left_marks() -> None:
 
 
 def test_escape_text_to_html_escapes_markup_and_quotes() -> None:
-    assert escape_text_to_html('<b>"x" & \'y\'\x00</b>') == \
-        "&lt;b&gt;&quot;x&quot; &amp; &#x27;y&#x27;&lt;/b&gt;"
+    assert (
+        escape_text_to_html("<b>\"x\" & 'y'\x00</b>")
+        == "&lt;b&gt;&quot;x&quot; &amp; &#x27;y&#x27;&lt;/b&gt;"
+    )
 
 
 def test_policy_tags_are_disjoint_and_exclude_active_content() -> None:
     assert not ALLOWED_TAGS & REMOVED_WITH_CONTENT
-    active = {"script", "style", "iframe", "object", "embed", "form", "input", "button", "svg",
-              "math", "base", "meta", "link", "frame", "template", "source", "picture"}
+    active = {
+        "script",
+        "style",
+        "iframe",
+        "object",
+        "embed",
+        "form",
+        "input",
+        "button",
+        "svg",
+        "math",
+        "base",
+        "meta",
+        "link",
+        "frame",
+        "template",
+        "source",
+        "picture",
+    }
     assert not ALLOWED_TAGS & active
 
 
@@ -120,8 +140,16 @@ def test_policy_attributes_exclude_handlers_styles_and_unchecked_urls() -> None:
     assert ALLOWED_URL_SCHEMES == {"http", "https", "mailto"}
 
 
-@pytest.mark.parametrize("base", ["https://ex.com:99999/", "https://ex ample.com/", "ftp://x/",
-                                  "//no-scheme.example/", "http://[::1/"])
+@pytest.mark.parametrize(
+    "base",
+    [
+        "https://ex.com:99999/",
+        "https://ex ample.com/",
+        "ftp://x/",
+        "//no-scheme.example/",
+        "http://[::1/",
+    ],
+)
 def test_clean_html_unusable_base_keeps_relative_urls(base: str) -> None:
     out = clean_html('<a href="/x">x</a><q cite="/c">c</q>', base)
     assert out == '<a href="/x" rel="noopener noreferrer">x</a><q cite="/c">c</q>'

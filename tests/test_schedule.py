@@ -42,8 +42,10 @@ def test_backoff_seconds_doubles_up_to_the_ceiling(
         (None, NOW),
         (SourceState("s", last_success=NOW - timedelta(minutes=10)), NOW + timedelta(minutes=5)),
         (SourceState("s", last_success=NOW - timedelta(hours=2)), NOW),
-        (SourceState("s", last_failure=NOW - timedelta(minutes=10), consecutive_failures=2),
-         NOW + timedelta(minutes=50)),
+        (
+            SourceState("s", last_failure=NOW - timedelta(minutes=10), consecutive_failures=2),
+            NOW + timedelta(minutes=50),
+        ),
     ],
     ids=["never-run", "fresh", "overdue", "failing"],
 )
@@ -59,14 +61,27 @@ def server() -> Iterator[TestServer]:
 
 
 def scheduled(
-    settings: Settings, store: Store, server: TestServer, *, interval: int, jitter: int = 1,
+    settings: Settings,
+    store: Store,
+    server: TestServer,
+    *,
+    interval: int,
+    jitter: int = 1,
     **options: object,
 ) -> RefreshScheduler:
-    fields: dict[str, object] = {"name": "news", "kind": "feed", "url": server.url("/f"),
-                                 "allow_private": True, "interval": interval}
+    fields: dict[str, object] = {
+        "name": "news",
+        "kind": "feed",
+        "url": server.url("/f"),
+        "allow_private": True,
+        "interval": interval,
+    }
     fields.update(options)
-    configured = replace(settings, sources=(SourceSettings(**fields),),  # type: ignore[arg-type]
-                         schedule=ScheduleSettings(jitter=jitter, backoff_max=6 * 3600))
+    configured = replace(
+        settings,
+        sources=(SourceSettings(**fields),),  # type: ignore[arg-type]
+        schedule=ScheduleSettings(jitter=jitter, backoff_max=6 * 3600),
+    )
     return RefreshScheduler(configured, Refresher(configured, store))
 
 
@@ -156,20 +171,24 @@ class FakeQueue:
     def __init__(self) -> None:
         self.waiting: dict[str, datetime | None] = {}
 
-    def enqueue(self, name: str, *, after: datetime | None = None,
-                at: datetime | None = None) -> bool:
+    def enqueue(
+        self, name: str, *, after: datetime | None = None, at: datetime | None = None
+    ) -> bool:
         if name in self.waiting:
             return False
         self.waiting[name] = after
         return True
 
 
-def queued(settings: Settings, store: Store, queue: FakeQueue, *,
-           interval: int = 3600) -> RefreshScheduler:
-    source = SourceSettings(name="news", kind="feed", url="http://127.0.0.1:9/f",
-                            allow_private=True, interval=interval)
-    configured = replace(settings, sources=(source,),
-                         schedule=ScheduleSettings(jitter=5, mode="queue"))
+def queued(
+    settings: Settings, store: Store, queue: FakeQueue, *, interval: int = 3600
+) -> RefreshScheduler:
+    source = SourceSettings(
+        name="news", kind="feed", url="http://127.0.0.1:9/f", allow_private=True, interval=interval
+    )
+    configured = replace(
+        settings, sources=(source,), schedule=ScheduleSettings(jitter=5, mode="queue")
+    )
     return RefreshScheduler(configured, store=store, queue=queue)
 
 
@@ -228,18 +247,14 @@ def test_scheduler_in_queue_mode_backs_off_from_failures_workers_recorded(
         sched.shutdown()
 
 
-def test_scheduler_enqueues_within_the_slack_before_due(
-    settings: Settings, store: Store
-) -> None:
+def test_scheduler_enqueues_within_the_slack_before_due(settings: Settings, store: Store) -> None:
     """The firing one interval after the last one comes just before the store's due time."""
     queue = FakeQueue()
     store.record_success("news", at=datetime.now(UTC) - timedelta(seconds=3598))
     assert queued(settings, store, queue).enqueue_job("news") is True
 
 
-def test_scheduler_needs_a_refresher_or_a_queue_not_both(
-    settings: Settings, store: Store
-) -> None:
+def test_scheduler_needs_a_refresher_or_a_queue_not_both(settings: Settings, store: Store) -> None:
     with pytest.raises(ValueError, match="not both"):
         RefreshScheduler(settings, Refresher(settings, store), queue=FakeQueue())
     with pytest.raises(ValueError, match="not both"):

@@ -72,17 +72,21 @@ def test_feed_unreadable_documents_raise(data: bytes, error: str) -> None:
 
 def test_feed_string_input_is_never_opened_as_a_path(tmp_path: Path) -> None:
     secret = tmp_path / "secret.xml"
-    secret.write_text("<rss version='2.0'><channel><item><title>leak</title>"
-                      "<description>x</description></item></channel></rss>")
+    secret.write_text(
+        "<rss version='2.0'><channel><item><title>leak</title>"
+        "<description>x</description></item></channel></rss>"
+    )
     with pytest.raises(ParseError):
         feed.parse_feed(str(secret).encode(), "https://x.example/feed")
 
 
 def test_feed_windows_1251_labelled_utf8_decodes_as_cyrillic() -> None:
-    text = ("<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>Новости"
-            "</title><item><title>Привет, мир</title><link>https://ru.example/1</link>"
-            "<description>Сегодня в городе открылась новая библиотека для детей и взрослых."
-            "</description></item></channel></rss>")
+    text = (
+        "<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>Новости"
+        "</title><item><title>Привет, мир</title><link>https://ru.example/1</link>"
+        "<description>Сегодня в городе открылась новая библиотека для детей и взрослых."
+        "</description></item></channel></rss>"
+    )
     result = FetchResult(200, text.encode("cp1251"), "https://ru.example/feed", charset="utf-8")
     decoded = decode_body(result)
     assert decoded.encoding == "cp1251"

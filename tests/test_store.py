@@ -169,7 +169,7 @@ def test_store_converts_other_offsets_to_utc(store: Store) -> None:
 
 def test_store_unreadable_json_raises_store_error(store: Store) -> None:
     store.upsert(make_article(1))
-    execute(store, "UPDATE articles SET blocks = '[{\"kind\": \"paragraph\", \"x\": 1}]'")
+    execute(store, 'UPDATE articles SET blocks = \'[{"kind": "paragraph", "x": 1}]\'')
     with pytest.raises(StoreError, match="cannot read"):
         store.get(make_article(1).id)
 
@@ -282,9 +282,7 @@ def test_upsert_published_rules(
 def test_upsert_replaces_categories_tags_and_authors(store: Store) -> None:
     article = make_article(1, categories=("Old",), tags=("a",), authors=("Ann",))
     store.upsert(article)
-    changed = replace(
-        article, categories=("New",), tags=("b",), authors=("Bob",), content_hash="x"
-    )
+    changed = replace(article, categories=("New",), tags=("b",), authors=("Bob",), content_hash="x")
     store.upsert(changed)
     assert store.latest(category="old") == []
     assert store.latest(tag="a") == []
@@ -450,13 +448,13 @@ FILTERED = [
         ({"category": "world", "tag": "space", "author": "ann-lee"}, [1]),
         ({"category": "nowhere"}, []),
     ],
-    ids=lambda value: "-".join(f"{k}={v}" for k, v in value.items()) or "none"
-    if isinstance(value, dict)
-    else None,
+    ids=lambda value: (
+        "-".join(f"{k}={v}" for k, v in value.items()) or "none"
+        if isinstance(value, dict)
+        else None
+    ),
 )
-def test_latest_filters_by_slug(
-    store: Store, filters: dict[str, Any], expected: list[int]
-) -> None:
+def test_latest_filters_by_slug(store: Store, filters: dict[str, Any], expected: list[int]) -> None:
     store.upsert_many(FILTERED)
     assert ids(store.latest(**filters)) == [make_article(n).id for n in expected]
 
@@ -497,10 +495,12 @@ def test_categories_tags_and_authors_list_counts_by_name(store: Store) -> None:
 
 
 def test_category_name_picks_the_listed_spelling_without_counting(store: Store) -> None:
-    store.upsert_many([
-        make_article(1, categories=("world",)),
-        make_article(2, categories=("World",)),
-    ])
+    store.upsert_many(
+        [
+            make_article(1, categories=("world",)),
+            make_article(2, categories=("World",)),
+        ]
+    )
     assert store.category_name("world") == store.category("world").name == "World"
 
 
@@ -553,10 +553,12 @@ def test_record_success_none_keeps_validators_and_empty_clears(store: Store) -> 
 
 def test_log_run_and_recent_runs(store: Store) -> None:
     first = store.log_run("a", started=T0, duration=1.5, outcome="ok", new=3)
-    second = store.log_run("b", started=T0 + timedelta(minutes=1), duration=0.2, outcome="failed",
-                           message="HTTP 500")
-    third = store.log_run("a", started=T0 + timedelta(minutes=2), duration=0.1, outcome="ok",
-                          unchanged=3)
+    second = store.log_run(
+        "b", started=T0 + timedelta(minutes=1), duration=0.2, outcome="failed", message="HTTP 500"
+    )
+    third = store.log_run(
+        "a", started=T0 + timedelta(minutes=2), duration=0.1, outcome="ok", unchanged=3
+    )
     assert [run.id for run in store.recent_runs()] == [third, second, first]
     runs = store.recent_runs("a", limit=1)
     assert len(runs) == 1
@@ -651,9 +653,7 @@ def test_schema_compiles_for_postgresql() -> None:
 
 
 def test_latest_query_compiles_for_postgresql() -> None:
-    query = _latest_query(
-        {"categories": "world", "tags": "space", "authors": None}, 10, (T0, "id")
-    )
+    query = _latest_query({"categories": "world", "tags": "space", "authors": None}, 10, (T0, "id"))
     sql = str(query.compile(dialect=postgresql.dialect()))  # type: ignore[no-untyped-call]
     assert "ORDER BY article_categories.published DESC, article_categories.article_id DESC" in sql
     assert "LIMIT" in sql

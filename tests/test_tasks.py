@@ -87,22 +87,37 @@ def upstream() -> Iterator[Upstream]:
 # -- child processes ----------------------------------------------------------------------
 
 
-def write_config(path: Path, sources: dict[str, str], *, interval: str = "1h",
-                 jitter: int = 1) -> Path:
+def write_config(
+    path: Path, sources: dict[str, str], *, interval: str = "1h", jitter: int = 1
+) -> Path:
     """A config file of feed sources (name -> URL) for queue mode with short heartbeats."""
-    lines = ["[schedule]", 'mode = "queue"', f"jitter = {jitter}",
-             f"heartbeat = {HEARTBEAT}", f"stalled_after = {STALLED_AFTER}", ""]
+    lines = [
+        "[schedule]",
+        'mode = "queue"',
+        f"jitter = {jitter}",
+        f"heartbeat = {HEARTBEAT}",
+        f"stalled_after = {STALLED_AFTER}",
+        "",
+    ]
     for name, url in sources.items():
-        lines += ["[[sources]]", f'name = "{name}"', 'kind = "feed"', f'url = "{url}"',
-                  f'interval = "{interval}"', "allow_private = true", ""]
+        lines += [
+            "[[sources]]",
+            f'name = "{name}"',
+            'kind = "feed"',
+            f'url = "{url}"',
+            f'interval = "{interval}"',
+            "allow_private = true",
+            "",
+        ]
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
 
 
 def child_env(config: Path, database_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SYNDICATE_")}
-    env.update(SYNDICATE_CONFIG=str(config), SYNDICATE_DATABASE_URL=database_url,
-               PYTHONUNBUFFERED="1")
+    env.update(
+        SYNDICATE_CONFIG=str(config), SYNDICATE_DATABASE_URL=database_url, PYTHONUNBUFFERED="1"
+    )
     return env
 
 
@@ -117,7 +132,10 @@ class Children:
         with (self.tmp_path / f"{args[0]}-{len(self.running)}.log").open("wb") as log:
             process = subprocess.Popen(
                 [sys.executable, "-c", "from syndicate.cli import main; main()", *args],
-                env=env, cwd=self.tmp_path, stdout=log, stderr=subprocess.STDOUT,
+                env=env,
+                cwd=self.tmp_path,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         self.running.append(process)
         return process
@@ -134,8 +152,10 @@ class Children:
                 process.wait(timeout=10)
 
     def logs(self) -> str:
-        return "\n".join(f"== {p.name}\n{p.read_text(errors='replace')[-3000:]}"
-                         for p in sorted(self.tmp_path.glob("*.log")))
+        return "\n".join(
+            f"== {p.name}\n{p.read_text(errors='replace')[-3000:]}"
+            for p in sorted(self.tmp_path.glob("*.log"))
+        )
 
 
 @pytest.fixture
@@ -147,8 +167,9 @@ def children(tmp_path: Path) -> Iterator[Children]:
         started.stop_all()
 
 
-def wait_for(condition: Callable[[], bool], seconds: float, what: str,
-             children: Children | None = None) -> None:
+def wait_for(
+    condition: Callable[[], bool], seconds: float, what: str, children: Children | None = None
+) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
         if time.monotonic() > deadline:
@@ -165,8 +186,9 @@ def queue_settings(settings: Settings, sources: dict[str, str] | None = None) ->
         SourceSettings(name=name, kind="feed", url=url, allow_private=True, interval=3600)
         for name, url in (sources or {}).items()
     )
-    schedule = ScheduleSettings(mode="queue", jitter=1, heartbeat=HEARTBEAT,
-                                stalled_after=STALLED_AFTER)
+    schedule = ScheduleSettings(
+        mode="queue", jitter=1, heartbeat=HEARTBEAT, stalled_after=STALLED_AFTER
+    )
     return replace(settings, sources=configured, schedule=schedule)
 
 
@@ -201,8 +223,9 @@ def test_conninfo_keeps_the_search_path_and_drops_the_driver() -> None:
 
 
 def test_queue_refuses_sqlite_in_queue_mode() -> None:
-    settings = replace(Settings(), database_url="sqlite:///x.db",
-                       schedule=ScheduleSettings(mode="queue"))
+    settings = replace(
+        Settings(), database_url="sqlite:///x.db", schedule=ScheduleSettings(mode="queue")
+    )
     with pytest.raises(ConfigError, match="needs a PostgreSQL database"):
         RefreshQueue(settings)
 
@@ -286,8 +309,12 @@ def test_concurrent_enqueues_from_many_threads_queue_one_job(
 
 @postgresql_only
 def test_two_schedulers_and_two_workers_refresh_each_source_once_per_due_time(
-    tmp_path: Path, settings: Settings, store: Store, queue: RefreshQueue,
-    upstream: Upstream, children: Children,
+    tmp_path: Path,
+    settings: Settings,
+    store: Store,
+    queue: RefreshQueue,
+    upstream: Upstream,
+    children: Children,
 ) -> None:
     """Both schedulers find every source due at start; each is fetched exactly once."""
     names = [f"s{i}" for i in range(6)]
@@ -297,8 +324,7 @@ def test_two_schedulers_and_two_workers_refresh_each_source_once_per_due_time(
         children.start(env, "worker", "--concurrency", "3")
     for _ in range(2):
         children.start(env, "scheduler")
-    wait_for(lambda: all(store.count(n) == 1 for n in names), 30, "every source stored",
-             children)
+    wait_for(lambda: all(store.count(n) == 1 for n in names), 30, "every source stored", children)
     time.sleep(2 * upstream.delay + 1.0)  # time for a duplicate job to show itself
     assert dict(upstream.hits) == dict.fromkeys(names, 1), children.logs()
     assert all(len(store.recent_runs(n)) == 1 for n in names)
@@ -306,8 +332,12 @@ def test_two_schedulers_and_two_workers_refresh_each_source_once_per_due_time(
 
 @postgresql_only
 def test_two_schedulers_and_two_workers_never_refresh_one_source_twice_at_once(
-    tmp_path: Path, settings: Settings, store: Store, queue: RefreshQueue,
-    upstream: Upstream, children: Children,
+    tmp_path: Path,
+    settings: Settings,
+    store: Store,
+    queue: RefreshQueue,
+    upstream: Upstream,
+    children: Children,
 ) -> None:
     """Sources due every second, fetches slower than that: runs queue up behind the lock."""
     upstream.delay = 0.6
@@ -322,16 +352,24 @@ def test_two_schedulers_and_two_workers_never_refresh_one_source_twice_at_once(
     # Manual enqueues on top of the schedulers' own, as an operator would.
     for name in names:
         queue.enqueue(name)
-    wait_for(lambda: all(upstream.hits[n] >= 3 for n in names), 40,
-             "three refreshes of every source", children)
+    wait_for(
+        lambda: all(upstream.hits[n] >= 3 for n in names),
+        40,
+        "three refreshes of every source",
+        children,
+    )
     assert max(upstream.most.values()) == 1, (dict(upstream.most), children.logs())
     assert all(store.count(n) == 1 for n in names)
 
 
 @postgresql_only
 def test_worker_killed_mid_refresh_its_job_is_retried_by_another_and_nothing_is_lost(
-    tmp_path: Path, settings: Settings, store: Store, queue: RefreshQueue,
-    upstream: Upstream, children: Children,
+    tmp_path: Path,
+    settings: Settings,
+    store: Store,
+    queue: RefreshQueue,
+    upstream: Upstream,
+    children: Children,
 ) -> None:
     url = upstream.add("news", rss(*FIRST))
     configured = queue_settings(settings, {"news": url})
@@ -340,8 +378,7 @@ def test_worker_killed_mid_refresh_its_job_is_retried_by_another_and_nothing_is_
     stored = store.article_ids("news")
     upstream.bodies["news"] = rss(*FIRST, ("three", "Third story", "Body three."))
     upstream.gate.clear()  # the next fetch hangs until the test lets it go
-    env = child_env(write_config(tmp_path / "syndicate.toml", {"news": url}),
-                    settings.database_url)
+    env = child_env(write_config(tmp_path / "syndicate.toml", {"news": url}), settings.database_url)
     doomed = children.start(env, "worker")
     seen = upstream.hits["news"]
     queue.enqueue("news", after=store.recent_runs("news", limit=1)[0].started)
@@ -359,13 +396,16 @@ def test_worker_killed_mid_refresh_its_job_is_retried_by_another_and_nothing_is_
 
 @postgresql_only
 def test_worker_on_sigterm_finishes_its_refresh_then_exits(
-    tmp_path: Path, settings: Settings, store: Store, queue: RefreshQueue,
-    upstream: Upstream, children: Children,
+    tmp_path: Path,
+    settings: Settings,
+    store: Store,
+    queue: RefreshQueue,
+    upstream: Upstream,
+    children: Children,
 ) -> None:
     upstream.delay = 1.0
     url = upstream.add("news", rss(*FIRST))
-    env = child_env(write_config(tmp_path / "syndicate.toml", {"news": url}),
-                    settings.database_url)
+    env = child_env(write_config(tmp_path / "syndicate.toml", {"news": url}), settings.database_url)
     worker = children.start(env, "worker")
     queue.enqueue("news")
     wait_for(lambda: upstream.hits["news"] == 1, 20, "the worker fetching", children)
@@ -377,17 +417,28 @@ def test_worker_on_sigterm_finishes_its_refresh_then_exits(
 
 @postgresql_only
 def test_retry_after_queues_the_next_job_for_that_time(
-    tmp_path: Path, settings: Settings, store: Store, queue: RefreshQueue,
+    tmp_path: Path,
+    settings: Settings,
+    store: Store,
+    queue: RefreshQueue,
     children: Children,
 ) -> None:
     with TestServer() as server:
         server.serve("/f", Reply(b"", status=503, headers={"Retry-After": "3600"}))
-        env = child_env(write_config(tmp_path / "syndicate.toml", {"news": server.url("/f")}),
-                        settings.database_url)
+        env = child_env(
+            write_config(tmp_path / "syndicate.toml", {"news": server.url("/f")}),
+            settings.database_url,
+        )
         children.start(env, "worker")
         queue.enqueue("news")
-        wait_for(lambda: [s for _, s, _ in jobs(settings)] == ["todo"] and
-                 bool(store.recent_runs("news")), 20, "the failure recorded", children)
+        wait_for(
+            lambda: (
+                [s for _, s, _ in jobs(settings)] == ["todo"] and bool(store.recent_runs("news"))
+            ),
+            20,
+            "the failure recorded",
+            children,
+        )
     state = store.source_state("news")
     assert state is not None and state.consecutive_failures == 1
     assert not queue.enqueue("news")  # the delayed job holds the source's place
@@ -410,8 +461,10 @@ def run_cli(env: dict[str, str], *args: str) -> tuple[int, str]:
 def test_worker_refuses_to_run_outside_queue_mode(tmp_path: Path) -> None:
     config = tmp_path / "syndicate.toml"
     config.write_text("")
-    env = {"SYNDICATE_CONFIG": str(config),
-           "SYNDICATE_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"}
+    env = {
+        "SYNDICATE_CONFIG": str(config),
+        "SYNDICATE_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+    }
     code, output = run_cli(env, "worker")
     assert code == 2 and 'needs schedule.mode = "queue"' in output
 

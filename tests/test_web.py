@@ -30,7 +30,8 @@ def filled(store: Store) -> Store:
 
 
 def test_index_lists_categories_with_feed_links_and_autodiscovery(
-        client: FlaskClient, filled: Store) -> None:
+    client: FlaskClient, filled: Store
+) -> None:
     response = client.get("/")
     assert response.status_code == 200
     doc = html.fromstring(response.data)
@@ -44,12 +45,14 @@ def test_index_lists_categories_with_feed_links_and_autodiscovery(
     types = {link.get("type") for link in alternates}
     assert types == {"application/rss+xml", "application/atom+xml", "application/feed+json"}
     assert doc.xpath('//head/link[@rel="outline"][@type="text/x-opml"]/@href') == [
-        f"{BASE_URL}/feeds.opml"]
+        f"{BASE_URL}/feeds.opml"
+    ]
 
 
 @pytest.mark.parametrize("fmt", ["rss", "atom"])
 def test_feeds_all_and_per_category_parse_cleanly(
-        client: FlaskClient, filled: Store, fmt: str) -> None:
+    client: FlaskClient, filled: Store, fmt: str
+) -> None:
     names = ["all"] + [c.slug for c in filled.categories()]
     for name in names:
         response = client.get(f"/feeds/{name}.{fmt}")
@@ -65,7 +68,8 @@ def test_feeds_all_and_per_category_parse_cleanly(
 
 
 def test_category_feed_and_pages_do_not_count_the_category(
-        client: FlaskClient, filled: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    client: FlaskClient, filled: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     category = filled.categories()[0]
     article = filled.latest(category=category.slug, limit=1)[0]
 
@@ -73,8 +77,11 @@ def test_category_feed_and_pages_do_not_count_the_category(
         raise AssertionError("store.category() counts the articles; only the name is needed")
 
     monkeypatch.setattr(Store, "category", counting)
-    for path in (f"/feeds/{category.slug}.atom", f"/categories/{category.slug}",
-                 f"/articles/{article.slug}"):
+    for path in (
+        f"/feeds/{category.slug}.atom",
+        f"/categories/{category.slug}",
+        f"/articles/{article.slug}",
+    ):
         response = client.get(path)
         assert response.status_code == 200, path
         assert category.name in response.text, path
@@ -118,7 +125,8 @@ def test_feed_conditional_get_returns_304(client: FlaskClient, filled: Store) ->
     ],
 )
 def test_unknown_things_get_404_saying_what(
-        client: FlaskClient, filled: Store, path: str, message: str) -> None:
+    client: FlaskClient, filled: Store, path: str, message: str
+) -> None:
     response = client.get(path)
     assert response.status_code == 404
     assert message in response.get_data(as_text=True)
@@ -145,7 +153,8 @@ def test_article_page_is_clean_and_complete(client: FlaskClient, filled: Store) 
 
 
 def test_article_page_of_attack_input_has_no_active_content(
-        client: FlaskClient, filled: Store) -> None:
+    client: FlaskClient, filled: Store
+) -> None:
     article = next(a for a in filled.latest(limit=50) if a.title.startswith("Attack"))
     page = client.get(f"/articles/{article.slug}").get_data(as_text=True)
     doc = html.fromstring(page)

@@ -59,12 +59,14 @@ def hub() -> Iterator[Hub]:
     running.close()
 
 
-def test_changed_article_pings_each_changed_feed_once(settings: Settings, store: Store,
-                                                      hub: Hub) -> None:
+def test_changed_article_pings_each_changed_feed_once(
+    settings: Settings, store: Store, hub: Hub
+) -> None:
     store.upsert_many(article(n) for n in range(1, 10))
     publisher = Publisher([hub.url])
-    with serve(replace(settings, websub=WebSubSettings(hubs=(hub.url,))), store,
-               publisher=publisher) as live:
+    with serve(
+        replace(settings, websub=WebSubSettings(hubs=(hub.url,))), store, publisher=publisher
+    ) as live:
         for path in ("/feeds/all.rss", "/feeds/news.atom", "/feeds/sports.json"):
             live.get(path)  # some feeds cached, others not: both must be judged right
         changed = replace(article(4), title="Corrected", content_hash="hash-4b")
@@ -72,8 +74,11 @@ def test_changed_article_pings_each_changed_feed_once(settings: Settings, store:
         change_hook(live.app)("test", [changed])
         assert publisher.drain(5)
         base = live.settings.site.base_url
-        expected = {f"{base}/feeds/{name}.{fmt}" for fmt in ("rss", "atom", "json")
-                    for name in ("all", "sports", "tags/tag-0", "authors/ada-byron")}
+        expected = {
+            f"{base}/feeds/{name}.{fmt}"
+            for fmt in ("rss", "atom", "json")
+            for name in ("all", "sports", "tags/tag-0", "authors/ada-byron")
+        }
         assert Counter(hub.pings) == Counter(expected)
     publisher.close()
 

@@ -87,8 +87,11 @@ class ArchiveLinks:
 
     def links(self) -> list[tuple[str, str]]:
         """``(rel, href)`` of every link that is set, in a fixed order."""
-        pairs = [("current", self.current), ("prev-archive", self.prev_archive),
-                 ("next-archive", self.next_archive)]
+        pairs = [
+            ("current", self.current),
+            ("prev-archive", self.prev_archive),
+            ("next-archive", self.next_archive),
+        ]
         return [(rel, clean_line(href)) for rel, href in pairs if clean_line(href)]
 
 
@@ -240,12 +243,14 @@ def _new_feed(channel: Channel) -> Any:
     return fg
 
 
-def _rss(channel: Channel, items: Sequence[FeedItem], updated: datetime,
-         archive: ArchiveLinks) -> bytes:
+def _rss(
+    channel: Channel, items: Sequence[FeedItem], updated: datetime, archive: ArchiveLinks
+) -> bytes:
     fg = _new_feed(channel)
     # Readers take the channel <description> as HTML, like an item's: escape the plain text.
-    fg.description(escape_text_to_html(clean_text(channel.description).strip()
-                                       or channel_title(channel)))
+    fg.description(
+        escape_text_to_html(clean_text(channel.description).strip() or channel_title(channel))
+    )
     if clean_line(channel.feed_url):
         fg.link(href=clean_line(channel.feed_url), rel="self", type=RSS_TYPE)
     # feedgen writes the LAST link added as the RSS channel <link>: the site comes last.
@@ -286,11 +291,13 @@ def _drop_default_build_date(fg: Any) -> None:
     fg._FeedGenerator__rss_lastBuildDate = None
 
 
-def _atom(channel: Channel, items: Sequence[FeedItem], updated: datetime,
-          archive: ArchiveLinks) -> bytes:
+def _atom(
+    channel: Channel, items: Sequence[FeedItem], updated: datetime, archive: ArchiveLinks
+) -> bytes:
     fg = _new_feed(channel)
-    fg.id(clean_line(channel.id) or clean_line(channel.feed_url)
-          or _entry_id(channel_title(channel)))
+    fg.id(
+        clean_line(channel.id) or clean_line(channel.feed_url) or _entry_id(channel_title(channel))
+    )
     fg.updated(updated)
     # RFC 4287 §4.1.1: a feed needs an author unless every entry has one; entries without one
     # inherit this.
@@ -312,8 +319,9 @@ def _atom_links(channel: Channel) -> list[dict[str, str]]:
     """Feed links: self, the site, the same feed in other formats, and WebSub hubs."""
     links = [{"href": clean_line(channel.feed_url), "rel": "self", "type": ATOM_TYPE}]
     if clean_line(channel.site_url):
-        links.append({"href": clean_line(channel.site_url), "rel": "alternate",
-                      "type": "text/html"})
+        links.append(
+            {"href": clean_line(channel.site_url), "rel": "alternate", "type": "text/html"}
+        )
     for media_type, url in sorted(channel.alternates.items()):
         media_type, url = clean_line(media_type), clean_line(url)
         # RFC 4287 §4.1.1: at most one alternate link per type (and hreflang).

@@ -42,38 +42,56 @@ class Page:
     feeds: Sequence[FeedLink] = ()
 
 
-def render_index(page: Page, categories: Sequence[tuple[Category, Sequence[FeedLink]]],
-                 all_feeds: Sequence[FeedLink], articles: Sequence[Article],
-                 article_urls: Sequence[str]) -> str:
+def render_index(
+    page: Page,
+    categories: Sequence[tuple[Category, Sequence[FeedLink]]],
+    all_feeds: Sequence[FeedLink],
+    articles: Sequence[Article],
+    article_urls: Sequence[str],
+) -> str:
     """The front page: categories with their feed links, and the newest articles."""
     return _ENV.get_template("index.html").render(
-        page=page, categories=categories, all_feeds=all_feeds,
-        articles=list(zip(articles, article_urls, strict=True)), date=_date,
+        page=page,
+        categories=categories,
+        all_feeds=all_feeds,
+        articles=list(zip(articles, article_urls, strict=True)),
+        date=_date,
     )
 
 
-def render_category(page: Page, category: Category, articles: Sequence[Article],
-                    article_urls: Sequence[str]) -> str:
+def render_category(
+    page: Page, category: Category, articles: Sequence[Article], article_urls: Sequence[str]
+) -> str:
     """A category page: its newest articles and its feeds."""
     return _ENV.get_template("category.html").render(
-        page=page, category=category,
-        articles=list(zip(articles, article_urls, strict=True)), date=_date,
+        page=page,
+        category=category,
+        articles=list(zip(articles, article_urls, strict=True)),
+        date=_date,
     )
 
 
-def render_article(page: Page, article: Article, url: str,
-                   category_links: Sequence[tuple[str, str]]) -> str:
+def render_article(
+    page: Page, article: Article, url: str, category_links: Sequence[tuple[str, str]]
+) -> str:
     """One article as a clean, readable page: title, dek, byline, date, body."""
     return _ENV.get_template("article.html").render(
-        page=page, article=article, url=url, body=Markup(article.body_html),
-        category_links=category_links, date=_date,
+        page=page,
+        article=article,
+        url=url,
+        body=Markup(article.body_html),
+        category_links=category_links,
+        date=_date,
     )
 
 
 def render_error(page: Page, status: int, title: str, message: str) -> str:
     """An error page that says what was wrong."""
     return _ENV.get_template("error.html").render(
-        page=page, status=status, title=title, message=message,
+        page=page,
+        status=status,
+        title=title,
+        message=message,
     )
 
 

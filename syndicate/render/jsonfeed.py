@@ -49,8 +49,9 @@ def render_json_feed(
     items = [_item(feed_item(a, permalink), a.language) for a in newest_first(articles)]
     document = _feed(channel, next_url) | {"items": items}
     body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return RenderedFeed(body, JSON_FEED_CONTENT_TYPE, strong_etag(body),
-                        feed_last_modified(channel, articles))
+    return RenderedFeed(
+        body, JSON_FEED_CONTENT_TYPE, strong_etag(body), feed_last_modified(channel, articles)
+    )
 
 
 def _feed(channel: Channel, next_url: str) -> dict[str, Any]:

@@ -28,26 +28,37 @@ class Subscription:
     description: str = ""
 
 
-def render_opml(title: str, subscriptions: Sequence[Subscription], *,
-                owner_url: str = "", updated: datetime | None = None) -> RenderedFeed:
+def render_opml(
+    title: str,
+    subscriptions: Sequence[Subscription],
+    *,
+    owner_url: str = "",
+    updated: datetime | None = None,
+) -> RenderedFeed:
     """An OPML 2.0 document listing ``subscriptions`` in the given order."""
     root = etree.Element("opml", version="2.0")
     head = etree.SubElement(root, "head")
     etree.SubElement(head, "title").text = clean_line(title)
     if updated is not None:  # OPML 2.0 dates are RFC 822
         etree.SubElement(head, "dateModified").text = format_datetime(
-            whole_seconds(updated), usegmt=True)
+            whole_seconds(updated), usegmt=True
+        )
     if owner_url:
         etree.SubElement(head, "ownerId").text = clean_line(owner_url)
     body = etree.SubElement(root, "body")
     for sub in subscriptions:
-        attributes = {"type": sub.type, "text": clean_line(sub.title),
-                      "title": clean_line(sub.title), "xmlUrl": clean_line(sub.xml_url)}
+        attributes = {
+            "type": sub.type,
+            "text": clean_line(sub.title),
+            "title": clean_line(sub.title),
+            "xmlUrl": clean_line(sub.xml_url),
+        }
         if sub.html_url:
             attributes["htmlUrl"] = clean_line(sub.html_url)
         if sub.description:
             attributes["description"] = clean_line(sub.description)
         etree.SubElement(body, "outline", attributes)
     data: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
-    return RenderedFeed(data, OPML_CONTENT_TYPE, strong_etag(data),
-                        whole_seconds(updated) if updated else None)
+    return RenderedFeed(
+        data, OPML_CONTENT_TYPE, strong_etag(data), whole_seconds(updated) if updated else None
+    )

@@ -89,9 +89,7 @@ _REPORTER = re.compile(
     r"^(?P<name>[^\W\d_]{2,5}(?: [^\W\d_]{1,5})?)\s*(?:기자|記者|特派員|특파원)(?:\s|$|[=/|·])"
 )
 # Captures the separator: whether a comma came before a part tells what the part can be.
-_NAME_SPLIT = re.compile(
-    r"(\s*(?:,\s*(?:and\s+)?|\s+(?:and|und|y|e|et|dan|и)\s+|\s*&\s*)\s*)"
-)
+_NAME_SPLIT = re.compile(r"(\s*(?:,\s*(?:and\s+)?|\s+(?:and|und|y|e|et|dan|и)\s+|\s*&\s*)\s*)")
 _NAME_END = re.compile(
     r"\s*(?:[|•·—–]|\s-\s|,?\s+(?:published|updated|posted|on|am|le|el|il|em|pada|"
     r"publiziert|veröffentlicht|aktualisiert|publicado|publié|pubblicato|опубликовано)\b"

@@ -91,8 +91,9 @@ def _xml_feed(data: bytes, origin: str, charset: str) -> ParsedFeed:
     if charset:
         headers["content-type"] = f"application/xml; charset={charset}"
     # A BytesIO, never bytes or str: feedparser would treat a string as a path or a URL.
-    parsed = feedparser.parse(io.BytesIO(data), response_headers=headers, sanitize_html=False,
-                              resolve_relative_uris=True)
+    parsed = feedparser.parse(
+        io.BytesIO(data), response_headers=headers, sanitize_html=False, resolve_relative_uris=True
+    )
     problem = _bozo(parsed)
     if not parsed.get("version") and not parsed.entries:
         raise ParseError(origin, f"not an RSS or Atom feed{': ' + problem if problem else ''}")
@@ -144,8 +145,7 @@ def _content(entry: Any) -> str:
     """The fullest body: ``content:encoded``/Atom content, HTML preferred over text."""
     contents = list(entry.get("content", ()))
     contents.sort(key=lambda c: c.get("type", "") not in _HTML_TYPES)
-    return next((str(c.get("value", "")) for c in contents if str(c.get("value", "")).strip()),
-                "")
+    return next((str(c.get("value", "")) for c in contents if str(c.get("value", "")).strip()), "")
 
 
 def _is_html(entry: Any, content: str) -> bool:
@@ -188,8 +188,9 @@ def _xml_media(entry: Any) -> tuple[Media, ...]:
     found: list[Media] = []
     for link in entry.get("links", ()):
         if link.get("rel") == "enclosure" and link.get("href"):
-            found.append(Media(str(link["href"]), str(link.get("type", "")),
-                               _int(link.get("length"))))
+            found.append(
+                Media(str(link["href"]), str(link.get("type", "")), _int(link.get("length")))
+            )
     for key in ("media_content", "media_thumbnail"):
         for item in entry.get(key, ()):
             if item.get("url"):
@@ -215,14 +216,15 @@ def _json_feed(data: bytes, origin: str) -> ParsedFeed:
     base = str(document.get("feed_url") or origin)
     language = str(document.get("language", ""))
     authors = _json_authors(document)
-    items, skipped = _collect(lambda item: _json_item(item, base, language, authors),
-                              raw_items, lambda _item, i: f"items[{i}]")
+    items, skipped = _collect(
+        lambda item: _json_item(item, base, language, authors),
+        raw_items,
+        lambda _item, i: f"items[{i}]",
+    )
     return ParsedFeed(items, skipped, collapse(str(document.get("title", ""))))
 
 
-def _json_item(
-    item: Any, base: str, language: str, feed_authors: tuple[str, ...]
-) -> FeedItem:
+def _json_item(item: Any, base: str, language: str, feed_authors: tuple[str, ...]) -> FeedItem:
     if not isinstance(item, Mapping):
         raise ValueError(f"expected an object, got {type(item).__name__}")
     html, text, summary = (_str(item, k) for k in ("content_html", "content_text", "summary"))
@@ -252,21 +254,29 @@ def _json_item(
 
 def _json_authors(obj: Mapping[str, Any]) -> tuple[str, ...]:
     # JSON Feed 1.1 has "authors"; 1.0 had a single "author" object.
-    people = _list(obj, "authors") or ([obj["author"]] if isinstance(obj.get("author"), dict)
-                                       else [])
+    people = _list(obj, "authors") or (
+        [obj["author"]] if isinstance(obj.get("author"), dict) else []
+    )
     names = (collapse(str(p.get("name", ""))) for p in people if isinstance(p, Mapping))
     return tuple(dict.fromkeys(n for n in names if n))
 
 
 def _json_media(item: Mapping[str, Any], base: str) -> tuple[Media, ...]:
-    found = [Media(urljoin(base, _str(item, key))) for key in ("image", "banner_image")
-             if _str(item, key)]
+    found = [
+        Media(urljoin(base, _str(item, key)))
+        for key in ("image", "banner_image")
+        if _str(item, key)
+    ]
     for attachment in _list(item, "attachments"):
         if isinstance(attachment, Mapping) and attachment.get("url"):
-            found.append(Media(urljoin(base, str(attachment["url"])),
-                               str(attachment.get("mime_type", "")),
-                               _int(attachment.get("size_in_bytes")),
-                               str(attachment.get("title", ""))))
+            found.append(
+                Media(
+                    urljoin(base, str(attachment["url"])),
+                    str(attachment.get("mime_type", "")),
+                    _int(attachment.get("size_in_bytes")),
+                    str(attachment.get("title", "")),
+                )
+            )
     return _unique_media(found)
 
 
@@ -321,4 +331,3 @@ def _unique_media(found: list[Media]) -> tuple[Media, ...]:
     for media in found:
         seen.setdefault(media.url, media)
     return tuple(seen.values())
-

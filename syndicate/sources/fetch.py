@@ -166,8 +166,14 @@ class Fetcher:
         with self._host_slot(url):
             try:
                 return self._pools[allow].urlopen(
-                    "GET", url, headers=headers, redirect=False, retries=False,
-                    preload_content=False, decode_content=False, timeout=timeout,
+                    "GET",
+                    url,
+                    headers=headers,
+                    redirect=False,
+                    retries=False,
+                    preload_content=False,
+                    decode_content=False,
+                    timeout=timeout,
                 )
             except AddressRefused as exc:
                 raise FetchError(name, f"refused: {exc}") from exc
@@ -197,8 +203,9 @@ class Fetcher:
         limit = self.settings.max_bytes
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > limit:
-            raise FetchError(name, f"body exceeds {_size(limit)} ({_size(int(declared))} "
-                                   f"declared by {url})")
+            raise FetchError(
+                name, f"body exceeds {_size(limit)} ({_size(int(declared))} declared by {url})"
+            )
         decoder = _Decoder(response.headers.get("Content-Encoding", ""), limit, name)
         chunk_size = BROTLI_CHUNK_BYTES if decoder.is_brotli else CHUNK_BYTES
         parts: list[bytes] = []
@@ -415,15 +422,18 @@ def decode_body(result: FetchResult, *, name: str = "") -> Decoded:
     data = result.body
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return Decoded(data[len(bom):].decode(encoding, errors="replace"), encoding)
+            return Decoded(data[len(bom) :].decode(encoding, errors="replace"), encoding)
     label = _codec(result.charset)
     for encoding in _unique((label, _declared(data), "utf-8")):
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        note = f"labelled {result.charset} but decoded as {encoding}" \
-            if label and encoding != label else ""
+        note = (
+            f"labelled {result.charset} but decoded as {encoding}"
+            if label and encoding != label
+            else ""
+        )
         return Decoded(text, encoding, note)
     return _detected(data, label or "utf-8", name or result.url)
 
@@ -431,11 +441,14 @@ def decode_body(result: FetchResult, *, name: str = "") -> Decoded:
 def _detected(data: bytes, claimed: str, name: str) -> Decoded:
     best = from_bytes(data).best()
     if best is None or best.chaos > MAX_DECODE_CHAOS:
-        raise ParseError(name, f"the body is not {claimed} text as labelled, and no other "
-                               f"encoding reads it cleanly")
+        raise ParseError(
+            name,
+            f"the body is not {claimed} text as labelled, and no other encoding reads it cleanly",
+        )
     encoding = _codec(best.encoding) or best.encoding
-    return Decoded(str(best), encoding, f"the body is not {claimed} as labelled; "
-                                        f"decoded as {encoding}")
+    return Decoded(
+        str(best), encoding, f"the body is not {claimed} as labelled; decoded as {encoding}"
+    )
 
 
 def _declared(data: bytes) -> str:

@@ -36,9 +36,13 @@ PAGE_CSP = (
 )
 
 
-def create_app(settings: Settings | None = None, store: Store | None = None, *,
-               watch_interval: float | None = DEFAULT_WATCH_INTERVAL,
-               publisher: Publisher | None = None) -> Flask:
+def create_app(
+    settings: Settings | None = None,
+    store: Store | None = None,
+    *,
+    watch_interval: float | None = DEFAULT_WATCH_INTERVAL,
+    publisher: Publisher | None = None,
+) -> Flask:
     """Build the web app; the store is created from the settings unless one is given.
 
     Raises :class:`StoreError` when the database schema is older than this version needs.
@@ -67,13 +71,15 @@ def create_app(settings: Settings | None = None, store: Store | None = None, *,
     app.register_error_handler(UnknownArticle, _not_found)
     app.register_error_handler(404, _no_route)
     app.after_request(_security_headers)
-    _mount_feed_cache(app, settings, store, watch_interval,
-                      publisher or Publisher(settings.websub.hubs))
+    _mount_feed_cache(
+        app, settings, store, watch_interval, publisher or Publisher(settings.websub.hubs)
+    )
     return app
 
 
-def _mount_feed_cache(app: Flask, settings: Settings, store: Store,
-                      watch_interval: float | None, publisher: Publisher) -> None:
+def _mount_feed_cache(
+    app: Flask, settings: Settings, store: Store, watch_interval: float | None, publisher: Publisher
+) -> None:
     from syndicate.web.feeds import FeedLayer
 
     cache = FeedCache(store, settings)
@@ -119,8 +125,7 @@ def get_settings() -> Settings:
 def page_context(feeds: Sequence[FeedLink] = ()) -> Page:
     """The parts every page shares, for the templates."""
     site = get_settings().site
-    return Page(site_title=site.title, base_url=site.base_url, language=site.language,
-                feeds=feeds)
+    return Page(site_title=site.title, base_url=site.base_url, language=site.language, feeds=feeds)
 
 
 def error_response(status: int, title: str, message: str) -> Response:

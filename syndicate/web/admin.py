@@ -25,8 +25,9 @@ def require_token() -> Response | None:
     """404 when no token is configured, 401 unless the request carries the right one."""
     token = get_settings().admin_token
     if not token:
-        return error_response(404, "Not found", "the admin pages are off: set "
-                                                "SYNDICATE_ADMIN_TOKEN to turn them on")
+        return error_response(
+            404, "Not found", "the admin pages are off: set SYNDICATE_ADMIN_TOKEN to turn them on"
+        )
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode()):
         return None
@@ -50,11 +51,16 @@ def sources() -> Response:
     live = scheduler if isinstance(scheduler, RefreshScheduler) else None
     health = source_health(get_settings(), get_store(), scheduler=live)
     if _wants_html():
-        body = render_template("admin_sources.html", page=page_context(), sources=health,
-                               scheduler_running=bool(live and live.running))
+        body = render_template(
+            "admin_sources.html",
+            page=page_context(),
+            sources=health,
+            scheduler_running=bool(live and live.running),
+        )
         return Response(body, content_type="text/html; charset=utf-8")
-    return jsonify(sources=[item.as_json() for item in health],
-                   scheduler_running=bool(live and live.running))
+    return jsonify(
+        sources=[item.as_json() for item in health], scheduler_running=bool(live and live.running)
+    )
 
 
 def _wants_html() -> bool:

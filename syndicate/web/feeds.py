@@ -34,8 +34,10 @@ StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 _ETAG = re.compile(r'(?:W/)?("[^"]*")')  # RFC 9110 §8.8.3 entity-tag; W/ ignored (§8.8.3.2)
 _MEMO_LIMIT = 4096  # parsed paths and header values remembered; cleared when full
-NOT_FOUND_HINT = ("feeds are /feeds/<name>.rss, .atom or .json, with <name> 'all', a category, "
-                  "tags/<tag> or authors/<author>; archives at /feeds/<name>/archive/<n>.<format>")
+NOT_FOUND_HINT = (
+    "feeds are /feeds/<name>.rss, .atom or .json, with <name> 'all', a category, "
+    "tags/<tag> or authors/<author>; archives at /feeds/<name>/archive/<n>.<format>"
+)
 
 
 class FeedLayer:
@@ -90,8 +92,15 @@ def cache_key(path: str, query: str, settings: Settings) -> CacheKey | None:
     if path == "/feeds.opml":
         return (channels.ALL, OPML, "")
     stem, dot, fmt = path.removeprefix("/feeds/").rpartition(".")
-    if not path.startswith("/feeds/") or not dot or fmt not in channels.FORMATS or not stem \
-            or "//" in stem or stem.startswith("/") or stem.endswith("/"):
+    if (
+        not path.startswith("/feeds/")
+        or not dot
+        or fmt not in channels.FORMATS
+        or not stem
+        or "//" in stem
+        or stem.startswith("/")
+        or stem.endswith("/")
+    ):
         return None
     name, page = channels.split_archive(stem)
     if page is not None:
@@ -144,18 +153,27 @@ def _q(params: str) -> float:
     return 1.0
 
 
-def respond(entry: CachedFeed, environ: dict[str, Any],
-            coding: str) -> tuple[str, list[tuple[str, str]], list[bytes]]:
+def respond(
+    entry: CachedFeed, environ: dict[str, Any], coding: str
+) -> tuple[str, list[tuple[str, str]], list[bytes]]:
     """Status, headers and body for a GET or HEAD of a cached document."""
     body, full, short = entry.variant(coding)
-    if not_modified(entry.etag_for(coding), entry.last_modified,
-                    environ.get("HTTP_IF_NONE_MATCH"), environ.get("HTTP_IF_MODIFIED_SINCE")):
+    if not_modified(
+        entry.etag_for(coding),
+        entry.last_modified,
+        environ.get("HTTP_IF_NONE_MATCH"),
+        environ.get("HTTP_IF_MODIFIED_SINCE"),
+    ):
         return "304 Not Modified", short, []
     return "200 OK", full, [body]
 
 
-def not_modified(etag: str, last_modified: datetime | None,
-                 if_none_match: str | None, if_modified_since: str | None) -> bool:
+def not_modified(
+    etag: str,
+    last_modified: datetime | None,
+    if_none_match: str | None,
+    if_modified_since: str | None,
+) -> bool:
     """Whether a GET or HEAD with these preconditions gets a 304 (RFC 9110 §13.2.2)."""
     if if_none_match is not None:
         if if_none_match == etag:  # the common case, a reader sending back our tag: no parsing
@@ -182,8 +200,12 @@ def _http_date(value: str) -> datetime | None:
 @bp.route("/feeds/<path:filename>", methods=["GET", "HEAD"])
 def feed(filename: str) -> Response:
     """A feed document when the layer above did not answer: found here, or a 404 that says why."""
-    return _serve(cache_key(f"/feeds/{filename}", request.query_string.decode("latin-1"),
-                            get_feed_cache().settings), f"/feeds/{filename}")
+    return _serve(
+        cache_key(
+            f"/feeds/{filename}", request.query_string.decode("latin-1"), get_feed_cache().settings
+        ),
+        f"/feeds/{filename}",
+    )
 
 
 @bp.route("/feeds.opml", methods=["GET", "HEAD"])
@@ -196,6 +218,7 @@ def _serve(key: CacheKey | None, path: str) -> Response:
     if key is None:
         raise UnknownFeed(f"no feed at {path}: {NOT_FOUND_HINT}")
     entry = get_feed_cache().get(key)  # UnknownFeed -> the 404 page
-    status, headers, body = respond(entry, request.environ, negotiate(
-        request.headers.get("Accept-Encoding", "")))
+    status, headers, body = respond(
+        entry, request.environ, negotiate(request.headers.get("Accept-Encoding", ""))
+    )
     return Response(body, status=status, headers=headers, direct_passthrough=True)

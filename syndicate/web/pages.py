@@ -19,8 +19,9 @@ FRONT_PAGE_ARTICLES = 30
 def feed_links(settings: Settings, name: str, title: str) -> tuple[FeedLink, ...]:
     """Autodiscovery links of one feed in every format (RSS, Atom, JSON Feed)."""
     return tuple(
-        FeedLink(f"{title} ({channels.FORMAT_NAMES[fmt]})", mime,
-                 channels.feed_url(settings, name, fmt))
+        FeedLink(
+            f"{title} ({channels.FORMAT_NAMES[fmt]})", mime, channels.feed_url(settings, name, fmt)
+        )
         for fmt, mime in channels.FORMATS.items()
     )
 
@@ -34,8 +35,9 @@ def index() -> Response:
     discovery = all_links + tuple(link for _, links in categories for link in links)
     articles = store.latest(limit=FRONT_PAGE_ARTICLES)
     permalink = channels.article_url(settings)
-    body = render_index(page_context(discovery), categories, all_links, articles,
-                        [permalink(a) for a in articles])
+    body = render_index(
+        page_context(discovery), categories, all_links, articles, [permalink(a) for a in articles]
+    )
     return _html(body)
 
 
@@ -69,8 +71,9 @@ def article(slug: str) -> Response:
     for prefix, names in ((channels.TAGS, found.tags), (channels.AUTHORS, found.authors)):
         for name in dict.fromkeys(names):
             if slugify(name):
-                discovery += feed_links(settings, prefix + slugify(name),
-                                        f"{settings.site.title}: {name}")
+                discovery += feed_links(
+                    settings, prefix + slugify(name), f"{settings.site.title}: {name}"
+                )
     discovery += feed_links(settings, channels.ALL, f"{settings.site.title}: all articles")
     links = [(c.name, f"{base}/categories/{c.slug}") for c in categories]
     url = channels.article_url(settings)(found)
