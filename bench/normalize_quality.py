@@ -217,7 +217,7 @@ def trafilatura_baseline() -> Extractor | None:
 def available_paths() -> dict[str, Extractor]:
     """The normalizers that import; prints a note for each that does not."""
     paths: dict[str, Extractor] = {}
-    from syndicate.sources import text
+    from syndicate.sources import scraped as text
 
     paths["text"] = wrap(text.parse, "text")
     try:

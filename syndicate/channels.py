@@ -27,8 +27,8 @@ from syndicate.model import Article, Category, Channel
 from syndicate.render.feeds import ATOM_TYPE, RSS_TYPE, ArchiveLinks, RenderedFeed, render_feed
 from syndicate.render.jsonfeed import JSON_FEED_TYPE, render_json_feed
 from syndicate.render.opml import Subscription, render_opml
-from syndicate.slugs import slugify
 from syndicate.store import Store
+from syndicate.text.slugs import slugify
 
 FORMATS: dict[str, str] = {
     "rss": RSS_TYPE,

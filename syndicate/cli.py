@@ -23,10 +23,10 @@ import click
 
 from syndicate import __version__
 from syndicate.config import Settings, load_settings
-from syndicate.dates import utc_now
 from syndicate.errors import ConfigError, StoreError
 from syndicate.sources import KINDS
 from syndicate.store import Store, UpsertResult
+from syndicate.text.dates import utc_now
 
 if TYPE_CHECKING:  # imported lazily at run time: most commands need neither
     from syndicate.model import Article
@@ -97,8 +97,9 @@ def ingest(
     kind: str | None,
 ) -> None:
     """Ingest article files and folders (text, Markdown, HTML, JSON)."""
-    from syndicate.ingest import expand_paths, ingest_file
+    from syndicate.ingest import ingest_file
     from syndicate.normalize import Defaults
+    from syndicate.sources.files import expand
 
     store = _open_store(settings)
     defaults = Defaults(categories=categories, language="")
@@ -106,7 +107,7 @@ def ingest(
     changed: list[Article] = []
     failures = files = skipped = 0
     try:
-        for path in expand_paths(paths):
+        for path in expand(paths):
             files += 1
             outcome = ingest_file(
                 path, store, now=utc_now(), source=source, defaults=defaults, kind=kind

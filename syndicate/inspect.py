@@ -14,17 +14,17 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
 
-from syndicate.dates import utc_now
 from syndicate.errors import SyndicateError
 from syndicate.model import Article, Block, BlockKind
-from syndicate.sources import EXTENSIONS, KINDS
+from syndicate.sources import KINDS, files
+from syndicate.text.dates import utc_now
 
 SOURCE = "local"
 LABEL_WIDTH = 11
@@ -56,7 +56,7 @@ class Outcome:
 def normalize_command(paths: tuple[Path, ...], kind: str | None, as_json: bool) -> None:
     """Print the canonical article of each FILE (folders: every known file inside)."""
     failed = 0
-    for path in expand(paths):
+    for path in files.expand(paths):
         outcome = normalize_file(path, kind)
         failed += bool(outcome.error)
         if as_json:
@@ -66,17 +66,6 @@ def normalize_command(paths: tuple[Path, ...], kind: str | None, as_json: bool) 
             _echo_readable(outcome)
     if failed:
         sys.exit(1)
-
-
-def expand(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files as given; a folder stands for its files with a known extension, sorted."""
-    for path in paths:
-        if path.is_dir():
-            yield from sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in EXTENSIONS
-            )
-        else:
-            yield path
 
 
 def normalize_file(path: Path, kind: str | None = None) -> Outcome:
@@ -89,7 +78,7 @@ def normalize_file(path: Path, kind: str | None = None) -> Outcome:
     from syndicate.sources import parse_bytes
 
     try:
-        data = path.read_bytes()
+        data = files.read_file(path)
         now = utc_now()
         entries = parse_bytes(data, str(path), kind)
         articles = tuple(normalize(raw, source=SOURCE, now=now) for raw in entries)

@@ -20,8 +20,8 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from syndicate.errors import ParseError
 from syndicate.model import Article, Block, BlockKind, Media, RawEntry
-from syndicate.sanitize import clean_html, clean_text
-from syndicate.slugs import slugify
+from syndicate.text.sanitize import clean_html, clean_text
+from syndicate.text.slugs import slugify
 
 # Fixed namespace for article ids: uuid5(namespace, source + key) is the same on every
 # machine and every run, so re-ingesting keeps ids (and feed guids) stable.

@@ -31,19 +31,18 @@ from enum import StrEnum
 from pathlib import Path
 
 from syndicate.config import Settings, SourceSettings
-from syndicate.dates import utc_now
 from syndicate.errors import ParseError, SourceError, StoreError
 from syndicate.model import Article, RawEntry
 from syndicate.normalize import Defaults, article_id, canonical_url, normalize, one_line
-from syndicate.sources import EXTENSIONS, parse_bytes
-from syndicate.sources import feed as feed_parser
+from syndicate.sources import files, parse_bytes
 from syndicate.sources import page as page_parser
+from syndicate.sources import syndication as feed_parser
 from syndicate.sources.fetch import Fetcher, FetchResult, RateLimited, decode_body
 from syndicate.store import Store, UpsertResult
+from syndicate.text.dates import utc_now
 
 log = logging.getLogger(__name__)
 
-MAX_FILE_BYTES = 15 * 1024 * 1024  # a folder file larger than this is not an article
 MAX_REASONS = 3  # skipped-entry reasons quoted in a run's message
 OnChange = Callable[[str, list[Article]], None]  # (source name, new and updated articles)
 
@@ -317,9 +316,7 @@ class Refresher:
         if result.not_modified:
             return harvest
         decoded = decode_body(result, name=source.name)
-        parsed = feed_parser.parse_feed(
-            feed_parser.utf8_document(decoded.text), result.url, charset="utf-8"
-        )
+        parsed = feed_parser.read_feed(decoded.text, result.url)
         harvest.notes += [n for n in (decoded.note, parsed.note) if n]
         harvest.skipped += parsed.skipped
         for item in parsed.items:
@@ -344,7 +341,7 @@ class Refresher:
             result = self.fetcher.get(
                 entry.link, allow_private=source.allow_private, source=entry.link
             )
-            (found, *_rest) = page_parser.parse(_utf8_with_bom(result), result.url)
+            (found, *_rest) = _page_entries(result)
         except SourceError as exc:
             harvest.notes.append(f"full text of {entry.link}: {exc.reason}")
             harvest.entries.append(entry)
@@ -398,7 +395,7 @@ class Refresher:
             raise SourceError(source.name, f"{root} is not a folder (missing or not mounted?)")
         memo = self._folders.get(source.name, {})
         harvest = _Harvest(seen=set(), files={})
-        for path in sorted(_article_files(root)):
+        for path in files.article_files(root):
             self._folder_file(source, path, memo, harvest)
         return harvest
 
@@ -415,12 +412,8 @@ class Refresher:
             harvest.files[path] = known
             return
         try:
-            if stat.st_size > MAX_FILE_BYTES:
-                raise SourceError(
-                    str(path), f"file is {stat.st_size} bytes; the limit is {MAX_FILE_BYTES}"
-                )
-            entries = parse_bytes(path.read_bytes(), str(path))
-        except (SourceError, OSError) as exc:
+            entries = parse_bytes(files.read_file(path), str(path))
+        except SourceError as exc:
             harvest.skipped.append(f"{path.name}: {getattr(exc, 'reason', exc)}")
             harvest.seen.update(known.ids if known else ())  # a bad edit is not a removal
             return
@@ -444,24 +437,9 @@ class Refresher:
 
 def _page_entries(result: FetchResult) -> list[RawEntry]:
     """The page's article, linked to the page's URL when it names no canonical one."""
-    entries = page_parser.parse(_utf8_with_bom(result), result.url)
+    decoded = decode_body(result, policy=page_parser.DECODING)
+    entries = page_parser.read_text(decoded.text, result.url)
     return [e if e.link else replace(e, link=result.url) for e in entries]
-
-
-def _utf8_with_bom(result: FetchResult) -> bytes:
-    """The body decoded by HTTP/HTML rules, as UTF-8 the page parser cannot mistake."""
-    return b"\xef\xbb\xbf" + decode_body(result).text.encode("utf-8")
-
-
-def _article_files(root: Path) -> Iterator[Path]:
-    for child in root.rglob("*"):
-        relative = child.relative_to(root).parts
-        if (
-            child.suffix.lower() in EXTENSIONS
-            and child.is_file()
-            and not any(p.startswith(".") for p in relative)
-        ):
-            yield child
 
 
 def _normalized(

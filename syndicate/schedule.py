@@ -40,10 +40,10 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from syndicate.config import ScheduleSettings, Settings, SourceSettings
-from syndicate.dates import utc_now
 from syndicate.errors import StoreError
 from syndicate.refresh import Refresher, RunResult
 from syndicate.store import Run, SourceState, Store
+from syndicate.text.dates import utc_now
 
 log = logging.getLogger(__name__)
 

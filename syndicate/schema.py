@@ -43,7 +43,7 @@ from sqlalchemy.types import TypeDecorator
 
 from syndicate.errors import StoreError
 from syndicate.model import Article, Block, BlockKind, Media
-from syndicate.slugs import slugify
+from syndicate.text.slugs import slugify
 
 # Constraint names, so that later migrations (SQLite rebuilds tables to alter them) can name
 # what they change. Indexes are named where they are declared.

@@ -188,7 +188,7 @@ class Store(RunLog):
     ) -> list[Article]:
         """Articles newest first by ``(published, id)``, optionally filtered by slugs.
 
-        ``category``, ``tag`` and ``author`` are slugs (see :func:`syndicate.slugs.slugify`);
+        ``category``, ``tag`` and ``author`` are slugs (see :func:`syndicate.text.slugs.slugify`);
         given together, an article must match all. ``before`` is the ``(published, id)`` of the
         last article of the previous page: the page starts strictly after it.
         """

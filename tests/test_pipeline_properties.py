@@ -19,11 +19,11 @@ from hypothesis import strategies as st
 from lxml import etree, html
 
 from syndicate.config import Settings, SiteSettings
-from syndicate.dates import utc_now
 from syndicate.errors import ParseError
 from syndicate.normalize import normalize
 from syndicate.sources import parse_bytes
 from syndicate.store import Store
+from syndicate.text.dates import utc_now
 from syndicate.web import create_app
 from tests.test_render_properties import ATOM_SCHEMA, TEXT, TITLE, assert_inert_html
 

@@ -20,7 +20,7 @@ from lxml import etree
 
 from syndicate.model import Article, Channel
 from syndicate.render.feeds import render_feed
-from syndicate.sanitize import clean_html
+from syndicate.text.sanitize import clean_html
 
 ATOM_SCHEMA = etree.RelaxNG(etree.parse(str(Path(__file__).parent / "data" / "atom.rng")))
 NS = {"atom": "http://www.w3.org/2005/Atom", "content": "http://purl.org/rss/1.0/modules/content/"}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from syndicate.sanitize import (
+from syndicate.text.sanitize import (
     ALLOWED_ATTRIBUTES,
     ALLOWED_TAGS,
     ALLOWED_URL_SCHEMES,

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from syndicate.slugs import slugify
+from syndicate.text.slugs import slugify
 
 CASES = [
     ("Hello, World!", "hello-world"),

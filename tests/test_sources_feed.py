@@ -9,7 +9,7 @@ import pytest
 from source_cases import DATA, cases, check_case
 
 from syndicate.errors import ParseError
-from syndicate.sources import feed
+from syndicate.sources import syndication as feed
 from syndicate.sources.fetch import FetchResult, decode_body
 
 CASES = cases("feed", "*.xml") + cases("feed", "*.json")

@@ -10,7 +10,7 @@ import pytest
 
 from syndicate.errors import ParseError
 from syndicate.model import BlockKind, RawEntry
-from syndicate.sources import text
+from syndicate.sources import scraped as text
 
 DATA = Path(__file__).parent / "data" / "sources" / "text"
 CASES = sorted(DATA.glob("*.txt"))

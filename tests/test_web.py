@@ -10,10 +10,10 @@ import pytest
 from flask.testing import FlaskClient
 from lxml import etree, html
 
-from syndicate.dates import utc_now
 from syndicate.ingest import ingest_file
-from syndicate.slugs import slugify
 from syndicate.store import Store
+from syndicate.text.dates import utc_now
+from syndicate.text.slugs import slugify
 from tests.conftest import BASE_URL
 
 ROOT = Path(__file__).parent.parent

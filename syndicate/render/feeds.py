@@ -2,7 +2,7 @@
 
 Output is deterministic (same input, same bytes, so ETags are stable) and valid for any input:
 
-- every string goes through :func:`~syndicate.sanitize.clean_text` (characters XML 1.0 forbids
+- every string goes through :func:`~syndicate.text.sanitize.clean_text` (characters XML 1.0 forbids
   would make lxml raise), and text is escaped by lxml, never wrapped in CDATA that a ``]]>``
   inside the text would end early;
 - dates are formatted here: RFC 822 with a four-digit year in GMT for RSS, RFC 3339 for Atom.
@@ -38,7 +38,7 @@ from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 
 from syndicate.model import Article, Channel
-from syndicate.sanitize import clean_text, escape_text_to_html
+from syndicate.text.sanitize import clean_text, escape_text_to_html
 
 RSS_CONTENT_TYPE = "application/rss+xml; charset=utf-8"
 ATOM_CONTENT_TYPE = "application/atom+xml; charset=utf-8"

@@ -28,7 +28,7 @@ from syndicate.render.feeds import (
     newest_first,
     strong_etag,
 )
-from syndicate.sanitize import clean_text
+from syndicate.text.sanitize import clean_text
 
 JSON_FEED_CONTENT_TYPE = "application/feed+json"
 JSON_FEED_TYPE = "application/feed+json"

@@ -1,6 +1,9 @@
 """Parsers, one pure module per input kind, behind one dispatch table.
 
-Each module exposes ``parse(data: bytes, origin: str) -> list[RawEntry]``. Modules are imported
+Each module exposes ``read_text(text: str, origin: str) -> list[RawEntry]`` and its
+``DECODING`` policy for the one charset chain (:mod:`syndicate.sources.charset`), plus
+``parse(data: bytes, origin: str)`` for bytes. :func:`read` goes from bytes to entries and
+keeps the decoder's note (a repaired encoding is reported, never silent). Modules are imported
 on first use: the HTML path pulls in trafilatura, which a Markdown-only run need not pay for.
 """
 
@@ -10,15 +13,18 @@ import importlib
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import PurePath
+from types import ModuleType
 
 from syndicate.errors import ParseError
 from syndicate.model import RawEntry
+from syndicate.sources import charset
 
 Parser = Callable[[bytes, str], list[RawEntry]]
 
 PARSER_MODULES: dict[str, str] = {
-    "text": "syndicate.sources.text",
+    "text": "syndicate.sources.scraped",
     "markdown": "syndicate.sources.markdown",
     "html": "syndicate.sources.page",
     "json": "syndicate.sources.jsonarticle",
@@ -40,6 +46,15 @@ _FRONT_MATTER = re.compile(rb"\A(\xef\xbb\xbf)?(---|\+\+\+)[ \t]*\r?\n")
 _HTML_START = re.compile(
     rb"\A(\xef\xbb\xbf)?\s*<(!doctype\s+html|html|head|body|article|div|p|h[1-6])\b", re.IGNORECASE
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """The entries of one input and, when its bytes were not what they claimed, a note."""
+
+    entries: list[RawEntry]
+    note: str = ""
+    kind: str = ""
 
 
 def detect_kind(name: str, data: bytes) -> str:
@@ -72,16 +87,32 @@ def sniff_kind(data: bytes) -> str:
     return "text"
 
 
-def parser_for(kind: str) -> Parser:
-    """The ``parse`` function of a kind; ``ParseError`` for a kind we do not know."""
+def module_for(kind: str) -> ModuleType:
+    """The parser module of a kind; ``ParseError`` for a kind we do not know."""
     module_name = PARSER_MODULES.get(kind)
     if module_name is None:
         raise ParseError(kind, f"unknown input kind; expected one of: {', '.join(KINDS)}")
-    module = importlib.import_module(module_name)
-    parse: Parser = module.parse
+    return importlib.import_module(module_name)
+
+
+def parser_for(kind: str) -> Parser:
+    """The bytes ``parse`` function of a kind; ``ParseError`` for a kind we do not know."""
+    parse: Parser = module_for(kind).parse
     return parse
+
+
+def read(data: bytes, origin: str, kind: str | None = None, *, label: str = "") -> Parsed:
+    """Decode one input of a given (or detected) kind and parse it into raw entries.
+
+    ``label`` is a charset the transport declared (HTTP ``Content-Type``), if any.
+    """
+    kind = kind or detect_kind(origin, data)
+    module = module_for(kind)
+    decoded = charset.decode(data, origin, policy=module.DECODING, label=label)
+    entries: list[RawEntry] = module.read_text(decoded.text, origin)
+    return Parsed(entries, decoded.note, kind)
 
 
 def parse_bytes(data: bytes, origin: str, kind: str | None = None) -> list[RawEntry]:
     """Parse one input of a given (or detected) kind into raw entries."""
-    return parser_for(kind or detect_kind(origin, data))(data, origin)
+    return read(data, origin, kind).entries

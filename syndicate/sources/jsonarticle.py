@@ -15,12 +15,14 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, NoReturn
 
-from syndicate.dates import MAX_YEAR, MIN_YEAR, parse_date
 from syndicate.errors import ParseError
 from syndicate.model import Block, BlockKind, Media, RawEntry
+from syndicate.sources import charset
 from syndicate.sources.blocks import collapse, html_to_blocks, strip_unsafe_chars
+from syndicate.text.dates import MAX_YEAR, MIN_YEAR, parse_date
 
 Item = Mapping[str, Any]
+DECODING = charset.UTF8_ONLY  # RFC 8259 §8.1: JSON exchanged between systems is UTF-8
 
 # Body keys in order of preference; the first two are always HTML, the last two plain text,
 # and the middle two are sniffed (JSON Feed 1.1 §items: content_html / content_text).
@@ -37,20 +39,22 @@ _HTML_TAG = re.compile(
 
 
 def parse(data: bytes, origin: str) -> list[RawEntry]:
+    """Read every article in a JSON document given as bytes (UTF-8, RFC 8259 §8.1)."""
+    return read_text(charset.decode(data, origin, policy=DECODING).text, origin)
+
+
+def read_text(text: str, origin: str) -> list[RawEntry]:
     """Read every article in a JSON document; raises :class:`ParseError` on bad shape."""
-    document = _load(data, origin)
+    document = _load(text, origin)
     return [_entry(item, path, origin) for path, item in _items(document, origin)]
 
 
-def _load(data: bytes, origin: str) -> object:
+def _load(text: str, origin: str) -> object:
     try:
-        # json.loads on bytes detects UTF-8/16/32 and skips a UTF-8 BOM (RFC 8259 §8.1).
-        return json.loads(data)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         reason = f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
         raise ParseError(origin, reason) from exc
-    except UnicodeDecodeError as exc:
-        raise ParseError(origin, f"not UTF-8 text: undecodable byte at offset {exc.start}") from exc
 
 
 def _items(document: object, origin: str) -> list[tuple[str, Item]]:

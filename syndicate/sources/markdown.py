@@ -23,12 +23,14 @@ import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from syndicate.dates import MAX_YEAR, MIN_YEAR, parse_date
 from syndicate.errors import NotPublished, ParseError
 from syndicate.model import Media, RawEntry
+from syndicate.sources import charset
 from syndicate.sources.blocks import html_to_blocks
+from syndicate.text.dates import MAX_YEAR, MIN_YEAR, parse_date
 
 MD = MarkdownIt("commonmark").enable("table")
+DECODING = charset.UTF8_ONLY  # Jekyll and Hugo read posts as UTF-8
 
 # Jekyll closes YAML front matter with "---"; YAML itself also allows "..." as document end.
 _FENCES = {"---": ("---", "..."), "+++": ("+++",)}
@@ -40,9 +42,14 @@ Meta = Mapping[str, Any]
 
 
 def parse(data: bytes, origin: str) -> list[RawEntry]:
+    """Read one Markdown post from bytes (UTF-8, or UTF-16 with a BOM)."""
+    return read_text(charset.decode(data, origin, policy=DECODING).text, origin)
+
+
+def read_text(text: str, origin: str) -> list[RawEntry]:
     """Read one Markdown post; raises :class:`NotPublished` for drafts, :class:`ParseError` for
     unusable files."""
-    meta, body = split_front_matter(decode(data, origin), origin)
+    meta, body = split_front_matter(text, origin)
     if _is_draft(meta):
         raise NotPublished(origin, "draft (front matter marks it unpublished); skipped")
     title = _string(meta.get("title"))
@@ -72,18 +79,6 @@ def parse(data: bytes, origin: str) -> list[RawEntry]:
             media=_media(meta),
         )
     ]
-
-
-def decode(data: bytes, origin: str) -> str:
-    """Markdown text from bytes: UTF-8 (BOM or not), or UTF-16 with a BOM."""
-    try:
-        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            return data.decode("utf-16")
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ParseError(
-            origin, f"not UTF-8 text: byte 0x{data[exc.start]:02x} at offset {exc.start}"
-        ) from exc
 
 
 def split_front_matter(text: str, origin: str) -> tuple[Meta, str]:

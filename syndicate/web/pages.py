@@ -9,7 +9,7 @@ from syndicate.config import Settings
 from syndicate.errors import UnknownArticle, UnknownFeed
 from syndicate.model import Category
 from syndicate.render.html import FeedLink, render_article, render_category, render_index
-from syndicate.slugs import slugify
+from syndicate.text.slugs import slugify
 from syndicate.web import get_settings, get_store, page_context
 
 bp = Blueprint("pages", __name__)

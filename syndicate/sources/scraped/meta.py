@@ -1,7 +1,7 @@
 """Bylines, dates, category lines and the script of scraped page text.
 
 Dates are cut out of the words around them ("Published", "Updated", a byline, a reading time)
-and rewritten into a form :func:`syndicate.dates.parse_date` reads: month names of a few
+and rewritten into a form :func:`syndicate.text.dates.parse_date` reads: month names of a few
 languages become numbers, Asian "2016年12月1日" and dotted "18.11.2019" dates become ISO, and the
 US "ET"/"PT" zones, which news sites print without saying which half of the year they mean,
 become EST/EDT or PST/PDT by the US daylight-saving rule.
@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
-from syndicate.dates import TZ_ABBREVIATIONS, parse_date
+from syndicate.text.dates import TZ_ABBREVIATIONS, parse_date
 
 _MONTHS: dict[str, int] = {}
 for _number, _names in enumerate(

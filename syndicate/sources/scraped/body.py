@@ -13,8 +13,8 @@ import re
 from collections.abc import Sequence
 
 from syndicate.model import Block, BlockKind
-from syndicate.sources._textlines import Line, is_ordered, strip_bullet
-from syndicate.sources._textmeta import is_dateline
+from syndicate.sources.scraped.lines import Line, is_ordered, strip_bullet
+from syndicate.sources.scraped.meta import is_dateline
 
 SHORT_PENALTY = 22.0  # what a short unpunctuated line costs inside a run of prose
 FURNITURE_PENALTY = 40.0

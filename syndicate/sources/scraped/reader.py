@@ -24,9 +24,10 @@ from datetime import datetime
 
 from syndicate.errors import ParseError
 from syndicate.model import RawEntry
-from syndicate.sources._textbody import body_lines, densest_run, line_score, to_blocks
-from syndicate.sources._textlines import Line, key_of, split_lines, title_cased, words_of
-from syndicate.sources._textmeta import (
+from syndicate.sources import charset
+from syndicate.sources.scraped.body import body_lines, densest_run, line_score, to_blocks
+from syndicate.sources.scraped.lines import Line, key_of, split_lines, title_cased, words_of
+from syndicate.sources.scraped.meta import (
     byline_names,
     find_date,
     guess_language,
@@ -46,6 +47,7 @@ CATEGORY_MAX_WEIGHT = 60
 _DOMAIN = re.compile(r"^\S+\.[a-z]{2,}$", re.IGNORECASE)
 _CRUMB_SPLIT = re.compile(r"\s*(?:>|»|›|/|\|)\s*")
 _CLOCK_OR_COUNT = re.compile(r"\d:\d\d|^\W*\d+\W*$|\bago\b|published|updated", re.IGNORECASE)
+DECODING = charset.AS_BROWSERS_DO  # page text is what a browser showed
 _HOME = {"home", "start", "startseite", "inicio", "início", "accueil", "главная", "홈", "ホーム"}
 
 
@@ -58,33 +60,13 @@ class _Header:
 
 
 def parse(data: bytes, origin: str) -> list[RawEntry]:
-    """Read one scraped page; the bytes are UTF-8 (BOM or not) or sniffed when they are not."""
-    return [parse_text(decode(data, origin), origin)]
+    """Read one scraped page from bytes, decoded the way a browser would decode them."""
+    return read_text(charset.decode(data, origin, policy=DECODING).text, origin)
 
 
-def decode(data: bytes, origin: str) -> str:
-    """Text from bytes: BOMs honoured, UTF-8 first, then charset detection, then cp1252."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", "replace")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", "replace")
-    if b"\x00" in data[:4096]:
-        raise ParseError(origin, "binary data (NUL bytes), not page text")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    detected = _detect(data)
-    return detected if detected is not None else data.decode("cp1252", "replace")
-
-
-def _detect(data: bytes) -> str | None:
-    try:
-        from charset_normalizer import from_bytes
-    except ImportError:  # optional: cp1252 is the usual legacy encoding of Western pages
-        return None
-    best = from_bytes(data).best()
-    return str(best) if best is not None else None
+def read_text(text: str, origin: str) -> list[RawEntry]:
+    """The dispatch-table form of :func:`parse_text`: the page's one article."""
+    return [parse_text(text, origin)]
 
 
 def parse_text(text: str, origin: str) -> RawEntry:

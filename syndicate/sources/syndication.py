@@ -23,11 +23,11 @@ from urllib.parse import urljoin
 
 import feedparser
 
-from syndicate.dates import parse_date
 from syndicate.errors import ParseError
 from syndicate.model import Media, RawEntry
 from syndicate.sources.blocks import collapse, html_to_blocks, parse_fragment, text_of
 from syndicate.sources.jsonarticle import text_blocks
+from syndicate.text.dates import parse_date
 
 _JSON_FEED_VERSION = re.compile(r"^https?://jsonfeed\.org/version/1(\.\d+)?/?$")
 _XML_DECLARATION = re.compile(r"""^(\s*<\?xml[^>]*?encoding\s*=\s*)(["'])[^"']*\2""")
@@ -71,6 +71,11 @@ def parse_feed(data: bytes, origin: str, *, charset: str = "") -> ParsedFeed:
     if is_json_feed(data):
         return _json_feed(data, origin)
     return _xml_feed(data, origin, charset)
+
+
+def read_feed(text: str, origin: str) -> ParsedFeed:
+    """A feed document already decoded by the charset chain (see :func:`parse_feed`)."""
+    return parse_feed(utf8_document(text), origin, charset="utf-8")
 
 
 def utf8_document(text: str) -> bytes:
