@@ -49,7 +49,8 @@ from sqlalchemy.pool import NullPool  # noqa: E402
 
 from syndicate.model import Article, Block, BlockKind, Channel  # noqa: E402
 from syndicate.render.feeds import render_feed  # noqa: E402
-from syndicate.store import Store, _latest_query  # noqa: E402
+from syndicate.store import Store  # noqa
+from syndicate.store.articles import filters, latest_query  # noqa: E402
 
 CATEGORIES = 1000
 TAGS = 5000
@@ -184,7 +185,7 @@ def time_feeds(url: str, slug: str, runs: int) -> dict[str, float]:
 
 def query_plan(url: str, slug: str) -> str:
     engine = create_engine(url, poolclass=NullPool)
-    query = _latest_query({"categories": slug, "tags": None, "authors": None}, FEED_ITEMS, None)
+    query = latest_query(filters(slug, None, None), FEED_ITEMS, None)
     sql = str(query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
     explain = (
         "EXPLAIN QUERY PLAN "

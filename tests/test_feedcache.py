@@ -53,7 +53,7 @@ def test_polling_unchanged_feeds_runs_no_query_and_no_render(site: Site) -> None
     first = etags(site)
     statements: list[str] = []
     event.listen(
-        site.store._engine, "before_cursor_execute", lambda *args: statements.append(args[2])
+        site.store.engine, "before_cursor_execute", lambda *args: statements.append(args[2])
     )
     builds = cache_of(site).builds
     for path, etag in first.items():

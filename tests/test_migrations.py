@@ -1,6 +1,6 @@
 """Migrations on the database under test (SQLite, or PostgreSQL in ``make test``'s second run):
-they build exactly the tables of ``syndicate.schema``, an older database is refused until it is
-upgraded, and ``syndicate db`` does the upgrade."""
+they build exactly the tables of ``syndicate.store.schema``, an older database is refused until
+it is upgraded, and ``syndicate db`` does the upgrade."""
 
 from __future__ import annotations
 
@@ -15,17 +15,16 @@ from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner
 from sqlalchemy import Connection, Table, inspect, text
 
-from syndicate import migrations, schema
 from syndicate.dbcli import db_group
 from syndicate.errors import StoreError
-from syndicate.store import Store
+from syndicate.store import Store, migrations, schema
 from tests.test_store import make_article
 
 HEAD = migrations.head()
 
 
 def tables(store: Store) -> set[str]:
-    with store._engine.connect() as conn:
+    with store.engine.connect() as conn:
         return set(inspect(conn).get_table_names())
 
 
@@ -59,9 +58,9 @@ def test_migrations_build_exactly_the_schema_tables(
 ) -> None:
     with Store(new_database_url()) as migrated, Store(new_database_url()) as created:
         migrated.upgrade()
-        with created._engine.begin() as conn:
+        with created.engine.begin() as conn:
             schema.metadata.create_all(conn)
-        with migrated._engine.connect() as one, created._engine.connect() as other:
+        with migrated.engine.connect() as one, created.engine.connect() as other:
             described = shape(one)
             assert len(described) > len(schema.metadata.tables)  # columns or tables, indexes
             assert described == shape(other)
@@ -71,7 +70,7 @@ def test_migrations_build_exactly_the_schema_tables(
 
 def test_migrations_down_to_nothing_and_up_again(store: Store) -> None:
     store.upsert(make_article(1))
-    with store._engine.begin() as conn:
+    with store.engine.begin() as conn:
         migrations.downgrade(conn, "base")
     assert tables(store) <= {"alembic_version"}
     assert store.revision() is None
@@ -153,7 +152,7 @@ def make_legacy_database(store: Store) -> None:
         schema.sources,
         schema.runs,
     ]
-    with store._engine.begin() as conn:
+    with store.engine.begin() as conn:
         schema.metadata.create_all(conn, tables=legacy)
         conn.execute(text("DROP INDEX ix_runs_started_id"))  # came with revision 0002
         conn.execute(text("CREATE TABLE schema_version (id INTEGER PRIMARY KEY, version INTEGER)"))
@@ -179,7 +178,7 @@ def test_upgrade_adopts_a_database_made_before_migrations(database_url: str) -> 
         ]
         # Articles stored before article_order existed were given places in it, oldest first.
         order: Table = schema.article_order
-        with store._engine.connect() as conn:
+        with store.engine.connect() as conn:
             seqs = conn.execute(order.select().order_by(order.c.seq)).all()
         assert [row.article_id for row in seqs] == [make_article(1).id, make_article(2).id]
         store.upsert(make_article(3))

@@ -22,11 +22,12 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-from syndicate import schema, storewrite
 from syndicate.config import Settings
 from syndicate.errors import StoreError
 from syndicate.model import Article, Block, BlockKind, Category, Media
-from syndicate.store import Store, UpsertResult, _latest_query
+from syndicate.store import Store, UpsertResult, schema
+from syndicate.store import writes as store_writes
+from syndicate.store.articles import latest_query
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -123,7 +124,7 @@ def raw(db_path: Path) -> sqlite3.Connection:
 
 def execute(store: Store, sql: str) -> list[tuple[Any, ...]]:
     """Run SQL on the store's database behind its back, committed; returns the rows, if any."""
-    with store._engine.begin() as conn:
+    with store.engine.begin() as conn:
         result = conn.execute(text(sql))
         return [tuple(row) for row in result] if result.returns_rows else []
 
@@ -315,9 +316,9 @@ def test_upsert_many_counts_in_batches(settings: Settings) -> None:
         def count(conn: object) -> None:
             commits.append(conn)
 
-        event.listen(store._engine, "commit", count)
+        event.listen(store.engine, "commit", count)
         first = store.upsert_many(make_article(n) for n in range(10))
-        event.remove(store._engine, "commit", count)
+        event.remove(store.engine, "commit", count)
         assert first == Counter({UpsertResult.INSERTED: 10})
         assert len(commits) == 4  # one write transaction per batch: 3 + 3 + 3 + 1
 
@@ -391,12 +392,12 @@ def test_upsert_many_falls_back_when_another_writer_got_there_first(
     store.upsert(make_article(1))
     # Pretend the batch's read saw nothing, as when another process stores article 1 between
     # our read and our insert: the bulk insert fails and each article goes one by one.
-    real = storewrite._insert_fresh
+    real = store_writes._insert_fresh
 
     def as_if_unseen(conn: Any, fresh: list[Article]) -> Any:
         return real(conn, [make_article(1), *fresh])
 
-    monkeypatch.setattr(storewrite, "_insert_fresh", as_if_unseen)
+    monkeypatch.setattr(store_writes, "_insert_fresh", as_if_unseen)
     results = store.upsert_many([make_article(2), make_article(3)])
     monkeypatch.undo()
     assert results == Counter({UpsertResult.INSERTED: 2})
@@ -574,7 +575,7 @@ def test_log_run_and_recent_runs(store: Store) -> None:
 def test_store_sqlite_runs_in_wal_mode_with_pragmas(store: Store, db_path: Path) -> None:
     with raw(db_path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-    with store._engine.connect() as conn:  # per-connection settings
+    with store.engine.connect() as conn:  # per-connection settings
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar_one() > 0
@@ -653,7 +654,7 @@ def test_schema_compiles_for_postgresql() -> None:
 
 
 def test_latest_query_compiles_for_postgresql() -> None:
-    query = _latest_query({"categories": "world", "tags": "space", "authors": None}, 10, (T0, "id"))
+    query = latest_query({"categories": "world", "tags": "space", "authors": None}, 10, (T0, "id"))
     sql = str(query.compile(dialect=postgresql.dialect()))  # type: ignore[no-untyped-call]
     assert "ORDER BY article_categories.published DESC, article_categories.article_id DESC" in sql
     assert "LIMIT" in sql

@@ -1,7 +1,7 @@
 """Alembic's entry point: run the migrations on the connection the store passed in.
 
-There is no engine and no URL here: ``syndicate.migrations.upgrade`` puts a connection, already
-inside the store's transaction, into ``config.attributes``. SQLite alters tables by copying
+There is no engine and no URL here: ``syndicate.store.migrations.upgrade`` puts a connection,
+already inside the store's transaction, into ``config.attributes``. SQLite alters tables by copying
 them, which Alembic's batch mode does for us (``render_as_batch``).
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from syndicate import schema
+from syndicate.store import schema
 
 
 def run_migrations(connection: Connection) -> None:

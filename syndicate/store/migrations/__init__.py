@@ -2,7 +2,7 @@
 
 The store hands these functions a connection inside its own transaction, so an upgrade is
 all or nothing on both backends (both run DDL in transactions) and no ``alembic.ini`` is
-needed: the scripts are found as the package resource ``syndicate:migrations``. Running the
+needed: the scripts are found as the package resource ``syndicate.store:migrations``. Running the
 ``alembic`` command line against a database is possible through ``syndicate db`` only; this
 package is the only importer of Alembic.
 """
@@ -21,7 +21,7 @@ from sqlalchemy import Connection, text
 
 from syndicate.errors import StoreError
 
-SCRIPT_LOCATION = "syndicate:migrations"
+SCRIPT_LOCATION = "syndicate.store:migrations"
 # Any fixed number: PostgreSQL advisory lock held while one process upgrades, so web workers
 # starting together do not race to create the same tables.
 _UPGRADE_LOCK = 0x5359_4E44  # "SYND"
@@ -43,7 +43,7 @@ def head() -> str:
     """The revision this version of syndicate needs."""
     found = _scripts().get_current_head()
     if found is None:  # only if the versions folder were empty
-        raise RuntimeError("syndicate/migrations/versions holds no revision")
+        raise RuntimeError("syndicate/store/migrations/versions holds no revision")
     return found
 
 

@@ -7,9 +7,9 @@ row, so one row reads back into one :class:`~syndicate.model.Article`. The link 
 ``published`` so a per-category feed is one range scan of ``(slug, published desc,
 article_id desc)`` joined to the articles by primary key.
 
-The tables are SQLAlchemy Core metadata shared by SQLite and PostgreSQL; only the store
-modules (``store.py``, ``storewrite.py``, ``runlog.py``) and the Alembic migrations use this
-module. Every change here needs a new migration in ``syndicate/migrations/versions`` that
+The tables are SQLAlchemy Core metadata shared by SQLite and PostgreSQL; only the modules of
+``syndicate.store`` and its Alembic migrations use this module. Every change here needs a new
+migration in ``syndicate/store/migrations/versions`` that
 brings existing databases to the same shape: a test compares a migrated database with this
 metadata on both backends.
 """

@@ -18,9 +18,9 @@ from typing import Any
 from sqlalchemy import Connection, Row, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from syndicate import schema
 from syndicate.errors import StoreError
 from syndicate.model import Article
+from syndicate.store import schema
 
 _SLUG_CANDIDATES = 20  # fallback slugs tried before giving up on a new article
 _WRITE_ATTEMPTS = 3  # a concurrent writer can take an id or slug between our read and write

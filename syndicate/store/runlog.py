@@ -1,22 +1,22 @@
 """What the store remembers about each source's fetches, and the log of refresh runs.
 
-:class:`RunLog` holds the methods; :class:`~syndicate.store.Store` inherits them and supplies
-the transactions. Source rows are upserted with ``INSERT .. ON CONFLICT`` where the dialect
-has it.
+:class:`RunLog` is one part of :class:`~syndicate.store.Store`, which holds one and hands its
+calls on; it runs its SQL through the store's :class:`~syndicate.store.engine.Database`.
+Source rows are upserted with ``INSERT .. ON CONFLICT`` where the dialect has it.
 """
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from syndicate import schema
 from syndicate.errors import StoreError
+from syndicate.store import schema
+from syndicate.store.engine import Database
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,13 +55,8 @@ class Run:
 class RunLog:
     """Source state and the run log: the part of :class:`~syndicate.store.Store` about runs."""
 
-    _label: str  # the database, for messages
-
-    if TYPE_CHECKING:
-
-        def _transaction(
-            self, what: str, *, write: bool = False
-        ) -> AbstractContextManager[Connection]: ...
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     def record_success(
         self,
@@ -81,7 +76,7 @@ class RunLog:
             changes["etag"] = etag
         if last_modified is not None:
             changes["last_modified"] = last_modified
-        with self._transaction(f"record success of source {source}", write=True) as conn:
+        with self._db.transaction(f"record success of source {source}", write=True) as conn:
             _upsert_source(conn, source, fresh=changes, changes=changes)
 
     def record_failure(self, source: str, message: str, *, at: datetime) -> None:
@@ -92,13 +87,13 @@ class RunLog:
             "consecutive_failures": 1,
         }
         changes = fresh | {"consecutive_failures": schema.sources.c.consecutive_failures + 1}
-        with self._transaction(f"record failure of source {source}", write=True) as conn:
+        with self._db.transaction(f"record failure of source {source}", write=True) as conn:
             _upsert_source(conn, source, fresh=fresh, changes=changes)
 
     def source_state(self, name: str) -> SourceState | None:
         """What is known about fetching this source; ``None`` before its first fetch."""
         query = select(schema.sources).where(schema.sources.c.name == name)
-        with self._transaction(f"read state of source {name}") as conn:
+        with self._db.transaction(f"read state of source {name}") as conn:
             row = conn.execute(query).first()
         return None if row is None else SourceState(**row._asdict())
 
@@ -127,10 +122,10 @@ class RunLog:
             "skipped": skipped,
             "message": message,
         }
-        with self._transaction(f"log run of source {source}", write=True) as conn:
+        with self._db.transaction(f"log run of source {source}", write=True) as conn:
             key = conn.execute(insert(schema.runs).values(values)).inserted_primary_key
         if key is None:  # every backend we support reports it
-            raise StoreError(f"{self._label} did not return the id of the logged run")
+            raise StoreError(f"{self._db.label} did not return the id of the logged run")
         return int(key[0])
 
     def recent_runs(self, source: str | None = None, *, limit: int = 20) -> list[Run]:
@@ -139,7 +134,7 @@ class RunLog:
         query = select(runs).order_by(runs.c.started.desc(), runs.c.id.desc()).limit(limit)
         if source is not None:
             query = query.where(runs.c.source == source)
-        with self._transaction("list recent runs") as conn:
+        with self._db.transaction("list recent runs") as conn:
             return [Run(**row._asdict()) for row in conn.execute(query)]
 
 

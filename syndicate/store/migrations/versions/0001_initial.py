@@ -21,7 +21,7 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
-# Frozen copies of the column types in syndicate/schema.py as of this revision.
+# Frozen copies of the column types in syndicate/store/schema.py as of this revision.
 KEY = sa.String().with_variant(sa.String(collation="C"), "postgresql")
 TIMESTAMP = sa.DateTime(timezone=True)
 LINK_TABLES = ("article_categories", "article_tags", "article_authors")

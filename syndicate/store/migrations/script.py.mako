@@ -6,7 +6,7 @@ Create Date: ${create_date}
 
 Runs on SQLite and PostgreSQL; SQLite alters tables in batch mode (copy and swap), so use
 ``with op.batch_alter_table(...)`` for column and constraint changes. Also change
-``syndicate/schema.py`` to the same shape: tests compare the two.
+``syndicate/store/schema.py`` to the same shape: tests compare the two.
 """
 
 from __future__ import annotations

@@ -1,0 +1,332 @@
+"""Articles, source state and the run log in SQL, through SQLAlchemy Core.
+
+One :class:`Store` serves the embedded default (a SQLite file in WAL mode) and PostgreSQL at
+scale. It is composed of parts, each in its own module:
+
+- :mod:`.engine`: the :class:`~.engine.Database` (engine, connection setup, transactions;
+  every SQLAlchemy error leaves it as a :class:`~syndicate.errors.StoreError`);
+- :mod:`.schema`: the tables and how an article maps onto a row; :mod:`.migrations`: Alembic;
+- :mod:`.articles`: the read queries; :mod:`.writes`: the upserts;
+- :mod:`.runlog`: what is remembered about each source, and the log of refresh runs.
+
+The :class:`Store` opens one transaction per call and hands the connection to those modules.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from itertools import islice
+
+from sqlalchemy import Engine, func, select
+
+from syndicate.errors import StoreError
+from syndicate.model import Article, Category
+from syndicate.store import articles as reads
+from syndicate.store import migrations, schema, writes
+from syndicate.store.engine import Database
+from syndicate.store.runlog import Run, RunLog, SourceState
+from syndicate.store.writes import UpsertResult
+
+__all__ = ["Run", "SourceState", "Store", "UpsertResult"]
+
+DEFAULT_BATCH_SIZE = 200  # articles per transaction in upsert_each / upsert_many
+
+
+class Store:
+    """Articles and source state in one SQL database, safe to share between threads.
+
+    ``url`` is any SQLAlchemy URL, e.g. ``sqlite:///var/syndicate.db`` or
+    ``postgresql+psycopg://user@host/syndicate`` (see :class:`~.engine.Database`).
+    """
+
+    def __init__(self, url: str, *, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        self._batch_size = batch_size
+        self._db = Database(url)
+        self._runs = RunLog(self._db)
+
+    def __repr__(self) -> str:
+        return f"Store({self._db.label!r})"
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine (for tests and benchmarks that look at the SQL itself)."""
+        return self._db.engine
+
+    @property
+    def label(self) -> str:
+        """The database URL without its password, for messages."""
+        return self._db.label
+
+    def close(self) -> None:
+        """Close every pooled connection; the Store reconnects if used again."""
+        self._db.close()
+
+    # -- schema ----------------------------------------------------------------------------
+
+    def create_schema(self) -> None:
+        """Create the tables, or bring older ones up to date: :meth:`upgrade` by another name.
+
+        For tests, the embedded ``make serve`` setup and ``syndicate ingest``. A server that
+        shares its database with other processes should call :meth:`check_schema` instead and
+        leave upgrades to ``syndicate db upgrade``.
+        """
+        self.upgrade()
+
+    def upgrade(self, target: str = "head") -> bool:
+        """Apply the pending migrations (all, or up to ``target``); returns whether any ran.
+
+        One transaction: a failed migration leaves the database as it was. Safe to call from
+        several processes at once.
+        """
+        with self._db.transaction(f"upgrade of the schema to {target}", write=True) as conn:
+            return migrations.upgrade(conn, target)
+
+    def revision(self) -> str | None:
+        """The schema revision of the database; ``None`` before the first upgrade."""
+        with self._db.transaction("read the schema revision") as conn:
+            return migrations.current(conn)
+
+    def head_revision(self) -> str:
+        """The schema revision this version of syndicate needs."""
+        return migrations.head()
+
+    def check_schema(self) -> None:
+        """Raise :class:`StoreError` unless the database is at the revision this code needs.
+
+        A server calls this at start and refuses to run on an older (or unknown) schema, rather
+        than failing on its first query or altering a database other processes are using.
+        """
+        found, needed = self.revision(), self.head_revision()
+        if found != needed:
+            raise StoreError(
+                f"database schema is at revision {found or 'none'}, this version needs "
+                f"{needed}: run `syndicate db upgrade`"
+            )
+
+    # -- articles: writing -------------------------------------------------------------------
+
+    def upsert(self, article: Article) -> UpsertResult:
+        """Insert a new article, update a changed one, and leave an unchanged one untouched.
+
+        On update the article keeps its stored slug (URLs never move) and its first
+        ``published`` date, unless that date was estimated and the new one is real. ``updated``
+        always moves forward: an incoming value not later than the stored one becomes the
+        stored one plus a second, so readers see the change. Categories, tags and authors are
+        replaced. A new article whose slug is taken gets ``<slug>-<first 6 of id>``.
+        """
+        with self._db.transaction(f"upsert of article {article.id}", write=True) as conn:
+            return writes.upsert(conn, article)
+
+    def upsert_each(self, articles: Iterable[Article]) -> Iterator[tuple[Article, UpsertResult]]:
+        """Upsert a stream of articles, one transaction per batch, yielding what each became.
+
+        The iterable is consumed one batch at a time, so a generator of any length is stored
+        in bounded memory. The outcome is what :meth:`upsert` of each article in turn would
+        give, but a batch costs a few statements: one read of the stored content hashes, then
+        one multi-row insert per table for the new articles; only changed articles are
+        written one by one. A batch's results are yielded once it is committed, so nothing is
+        written until the iterator is consumed. When a batch
+        fails, StoreError is raised, that batch is rolled back and the batches before it stay
+        stored.
+        """
+        pending = iter(articles)
+        while batch := list(islice(pending, self._batch_size)):
+            with self._db.transaction(f"upsert of {len(batch)} articles", write=True) as conn:
+                results = writes.upsert_batch(conn, batch)
+            yield from zip(batch, results, strict=True)
+
+    def upsert_many(self, articles: Iterable[Article]) -> Counter[UpsertResult]:
+        """Upsert a stream of articles as :meth:`upsert_each` does; how many became what."""
+        return Counter(result for _, result in self.upsert_each(articles))
+
+    # -- articles: reading -------------------------------------------------------------------
+
+    def get(self, article_id: str) -> Article | None:
+        """The article with this id, or ``None``."""
+        query = select(schema.articles).where(schema.articles.c.id == article_id)
+        with self._db.transaction("read article") as conn:
+            return reads.one(conn, query)
+
+    def get_by_slug(self, slug: str) -> Article | None:
+        """The article at this URL slug, or ``None``."""
+        query = select(schema.articles).where(schema.articles.c.slug == slug)
+        with self._db.transaction("read article") as conn:
+            return reads.one(conn, query)
+
+    def latest(
+        self,
+        *,
+        category: str | None = None,
+        tag: str | None = None,
+        author: str | None = None,
+        limit: int = 50,
+        before: tuple[datetime, str] | None = None,
+    ) -> list[Article]:
+        """Articles newest first by ``(published, id)``, optionally filtered by slugs.
+
+        ``category``, ``tag`` and ``author`` are slugs (see
+        :func:`syndicate.text.slugs.slugify`); given together, an article must match all.
+        ``before`` is the ``(published, id)`` of the last article of the previous page: the
+        page starts strictly after it.
+        """
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, got {limit}")
+        query = reads.latest_query(reads.filters(category, tag, author), limit, before)
+        with self._db.transaction("list latest articles") as conn:
+            return reads.many(conn, query)
+
+    def count(self, source: str | None = None) -> int:
+        """How many articles are stored, in all or from one source."""
+        with self._db.transaction("count articles") as conn:
+            return int(conn.execute(reads.count_query(source)).scalar_one())
+
+    def article_ids(self, source: str) -> set[str]:
+        """The ids of every article stored from one source (a refresh compares against them)."""
+        query = select(schema.articles.c.id).where(schema.articles.c.source == source)
+        with self._db.transaction(f"list articles of source {source}") as conn:
+            return set(conn.execute(query).scalars())
+
+    def newest_updated(self, category: str | None = None) -> datetime | None:
+        """The latest ``updated`` of all articles, or of one category's; ``None`` when empty.
+
+        This is what a feed's Last-Modified and its cache key follow.
+        """
+        with self._db.transaction("read newest update") as conn:
+            value: datetime | None = conn.execute(reads.newest_updated_query(category)).scalar()
+            return value
+
+    def content_version(self) -> int:
+        """The ``seq`` of the latest article write, 0 before any: it moves on every write."""
+        query = select(func.max(schema.article_changes.c.seq))
+        with self._db.transaction("read content version") as conn:
+            return int(conn.execute(query).scalar() or 0)
+
+    def changes_since(self, version: int, *, limit: int = 1000) -> list[tuple[int, str]]:
+        """``(seq, article_id)`` of article writes after ``version``, oldest first, at most
+        ``limit``. Feed caches in other processes follow the store through this."""
+        with self._db.transaction("read article changes") as conn:
+            rows = conn.execute(reads.changes_query(version, limit))
+            return [(int(row[0]), str(row[1])) for row in rows]
+
+    def in_stored_order(
+        self,
+        *,
+        category: str | None = None,
+        tag: str | None = None,
+        author: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> list[Article]:
+        """Articles in the order they were first stored, oldest first, optionally filtered.
+
+        Archive pages are slices of this order: a slice, once full, never changes members
+        unless an article in it changes its category, tag or author.
+        """
+        query = reads.stored_order_query(reads.filters(category, tag, author), offset, limit)
+        with self._db.transaction("list articles in stored order") as conn:
+            return reads.many(conn, query)
+
+    def count_matching(
+        self, *, category: str | None = None, tag: str | None = None, author: str | None = None
+    ) -> int:
+        """How many articles match all the given slugs (all articles when none is given)."""
+        wanted = reads.filters(category, tag, author)
+        query = reads.linked(select(func.count()).select_from(schema.articles), wanted)
+        with self._db.transaction("count matching articles") as conn:
+            return int(conn.execute(query).scalar_one())
+
+    # -- categories, tags, authors -------------------------------------------------------
+
+    def categories(self) -> list[Category]:
+        """Every category in use with its article count, by name.
+
+        The store knows names from articles only; descriptions come from the configuration.
+        """
+        with self._db.transaction("list categories") as conn:
+            return reads.terms(conn, schema.article_categories)
+
+    def category(self, slug: str) -> Category | None:
+        """The category with this slug and its article count; ``None`` when no article has it."""
+        with self._db.transaction(f"read category {slug}") as conn:
+            found = reads.terms(conn, schema.article_categories, slug)
+        return found[0] if found else None
+
+    def category_name(self, slug: str) -> str | None:
+        """The display name of the category with this slug, without counting its articles.
+
+        The same name :meth:`category` and :meth:`categories` give (the least in byte order
+        when articles spell it differently); ``None`` when no article has the slug.
+        """
+        with self._db.transaction(f"read category {slug}") as conn:
+            return reads.term_name(conn, schema.article_categories, slug)
+
+    def tags(self) -> list[Category]:
+        """Every tag in use, as ``Category(name, slug, count)``, by name."""
+        with self._db.transaction("list tags") as conn:
+            return reads.terms(conn, schema.article_tags)
+
+    def authors(self) -> list[Category]:
+        """Every author, as ``Category(name, slug, count)``, by name."""
+        with self._db.transaction("list authors") as conn:
+            return reads.terms(conn, schema.article_authors)
+
+    # -- sources and the run log (see :class:`~.runlog.RunLog`) ----------------------------
+
+    def record_success(
+        self,
+        source: str,
+        *,
+        at: datetime,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> None:
+        """Note a successful fetch; resets the failure count (see :meth:`RunLog.record_success`)."""
+        self._runs.record_success(source, at=at, etag=etag, last_modified=last_modified)
+
+    def record_failure(self, source: str, message: str, *, at: datetime) -> None:
+        """Note a failed fetch: counts consecutive failures and keeps the last message."""
+        self._runs.record_failure(source, message, at=at)
+
+    def source_state(self, name: str) -> SourceState | None:
+        """What is known about fetching this source; ``None`` before its first fetch."""
+        return self._runs.source_state(name)
+
+    def log_run(
+        self,
+        source: str,
+        *,
+        started: datetime,
+        duration: float,
+        outcome: str,
+        new: int = 0,
+        updated: int = 0,
+        unchanged: int = 0,
+        skipped: int = 0,
+        message: str = "",
+    ) -> int:
+        """Append one refresh of ``source`` to the run log; returns the run's id."""
+        return self._runs.log_run(
+            source,
+            started=started,
+            duration=duration,
+            outcome=outcome,
+            new=new,
+            updated=updated,
+            unchanged=unchanged,
+            skipped=skipped,
+            message=message,
+        )
+
+    def recent_runs(self, source: str | None = None, *, limit: int = 20) -> list[Run]:
+        """The latest runs, newest first, of one source or of all."""
+        return self._runs.recent_runs(source, limit=limit)
