@@ -42,8 +42,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from refresh import serve  # noqa: E402  (bench/refresh.py's feed server)
 
 from syndicate.config import ScheduleSettings, Settings  # noqa: E402
+from syndicate.refresh.queue import RefreshQueue, conninfo  # noqa: E402
 from syndicate.store import Store  # noqa: E402
-from syndicate.tasks import RefreshQueue, conninfo  # noqa: E402
 
 
 def start_servers(count: int, sources: int, entries: int) -> tuple[list[Any], list[int]]:

@@ -31,8 +31,9 @@ from syndicate.text.dates import utc_now
 if TYPE_CHECKING:  # imported lazily at run time: most commands need neither
     from syndicate.model import Article
     from syndicate.refresh import Refresher, RunResult
-    from syndicate.schedule import RefreshScheduler, SourceHealth
-    from syndicate.tasks import RefreshQueue
+    from syndicate.refresh.health import SourceHealth
+    from syndicate.refresh.queue import RefreshQueue
+    from syndicate.refresh.schedule import RefreshScheduler
 
 
 def main() -> None:
@@ -97,8 +98,8 @@ def ingest(
     kind: str | None,
 ) -> None:
     """Ingest article files and folders (text, Markdown, HTML, JSON)."""
-    from syndicate.ingest import ingest_file
     from syndicate.normalize import Defaults
+    from syndicate.refresh.ingest import ingest_file
     from syndicate.sources.files import expand
 
     store = _open_store(settings)
@@ -263,7 +264,7 @@ def queue_group() -> None:
 @click.pass_obj
 def queue_init(settings: Settings) -> None:
     """Create the task queue's tables in the database (once; safe to run again)."""
-    from syndicate.tasks import RefreshQueue
+    from syndicate.refresh.queue import RefreshQueue
 
     _require_postgresql(settings)
     try:
@@ -341,7 +342,7 @@ def sources(settings: Settings, as_json: bool) -> None:
     """Show each source's health: last success and failure, failures, next run, articles."""
     import json
 
-    from syndicate.schedule import source_health
+    from syndicate.refresh.health import source_health
 
     store = _open_store(settings)
     try:
@@ -372,7 +373,7 @@ def _build_scheduler(
     settings: Settings, store: Store, refresher: Refresher | None, *, blocking: bool
 ) -> RefreshScheduler:
     """The scheduler of the configured mode: refreshing with ``refresher``, or enqueuing."""
-    from syndicate.schedule import RefreshScheduler
+    from syndicate.refresh.schedule import RefreshScheduler
 
     _log_to_stderr()
     if not _queue_mode(settings):
@@ -418,7 +419,7 @@ def _require_postgresql(settings: Settings) -> None:
 
 def _open_queue(settings: Settings, *, pool_size: int = 4) -> RefreshQueue:
     """The opened task queue; exits with a message when it cannot be used."""
-    from syndicate.tasks import RefreshQueue
+    from syndicate.refresh.queue import RefreshQueue
 
     try:
         queue = RefreshQueue(settings, pool_size=pool_size).open()

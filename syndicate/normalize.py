@@ -71,7 +71,7 @@ def normalize(
     origin = origin or source
     link = canonical_url(raw.link)
     blocks = clean_blocks(raw.blocks)
-    title = one_line(raw.title) or _title_from(blocks)
+    title = _title(raw, blocks)
     if not title:
         raise ParseError(origin, "no title and no text to take one from")
     body_source = blocks_to_html(blocks) if blocks else clean_text(raw.body_html)
@@ -80,7 +80,7 @@ def normalize(
         raise ParseError(origin, f"{title!r}: the article has no body")
     published, updated, estimated = _dates(raw, now)
     article = Article(
-        id=article_id(source, link, title),
+        id=article_id(source, link, title),  # the one id rule (see entry_id)
         source=source,
         slug=slugify(raw.slug or title, max_length=SLUG_MAX_CHARS) or "article",
         title=title,
@@ -101,6 +101,15 @@ def normalize(
         content_hash="",
     )
     return replace(article, content_hash=content_hash(article))
+
+
+def entry_id(raw: RawEntry, source: str) -> str:
+    """The id :func:`normalize` gives this entry, without normalizing it.
+
+    For callers that must know whether an entry is stored before doing more work for it (a
+    feed's full-text fetch): the one id rule, applied to the same cleaned values.
+    """
+    return article_id(source, canonical_url(raw.link), _title(raw, clean_blocks(raw.blocks)))
 
 
 def article_id(source: str, link: str, title: str) -> str:
@@ -270,6 +279,11 @@ def content_hash(article: Article) -> str:
     }
     encoded = json.dumps(content, ensure_ascii=False, sort_keys=True).encode("utf-8")
     return hashlib.sha256(encoded).hexdigest()
+
+
+def _title(raw: RawEntry, blocks: Sequence[Block]) -> str:
+    """The entry's title on one line, else one taken from its first text."""
+    return one_line(raw.title) or _title_from(blocks)
 
 
 def _title_from(blocks: Sequence[Block]) -> str:

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from syndicate.cli import cli
 from syndicate.config import Settings, SourceSettings
-from syndicate.schedule import source_health
+from syndicate.refresh.health import source_health
 from syndicate.store import Store
 from syndicate.web import create_app
 

@@ -19,7 +19,7 @@ from flask import request
 from lxml import html
 
 from syndicate.config import Settings, SiteSettings
-from syndicate.ingest import ingest_file
+from syndicate.refresh.ingest import ingest_file
 from syndicate.store import Store
 from syndicate.text.dates import utc_now
 from syndicate.web import create_app

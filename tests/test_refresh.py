@@ -354,6 +354,45 @@ def test_refresh_many_runs_every_enabled_source(
     assert sorted(r.source for r in run.refresh_many(["c"])) == ["c"]
 
 
+def test_refresh_records_a_parser_bug_as_that_sources_failure_and_goes_on(
+    server: TestServer,
+    settings: Settings,
+    store: Store,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from syndicate.sources import syndication
+
+    server.serve("/good", Reply(rss(("g", "Good story", "Body."))))
+    server.serve("/buggy", Reply(rss(("b", "Buggy story", "Body."))))
+    real = syndication.read_feed
+
+    def read_feed(text: str, origin: str) -> syndication.ParsedFeed:
+        if origin.endswith("/buggy"):
+            raise TypeError("unsupported operand type(s) for +: 'int' and 'str'")
+        return real(text, origin)
+
+    monkeypatch.setattr(syndication, "read_feed", read_feed)
+    run = refresher(
+        settings,
+        store,
+        source(server, "/good", name="good"),
+        source(server, "/buggy", name="buggy"),
+    )
+    results = {r.source: r for r in run.refresh_many()}
+    assert results["good"].outcome is Outcome.OK and store.count("good") == 1
+    buggy = results["buggy"]
+    assert buggy.outcome is Outcome.FAILED
+    assert "TypeError" in buggy.message and "unsupported operand" in buggy.message
+    state = store.source_state("buggy")
+    assert state is not None and state.consecutive_failures == 1
+    assert state.failure_message == buggy.message
+    assert [(r.outcome, r.message) for r in store.recent_runs("buggy")] == [
+        ("failed", buggy.message)
+    ]
+    assert any("Traceback" in (r.exc_text or "") or r.exc_info for r in caplog.records)
+
+
 def test_refresh_unknown_source_name_raises(settings: Settings, store: Store) -> None:
     with pytest.raises(KeyError, match="no source named 'nope'"):
         Refresher(settings, store).refresh("nope")

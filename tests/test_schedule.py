@@ -13,7 +13,8 @@ from test_refresh import FIRST, rss
 
 from syndicate.config import ScheduleSettings, Settings, SourceSettings
 from syndicate.refresh import Refresher
-from syndicate.schedule import RefreshScheduler, backoff_seconds, next_run
+from syndicate.refresh.backoff import backoff_seconds, next_run
+from syndicate.refresh.schedule import RefreshScheduler
 from syndicate.store import SourceState, Store
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)

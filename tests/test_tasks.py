@@ -28,8 +28,8 @@ from test_refresh import FIRST, rss
 from syndicate.config import ScheduleSettings, Settings, SourceSettings
 from syndicate.errors import ConfigError
 from syndicate.refresh import Refresher
+from syndicate.refresh.queue import RefreshQueue, _served, conninfo, retry_delay
 from syndicate.store import Run, Store
-from syndicate.tasks import RefreshQueue, _served, conninfo, retry_delay
 
 ROOT = Path(__file__).parent.parent
 postgresql_only = pytest.mark.skipif(

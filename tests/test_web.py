@@ -10,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 from lxml import etree, html
 
-from syndicate.ingest import ingest_file
+from syndicate.refresh.ingest import ingest_file
 from syndicate.store import Store
 from syndicate.text.dates import utc_now
 from syndicate.text.slugs import slugify

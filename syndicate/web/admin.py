@@ -12,7 +12,7 @@ import hmac
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
-from syndicate.schedule import RefreshScheduler, source_health
+from syndicate.refresh.health import Timetable, source_health
 from syndicate.web import error_response, get_settings, get_store, page_context
 
 SCHEDULER_KEY = "syndicate.scheduler"  # app.extensions: the scheduler running in this process
@@ -47,8 +47,7 @@ def no_store(response: Response) -> Response:
 @bp.get("/sources")
 def sources() -> Response:
     """Every configured source's health."""
-    scheduler = current_app.extensions.get(SCHEDULER_KEY)
-    live = scheduler if isinstance(scheduler, RefreshScheduler) else None
+    live: Timetable | None = current_app.extensions.get(SCHEDULER_KEY)
     health = source_health(get_settings(), get_store(), scheduler=live)
     if _wants_html():
         body = render_template(

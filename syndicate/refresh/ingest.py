@@ -1,12 +1,15 @@
 """Ingest local files: read, parse, normalize, store; one failure never stops the rest.
 
 This is the local-file counterpart of a refresh: the caller hands over paths (files or
-folders), each file becomes zero or more articles, and every file ends as one
-:class:`FileOutcome` that says what happened or, on failure, why.
+folders, walked by :mod:`syndicate.sources.files`), each file becomes zero or more articles,
+and every file ends as one :class:`FileOutcome` that says what happened or, on failure, why.
+Like the refresh seam, a file is a seam of its own: whatever it raises, of any type, is that
+file's error (named with its type when it is not one of ours), and the next file is read.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,8 +18,10 @@ from pathlib import Path
 from syndicate.errors import NotPublished, SourceError, StoreError
 from syndicate.model import Article
 from syndicate.normalize import NO_DEFAULTS, Defaults, normalize
-from syndicate.sources import files, parse_bytes
+from syndicate.sources import files, read
 from syndicate.store import Store, UpsertResult
+
+log = logging.getLogger(__name__)
 
 LOCAL_SOURCE = "local"
 
@@ -29,6 +34,7 @@ class FileOutcome:
     results: Counter[UpsertResult] = field(default_factory=Counter)
     error: str = ""
     skipped: str = ""  # why a file was deliberately not published (a draft)
+    note: str = ""  # the charset chain's note when the bytes were not what they claimed
     changed: tuple[Article, ...] = ()  # inserted or updated: their feeds changed (WebSub)
 
     @property
@@ -48,17 +54,19 @@ def ingest_file(
 ) -> FileOutcome:
     """Parse one file into articles and upsert them; errors are returned, not raised."""
     try:
-        data = files.read_file(path)
-        entries = parse_bytes(data, str(path), kind)
+        parsed = read(files.read_file(path), str(path), kind)
         articles = [
             normalize(e, source=source, now=now, defaults=defaults, origin=str(path))
-            for e in entries
+            for e in parsed.entries
         ]
-        stored = [(article, store.upsert(article)) for article in articles]
+        stored = list(store.upsert_each(articles))
     except NotPublished as exc:
         return FileOutcome(path, skipped=str(exc))
     except (SourceError, StoreError) as exc:
         return FileOutcome(path, error=str(exc))
+    except Exception as exc:  # the file's seam: a bug fails this file, not the whole run
+        log.exception("ingest of %s raised", path)
+        return FileOutcome(path, error=f"{path}: internal error ({type(exc).__name__}): {exc}")
     results: Counter[UpsertResult] = Counter(result for _, result in stored)
     changed = tuple(a for a, result in stored if result is not UpsertResult.UNCHANGED)
-    return FileOutcome(path, results=results, changed=changed)
+    return FileOutcome(path, results=results, changed=changed, note=parsed.note)

@@ -15,15 +15,16 @@ What the queue guarantees, and how:
   queued", not an error). A second job can still be queued while the first runs, so each job
   also carries the start time of the newest run its enqueuer had seen (``after``); a job that
   finds a newer run in the store's run log is already served by it and ends without fetching.
-- A worker killed mid-refresh loses nothing: its refresh never committed a half (each upsert is
-  its own transaction, and stored articles are never deleted by a refresh). Workers write a
+- A worker killed mid-refresh loses nothing: its refresh never committed a half (each batch of
+  upserts is one transaction, and stored articles are never deleted by a refresh). Workers write a
   heartbeat every ``schedule.heartbeat`` seconds; every worker looks, as often, for running
   jobs whose worker has been silent for ``schedule.stalled_after`` seconds, and puts them back
   in the queue for another worker. A job whose workers died :data:`MAX_ATTEMPTS` times is
   given up and recorded as the source's failure, so the scheduler backs off from it.
-- A job that raises (a bug, the database gone) is queued again after :func:`retry_delay`, up
-  to :data:`MAX_ATTEMPTS` attempts; failures of the source itself are not exceptions (the
-  refresher records them and the scheduler backs off), so they are not retried here.
+- A job that raises (its run could not be recorded: the database was gone) is run again by
+  procrastinate after :func:`~.backoff.retry_delay` (:class:`BackoffRetry`), up to
+  :data:`MAX_ATTEMPTS` runs; failures of the source itself, bugs in a parser included, are
+  recorded by the refresher and are not errors of the job (the scheduler backs off).
 - A server's ``Retry-After`` is honoured by queueing the source's next job for that time: its
   queueing lock then keeps every scheduler from queueing an earlier one.
 
@@ -41,22 +42,36 @@ from datetime import datetime
 import procrastinate
 from procrastinate import exceptions as queue_errors
 from procrastinate import jobs as queue_jobs
+from procrastinate.retry import BaseRetryStrategy, RetryDecision
 
 from syndicate.config import Settings, check_schedule, is_postgresql_url
 from syndicate.errors import ConfigError, StoreError
-from syndicate.refresh import Refresher, RunResult
+from syndicate.refresh.backoff import retry_delay
+from syndicate.refresh.seam import Refresher, RunResult
 
 log = logging.getLogger(__name__)
 
 TASK = "syndicate.refresh_source"
 QUEUE = "refresh"
 MAX_ATTEMPTS = 3  # runs of one job (first one included) before it is given up
-RETRY_BASE = 10  # seconds before the first retry of a job that raised; doubled each time
 
 
-def retry_delay(attempt: int) -> int:
-    """Seconds to wait before running a job again after its ``attempt``-th run raised."""
-    return int(RETRY_BASE * 2 ** max(0, attempt - 1))
+class BackoffRetry(BaseRetryStrategy):
+    """procrastinate's retry hook, with the one backoff rule (:func:`.backoff.retry_delay`).
+
+    procrastinate's own :class:`~procrastinate.RetryStrategy` grows its waits as a power of a
+    fixed base (``exponential_wait ** (attempts + 1)``), not by doubling, so the rule is
+    plugged in here instead. A job runs at most :data:`MAX_ATTEMPTS` times in all.
+    """
+
+    def get_retry_decision(
+        self, *, exception: BaseException, job: queue_jobs.Job
+    ) -> RetryDecision | None:
+        attempt = job.attempts + 1  # job.attempts counts the runs before this one
+        if attempt >= MAX_ATTEMPTS:
+            log.error("refresh job %s raised %d times; left to the scheduler", job.id, attempt)
+            return None
+        return RetryDecision(retry_in={"seconds": retry_delay(attempt)})
 
 
 def conninfo(database_url: str) -> str:
@@ -96,7 +111,9 @@ class RefreshQueue:
             max_size=max(2, pool_size),
         )
         self.app = procrastinate.App(connector=connector)
-        self._task = self.app.task(name=TASK, queue=QUEUE, pass_context=True)(self._job)
+        self._task = self.app.task(name=TASK, queue=QUEUE, pass_context=True, retry=BackoffRetry())(
+            self._job
+        )
         self._refresher: Refresher | None = None
 
     # -- enqueuing (scheduler side) ----------------------------------------------------------
@@ -139,7 +156,7 @@ class RefreshQueue:
             lock=f"source:{name}", queueing_lock=f"refresh:{name}", schedule_at=at
         )
         try:
-            job.defer(source=name, after=after.isoformat() if after else None, attempt=1)
+            job.defer(source=name, after=after.isoformat() if after else None)
         except queue_errors.AlreadyEnqueued:
             return False
         except queue_errors.ConnectorException as exc:
@@ -167,7 +184,6 @@ class RefreshQueue:
                 queueing_lock=f"refresh:{name}",
                 task_kwargs={
                     "source": name,
-                    "attempt": 1,
                     "after": after.isoformat() if after else None,
                 },
             )
@@ -229,7 +245,13 @@ class RefreshQueue:
     def _job(
         self, context: procrastinate.JobContext, source: str, after: str | None, attempt: int = 1
     ) -> str:
-        """The task: refresh one source, unless a newer run already served this job."""
+        """The task: refresh one source, unless a newer run already served this job.
+
+        A failure of the source is recorded by the refresher and is not an error of the job;
+        a run whose outcome could not be recorded (the database was gone) raises, so the job is
+        retried by :class:`BackoffRetry`. ``attempt`` is accepted from jobs queued by earlier
+        versions and ignored: procrastinate counts attempts itself.
+        """
         refresher = self._refresher
         assert refresher is not None, "jobs run only in run_worker"
         if self.settings.source(source) is None:
@@ -237,27 +259,11 @@ class RefreshQueue:
             return "unknown source"
         if _served(refresher, source, after):
             return "already refreshed by a newer run"
-        try:
-            result = refresher.refresh(source, wait=True)
-        except Exception:
-            self._retry(source, after, attempt)
-            raise
+        result = refresher.refresh(source, wait=True)
+        if not result.recorded:
+            raise StoreError(f"the run of {source} could not be recorded: {result.message}")
         self._honour_retry_after(result)
         return f"{result.outcome} ({result.new} new, {result.updated} updated)"
-
-    def _retry(self, source: str, after: str | None, attempt: int) -> None:
-        if attempt >= MAX_ATTEMPTS:
-            log.error("refresh of %s raised %d times; left to the scheduler", source, attempt)
-            return
-        job = self._task.configure(
-            lock=f"source:{source}",
-            queueing_lock=f"refresh:{source}",
-            schedule_in={"seconds": retry_delay(attempt)},
-        )
-        try:
-            job.defer(source=source, after=after, attempt=attempt + 1)
-        except queue_errors.AlreadyEnqueued:
-            pass  # a job already waits for this source; it is the retry
 
     def _honour_retry_after(self, result: RunResult) -> None:
         """Queue the source's next job for the time its server asked us to come back."""
@@ -269,7 +275,7 @@ class RefreshQueue:
             schedule_at=result.retry_after,
         )
         try:
-            job.defer(source=result.source, after=result.started.isoformat(), attempt=1)
+            job.defer(source=result.source, after=result.started.isoformat())
         except queue_errors.AlreadyEnqueued:
             log.info(
                 "%s asked to wait until %s but a job is already queued",

@@ -1,0 +1,13 @@
+"""Keeping the store current: the per-source seam and the processes around it.
+
+- :mod:`.seam`: :class:`Refresher`, one run of one source, every failure recorded;
+- :mod:`.harvest` and one module per source kind: :mod:`.folder_source`, :mod:`.page_source`,
+  :mod:`.feed_source`;
+- :mod:`.backoff`: the one backoff rule; :mod:`.health`: what operators see of each source;
+- :mod:`.ingest`: local files, the counterpart of a refresh;
+- :mod:`.schedule` (APScheduler) and :mod:`.queue` (procrastinate): when refreshes run.
+"""
+
+from syndicate.refresh.seam import OnChange, Outcome, Refresher, RunResult
+
+__all__ = ["OnChange", "Outcome", "Refresher", "RunResult"]

@@ -1,0 +1,92 @@
+"""What one source kind hands the refresh seam: the articles it found, and what it noticed.
+
+Each kind of source (:mod:`.folder_source`, :mod:`.page_source`, :mod:`.feed_source`) is a
+:class:`SourceKind`: given a configured source and the :class:`Context` (store, fetcher,
+clock), it returns one immutable :class:`Harvest`, or raises
+:class:`~syndicate.errors.SourceError` when the source as a whole failed. The seam
+(:mod:`.seam`) stores the harvest, records the outcome and catches everything else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from syndicate.config import SourceSettings
+from syndicate.errors import ParseError
+from syndicate.model import Article, RawEntry
+from syndicate.normalize import Defaults, normalize
+from syndicate.sources.fetch import Fetcher, FetchResult
+from syndicate.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What every kind may use: the store (for validators and known ids), the guarded fetcher
+    (the only network client) and the clock (the time articles are seen)."""
+
+    store: Store
+    fetcher: Fetcher
+    clock: Callable[[], datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class Harvest:
+    """One source's yield before storing.
+
+    ``kept`` are ids known to be unchanged without parsing them (an unchanged file, an
+    article whose full text is already stored); ``seen`` are the ids the source still backs,
+    when the kind can tell (folders: for counting removed files), else ``None``.
+    ``on_stored`` is the kind's own bookkeeping, run once the articles are committed.
+    """
+
+    articles: tuple[Article, ...] = ()
+    skipped: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False
+    kept: frozenset[str] = frozenset()
+    seen: frozenset[str] | None = None
+    on_stored: Callable[[], None] | None = None
+
+
+NOT_MODIFIED = Harvest(not_modified=True)
+
+
+class SourceKind(Protocol):
+    """One kind of source (``kind = "..."`` in the configuration)."""
+
+    def harvest(self, source: SourceSettings, ctx: Context) -> Harvest:
+        """Read the source once; :class:`~syndicate.errors.SourceError` when it failed."""
+
+
+def normalized(
+    entries: Iterable[RawEntry], source: SourceSettings, now: datetime
+) -> tuple[list[Article], list[str]]:
+    """Articles from entries, and "title: reason" for each entry that makes none."""
+    defaults = Defaults(
+        categories=(source.category,) if source.category else (), language=source.language
+    )
+    articles: list[Article] = []
+    skipped: list[str] = []
+    for entry in entries:
+        try:
+            articles.append(normalize(entry, source=source.name, now=now, defaults=defaults))
+        except ParseError as exc:
+            skipped.append(f"{entry.title or entry.link or 'untitled'}: {exc.reason}")
+    return articles, skipped
+
+
+def fetch_conditional(source: SourceSettings, url: str, ctx: Context) -> FetchResult:
+    """GET ``url`` with the validators stored for the source (a 304 costs no parsing)."""
+    state = ctx.store.source_state(source.name)
+    return ctx.fetcher.get(
+        url,
+        etag=state.etag if state else None,
+        last_modified=state.last_modified if state else None,
+        allow_private=source.allow_private,
+        source=source.name,
+    )

@@ -1,0 +1,318 @@
+"""One pass per source: harvest, store, and the outcome, always recorded.
+
+:class:`Refresher` runs a configured source once through its kind (:mod:`.harvest`): new
+articles are inserted, changed ones updated in place (the store keeps their id, slug and first
+``published``), unchanged ones are not written, all in batches through
+:meth:`Store.upsert_each`. A 304 costs no parsing. Whatever happens ends as one
+:class:`RunResult`, logged with :meth:`Store.log_run`.
+
+This is the per-source seam: **every** failure of a source, of any exception type, ends here
+as that source's failure. A :class:`~syndicate.errors.SourceError` (network, HTTP, unreadable
+body, a feed that comes back empty after having items) or a
+:class:`~syndicate.errors.StoreError` is recorded with its message; anything else (a bug in a
+parser) is recorded with its exception type, and its traceback goes to the log. The source
+keeps every article it already has, the other sources are still refreshed, and the scheduler
+backs off from it. One bad entry is skipped and counted, never failing its source.
+
+Never two refreshes of one source at once: a per-source lock in this process. The second
+caller does not wait by default: it gets a ``busy`` result at once, since the refresh already
+running brings the source up to date anyway. (Across processes two refreshes can overlap; their
+upserts are idempotent, so the cost is a redundant fetch. The task queue locks per source.)
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+
+from syndicate.config import Settings, SourceSettings
+from syndicate.errors import ParseError, SourceError, StoreError
+from syndicate.model import Article
+from syndicate.refresh.feed_source import FeedSource
+from syndicate.refresh.folder_source import FolderSource
+from syndicate.refresh.harvest import Context, Harvest, SourceKind
+from syndicate.refresh.page_source import PageSource
+from syndicate.sources.fetch import Fetcher, RateLimited
+from syndicate.store import Store, UpsertResult
+from syndicate.text.dates import utc_now
+
+log = logging.getLogger(__name__)
+
+MAX_REASONS = 3  # skipped-entry reasons quoted in a run's message
+OnChange = Callable[[str, list[Article]], None]  # (source name, new and updated articles)
+
+
+def default_kinds() -> dict[str, SourceKind]:
+    """One handler per ``kind`` a source may declare (see ``config.SOURCE_KINDS``)."""
+    return {"folder": FolderSource(), "page": PageSource(), "feed": FeedSource()}
+
+
+class Outcome(StrEnum):
+    """How one run ended."""
+
+    OK = "ok"
+    NOT_MODIFIED = "not_modified"  # 304: nothing fetched, nothing parsed
+    FAILED = "failed"
+    BUSY = "busy"  # another refresh of the source was running; this one did nothing
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """One refresh of one source: counts, message, and what changed.
+
+    ``changed`` lists the ids of new and updated articles (feed caches and WebSub pings key on
+    them); ``retry_after`` is set when the server asked us to come back later. ``recorded`` is
+    false when the outcome could not be written to the store (the database was unreachable).
+    """
+
+    source: str
+    started: datetime
+    duration: float  # seconds
+    outcome: Outcome
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    removed: int = 0
+    message: str = ""
+    changed: tuple[str, ...] = ()
+    retry_after: datetime | None = None
+    recorded: bool = True
+
+    @property
+    def failed(self) -> bool:
+        """True when the source failed (a busy run is not a failure)."""
+        return self.outcome is Outcome.FAILED
+
+
+class Refresher:
+    """Runs sources once, safely from many threads; owns its fetcher unless given one."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        *,
+        fetcher: Fetcher | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        on_change: OnChange | None = None,
+        kinds: Mapping[str, SourceKind] | None = None,
+    ) -> None:
+        self.settings, self.store, self.clock, self.on_change = settings, store, clock, on_change
+        self._own_fetcher = fetcher is None
+        self.fetcher = fetcher or Fetcher(settings.fetch)
+        self.kinds = dict(kinds) if kinds is not None else default_kinds()
+        self._context = Context(store, self.fetcher, clock)
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_lock = threading.Lock()
+
+    def close(self) -> None:
+        """Close the fetcher if this refresher made it."""
+        if self._own_fetcher:
+            self.fetcher.close()
+
+    def refresh(self, source: str | SourceSettings, *, wait: bool = False) -> RunResult:
+        """Refresh one source now; ``busy`` if it is already being refreshed and not ``wait``.
+
+        Raises ``KeyError`` for a source name that is not configured.
+        """
+        if isinstance(source, str):
+            source = self._named(source)
+        lock = self._lock_for(source.name)
+        if not lock.acquire(blocking=wait):
+            return RunResult(
+                source.name, self.clock(), 0.0, Outcome.BUSY, message="already being refreshed"
+            )
+        try:
+            return self._run(source)
+        finally:
+            lock.release()
+
+    def refresh_many(
+        self, names: Iterable[str] | None = None, *, workers: int = 4
+    ) -> Iterator[RunResult]:
+        """Refresh several sources (default: every enabled one), yielding results as they end."""
+        sources = (
+            [self._named(n) for n in names]
+            if names is not None
+            else [s for s in self.settings.sources if s.enabled]
+        )
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            futures = [pool.submit(self.refresh, s) for s in sources]
+            for future in as_completed(futures):
+                yield future.result()
+
+    # -- one run -----------------------------------------------------------------------------
+
+    def _run(self, source: SourceSettings) -> RunResult:
+        started, clock = self.clock(), time.monotonic()
+        try:
+            result = self._store(source, self._harvest(source), started)
+        except SourceError as exc:
+            result = self._failure(source, started, exc.reason, exc)
+        except StoreError as exc:
+            result = self._failure(source, started, str(exc), exc)
+        except Exception as exc:  # the seam: a bug is this source's failure, not everyone's
+            log.exception("refresh of %s raised", source.name)
+            result = self._failure(
+                source, started, f"internal error ({type(exc).__name__}): {exc}", exc
+            )
+        result = replace(result, duration=round(time.monotonic() - clock, 6))
+        return self._log(result)
+
+    def _harvest(self, source: SourceSettings) -> Harvest:
+        kind = self.kinds.get(source.kind)
+        if kind is None:
+            raise SourceError(source.name, f"no handler for sources of kind {source.kind!r}")
+        return kind.harvest(source, self._context)
+
+    def _failure(
+        self, source: SourceSettings, started: datetime, message: str, exc: Exception
+    ) -> RunResult:
+        retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
+        recorded = True
+        try:
+            self.store.record_failure(source.name, message, at=self.clock())
+        except StoreError as store_exc:
+            message += f" (and recording the failure failed: {store_exc})"
+            recorded = False
+        return RunResult(
+            source.name,
+            started,
+            0.0,
+            Outcome.FAILED,
+            message=message,
+            retry_after=retry_after,
+            recorded=recorded,
+        )
+
+    def _log(self, result: RunResult) -> RunResult:
+        try:
+            self.store.log_run(
+                result.source,
+                started=result.started,
+                duration=result.duration,
+                outcome=str(result.outcome),
+                new=result.new,
+                updated=result.updated,
+                unchanged=result.unchanged,
+                skipped=result.skipped,
+                message=result.message,
+            )
+        except StoreError as exc:
+            log.error("cannot log the run of %s: %s", result.source, exc)
+            result = replace(result, recorded=False)
+        log.info("refresh %s: %s %s", result.source, result.outcome, result.message)
+        return result
+
+    # -- storing -----------------------------------------------------------------------------
+
+    def _store(self, source: SourceSettings, harvest: Harvest, started: datetime) -> RunResult:
+        if harvest.not_modified:
+            self.store.record_success(source.name, at=self.clock())
+            return RunResult(
+                source.name,
+                started,
+                0.0,
+                Outcome.NOT_MODIFIED,
+                unchanged=self.store.count(source.name),
+                message="not modified",
+            )
+        self._check_not_empty(source, harvest)
+        counts, changed = self._write(harvest.articles)
+        if harvest.on_stored is not None:
+            harvest.on_stored()
+        removed = self._removed(source, harvest)
+        self.store.record_success(
+            source.name,
+            at=self.clock(),
+            etag=harvest.etag or "",
+            last_modified=harvest.last_modified or "",
+        )
+        notes = list(harvest.notes)
+        if changed:
+            notes += self._notify(source.name, changed)
+        return RunResult(
+            source.name,
+            started,
+            0.0,
+            Outcome.OK,
+            new=counts[UpsertResult.INSERTED],
+            updated=counts[UpsertResult.UPDATED],
+            unchanged=counts[UpsertResult.UNCHANGED] + len(harvest.kept),
+            skipped=len(harvest.skipped),
+            removed=removed,
+            message=_message(notes, harvest.skipped, removed),
+            changed=tuple(a.id for a in changed),
+        )
+
+    def _check_not_empty(self, source: SourceSettings, harvest: Harvest) -> None:
+        """An empty answer from a source that had articles is a failure, not a deletion."""
+        if harvest.articles or harvest.kept:
+            return
+        if harvest.skipped:
+            raise ParseError(
+                source.name,
+                f"all {len(harvest.skipped)} entries were skipped; first: {harvest.skipped[0]}",
+            )
+        stored = self.store.count(source.name)
+        if stored:
+            raise ParseError(
+                source.name,
+                f"no entries found where there were items; the {stored} stored articles are kept",
+            )
+
+    def _write(self, articles: Iterable[Article]) -> tuple[Counter[UpsertResult], list[Article]]:
+        """Store in batches (the path ``bench/scale.py`` measures); what changed, in order."""
+        counts: Counter[UpsertResult] = Counter()
+        changed: list[Article] = []
+        for article, outcome in self.store.upsert_each(articles):
+            counts[outcome] += 1
+            if outcome is not UpsertResult.UNCHANGED:
+                changed.append(article)
+        return counts, changed
+
+    def _removed(self, source: SourceSettings, harvest: Harvest) -> int:
+        if harvest.seen is None:
+            return 0
+        return len(self.store.article_ids(source.name) - harvest.seen)
+
+    def _notify(self, name: str, changed: list[Article]) -> list[str]:
+        """Run the change hook; its failure is a note, never an undone refresh."""
+        if self.on_change is None:
+            return []
+        try:
+            self.on_change(name, changed)
+        except Exception as exc:  # a hook's failure must not undo a stored refresh
+            log.exception("on_change hook failed for %s", name)
+            return [f"change hook failed: {exc}"]
+        return []
+
+    def _lock_for(self, name: str) -> threading.Lock:
+        with self._locks_lock:
+            return self._locks.setdefault(name, threading.Lock())
+
+    def _named(self, name: str) -> SourceSettings:
+        found = self.settings.source(name)
+        if found is None:
+            raise KeyError(f"no source named {name!r} is configured")
+        return found
+
+
+def _message(notes: list[str], skipped: Iterable[str], removed: int) -> str:
+    parts = list(notes)
+    skipped = list(skipped)
+    if skipped:
+        shown = "; ".join(skipped[:MAX_REASONS])
+        more = f" (+{len(skipped) - MAX_REASONS} more)" if len(skipped) > MAX_REASONS else ""
+        parts.append(f"skipped {len(skipped)}: {shown}{more}")
+    if removed:
+        parts.append(f"{removed} stored articles have no file any more; they are kept")
+    return "; ".join(parts)
