@@ -48,7 +48,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.pool import NullPool  # noqa: E402
 
 from syndicate.model import Article, Block, BlockKind, Channel  # noqa: E402
-from syndicate.render.feeds import render_feed  # noqa: E402
+from syndicate.render.xmlfeed import render_feed  # noqa: E402
 from syndicate.store import Store  # noqa
 from syndicate.store.articles import filters, latest_query  # noqa: E402
 

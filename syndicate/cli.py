@@ -139,13 +139,13 @@ def ingest(
 @click.pass_obj
 def feeds(settings: Settings) -> None:
     """List every feed URL."""
-    from syndicate import channels
+    from syndicate.publish import catalog
 
     store = _open_store(settings)
     try:
-        for spec in channels.all_specs(store, settings):
-            for fmt in channels.FORMATS:
-                click.echo(f"{channels.feed_url(settings, spec.name, fmt)}\t{spec.title}")
+        for spec in catalog.all_specs(store, settings):
+            for fmt in catalog.FORMATS:
+                click.echo(f"{catalog.feed_url(settings, spec.name, fmt)}\t{spec.title}")
     finally:
         store.close()
 
@@ -459,7 +459,7 @@ def _publisher_hook(
     """An ``on_change`` hook pinging WebSub hubs after a write outside the web processes."""
     if not settings.websub.hubs:
         return None
-    from syndicate.feedcache import publish_after_write
+    from syndicate.publish.websub import publish_after_write
 
     def on_change(_source: str, articles: list[Article]) -> None:
         publish_after_write(settings, store, articles)

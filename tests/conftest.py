@@ -64,24 +64,28 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _stop_change_watchers() -> Iterator[None]:
+def _stop_change_watchers(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No app's change-log watcher thread outlives its test.
 
     A watcher left running polls a store its test has closed (which reconnects) and, on
     PostgreSQL, a schema that has been dropped; its connections then leak into later tests.
+    Closing a store stops the watchers that follow it; this stops the others, which follow
+    stores a test made itself.
     """
+    from syndicate.publish.cache import ChangeWatcher
+
+    started: list[ChangeWatcher] = []
+    real_start = ChangeWatcher.start
+
+    def start(watcher: ChangeWatcher) -> None:
+        started.append(watcher)
+        real_start(watcher)
+
+    monkeypatch.setattr(ChangeWatcher, "start", start)
     yield
-    _stop_watchers()
-
-
-def _stop_watchers(of: Store | None = None) -> None:
-    """Stop the change-log watchers (of one store's apps, or all) and close their stores."""
-    from syndicate import feedcache
-
-    for watcher in list(getattr(feedcache, "_WATCHERS", ())):
-        if of is None or watcher.cache.store is of:
-            watcher.stop()
-            watcher.cache.store.close()
+    for watcher in started:
+        watcher.stop()
+        watcher.cache.store.close()
 
 
 @pytest.fixture(scope="session")
@@ -143,8 +147,7 @@ def store(settings: Settings) -> Iterator[Store]:
     opened = Store(settings.database_url)
     opened.create_schema()
     yield opened
-    _stop_watchers(of=opened)  # first: closing under a polling watcher strands its connection
-    opened.close()
+    opened.close()  # stops the change-log watchers that follow it first
 
 
 @pytest.fixture

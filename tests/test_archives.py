@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 from lxml import etree
 
-from syndicate.channels import archived_pages
 from syndicate.config import FeedSettings, Settings
+from syndicate.publish.catalog import archived_pages
 from syndicate.store import Store
 from tests.live import EPOCH, Site, article, serve
 

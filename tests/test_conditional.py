@@ -11,7 +11,7 @@ import pytest
 
 from syndicate.config import Settings, WebSubSettings
 from syndicate.store import Store
-from syndicate.web.feeds import negotiate, not_modified
+from syndicate.web.fastpath import negotiate, not_modified
 from tests.live import Site, article, serve
 
 HUBS = ("http://hub.example/a", "http://hub.example/b")

@@ -10,9 +10,9 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import event
 
-from syndicate import channels
 from syndicate.config import Settings
-from syndicate.feedcache import ChangeWatcher, FeedCache
+from syndicate.publish import catalog
+from syndicate.publish.cache import ChangeWatcher, FeedCache
 from syndicate.store import Store
 from syndicate.web import change_hook
 from tests.live import Site, article, serve
@@ -116,13 +116,13 @@ def test_concurrent_misses_build_once(
 ) -> None:
     store.upsert(article(1))
     cache = FeedCache(store, settings)
-    build = channels.build
+    build = catalog.build
 
     def slow_build(*args, **kwargs):
         time.sleep(0.2)
         return build(*args, **kwargs)
 
-    monkeypatch.setattr(channels, "build", slow_build)
+    monkeypatch.setattr(catalog, "build", slow_build)
     results = []
     threads = [
         threading.Thread(target=lambda: results.append(cache.get(("all", "rss", ""))))
@@ -140,13 +140,13 @@ def test_build_invalidated_meanwhile_is_served_but_not_kept(
 ) -> None:
     store.upsert(article(1))
     cache = FeedCache(store, settings)
-    build = channels.build
+    build = catalog.build
 
     def build_then_write(*args, **kwargs):
         result = build(*args, **kwargs)
         cache.invalidate_articles([article(1)])
         return result
 
-    monkeypatch.setattr(channels, "build", build_then_write)
+    monkeypatch.setattr(catalog, "build", build_then_write)
     cache.get(("all", "rss", ""))
     assert cache.peek(("all", "rss", "")) is None

@@ -14,7 +14,7 @@ import pytest
 from lxml import etree
 
 from syndicate.model import Article, Channel
-from syndicate.render.feeds import (
+from syndicate.render.xmlfeed import (
     ATOM_CONTENT_TYPE,
     FALLBACK_UPDATED,
     RSS_CONTENT_TYPE,

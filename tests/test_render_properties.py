@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from syndicate.model import Article, Channel
-from syndicate.render.feeds import render_feed
+from syndicate.render.xmlfeed import render_feed
 from syndicate.text.sanitize import clean_html
 
 ATOM_SCHEMA = etree.RelaxNG(etree.parse(str(Path(__file__).parent / "data" / "atom.rng")))

@@ -11,9 +11,10 @@ import pytest
 from httpserver import Reply, TestServer
 from test_refresh import FIRST, rss
 
+from syndicate.backoff import backoff_seconds
 from syndicate.config import ScheduleSettings, Settings, SourceSettings
 from syndicate.refresh import Refresher
-from syndicate.refresh.backoff import backoff_seconds, next_run
+from syndicate.refresh.health import next_run
 from syndicate.refresh.schedule import RefreshScheduler
 from syndicate.store import SourceState, Store
 

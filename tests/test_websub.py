@@ -13,10 +13,9 @@ from urllib.parse import parse_qs
 import pytest
 
 from syndicate.config import Settings, WebSubSettings
-from syndicate.feedcache import publish_after_write
+from syndicate.publish.websub import Publisher, publish_after_write
 from syndicate.store import Store
 from syndicate.web import change_hook
-from syndicate.websub import Publisher
 from tests.live import article, serve
 
 

@@ -3,7 +3,8 @@
 - :mod:`.seam`: :class:`Refresher`, one run of one source, every failure recorded;
 - :mod:`.harvest` and one module per source kind: :mod:`.folder_source`, :mod:`.page_source`,
   :mod:`.feed_source`;
-- :mod:`.backoff`: the one backoff rule; :mod:`.health`: what operators see of each source;
+- :mod:`.health`: what operators see of each source, and when it is due (the backoff rule of
+  :mod:`syndicate.backoff`);
 - :mod:`.ingest`: local files, the counterpart of a refresh;
 - :mod:`.schedule` (APScheduler) and :mod:`.queue` (procrastinate): when refreshes run.
 """

@@ -2,19 +2,38 @@
 
 Judged from the store (last success and failure, failures in a row, the run log, article
 counts) and, for the next run, from a running scheduler when there is one (a
-:class:`Timetable`), else estimated with the backoff rule (:func:`.backoff.next_run`).
+:class:`Timetable`), else from the store with the backoff rule (:func:`next_run`, which the
+scheduler follows too).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
-from syndicate.config import Settings, SourceSettings
-from syndicate.refresh.backoff import next_run
-from syndicate.store import Run, Store
+from syndicate.backoff import backoff_seconds
+from syndicate.config import ScheduleSettings, Settings, SourceSettings
+from syndicate.store import Run, SourceState, Store
 from syndicate.text.dates import utc_now
+
+
+def next_run(
+    source: SourceSettings, state: SourceState | None, schedule: ScheduleSettings, now: datetime
+) -> datetime:
+    """When a source is due, judged from the store alone (no scheduler needed).
+
+    Never refreshed: now. Failing: its last failure plus the backoff. Otherwise its last
+    success plus its interval. Never earlier than ``now``.
+    """
+    if state is None:
+        return now
+    if state.consecutive_failures and state.last_failure is not None:
+        delay = backoff_seconds(source.interval, state.consecutive_failures, schedule.backoff_max)
+        return max(now, state.last_failure + timedelta(seconds=delay))
+    if state.last_success is not None:
+        return max(now, state.last_success + timedelta(seconds=source.interval))
+    return now
 
 
 class Timetable(Protocol):

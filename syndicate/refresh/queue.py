@@ -22,7 +22,7 @@ What the queue guarantees, and how:
   in the queue for another worker. A job whose workers died :data:`MAX_ATTEMPTS` times is
   given up and recorded as the source's failure, so the scheduler backs off from it.
 - A job that raises (its run could not be recorded: the database was gone) is run again by
-  procrastinate after :func:`~.backoff.retry_delay` (:class:`BackoffRetry`), up to
+  procrastinate after :func:`retry_delay` (:class:`BackoffRetry`), up to
   :data:`MAX_ATTEMPTS` runs; failures of the source itself, bugs in a parser included, are
   recorded by the refresher and are not errors of the job (the scheduler backs off).
 - A server's ``Retry-After`` is honoured by queueing the source's next job for that time: its
@@ -44,9 +44,9 @@ from procrastinate import exceptions as queue_errors
 from procrastinate import jobs as queue_jobs
 from procrastinate.retry import BaseRetryStrategy, RetryDecision
 
+from syndicate.backoff import backoff_seconds
 from syndicate.config import Settings, check_schedule, is_postgresql_url
 from syndicate.errors import ConfigError, StoreError
-from syndicate.refresh.backoff import retry_delay
 from syndicate.refresh.seam import Refresher, RunResult
 
 log = logging.getLogger(__name__)
@@ -54,10 +54,16 @@ log = logging.getLogger(__name__)
 TASK = "syndicate.refresh_source"
 QUEUE = "refresh"
 MAX_ATTEMPTS = 3  # runs of one job (first one included) before it is given up
+JOB_RETRY_BASE = 10  # seconds before the first retry of a job that raised
+
+
+def retry_delay(attempt: int) -> int:
+    """Seconds to wait before running a refresh job again after its ``attempt``-th run raised."""
+    return int(backoff_seconds(JOB_RETRY_BASE, attempt - 1, float("inf")))
 
 
 class BackoffRetry(BaseRetryStrategy):
-    """procrastinate's retry hook, with the one backoff rule (:func:`.backoff.retry_delay`).
+    """procrastinate's retry hook, with the one backoff rule (:func:`retry_delay`).
 
     procrastinate's own :class:`~procrastinate.RetryStrategy` grows its waits as a power of a
     fixed base (``exponential_wait ** (attempts + 1)``), not by doubling, so the rule is

@@ -38,9 +38,10 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from syndicate.backoff import backoff_seconds
 from syndicate.config import ScheduleSettings, Settings, SourceSettings
 from syndicate.errors import StoreError
-from syndicate.refresh.backoff import backoff_seconds, next_run
+from syndicate.refresh.health import next_run
 from syndicate.refresh.seam import Refresher, RunResult
 from syndicate.store import Store
 from syndicate.text.dates import utc_now

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from syndicate.model import Article, Channel
-from syndicate.render.feeds import (
+from syndicate.render.xmlfeed import (
     FeedItem,
     RenderedFeed,
     channel_title,

@@ -14,8 +14,9 @@ The :class:`Store` opens one transaction per call and hands the connection to th
 
 from __future__ import annotations
 
+import weakref
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from itertools import islice
 
@@ -47,6 +48,7 @@ class Store:
         self._batch_size = batch_size
         self._db = Database(url)
         self._runs = RunLog(self._db)
+        self._closing: list[weakref.WeakMethod[Callable[[], None]]] = []
 
     def __repr__(self) -> str:
         return f"Store({self._db.label!r})"
@@ -68,8 +70,27 @@ class Store:
         return self._db.label
 
     def close(self) -> None:
-        """Close every pooled connection; the Store reconnects if used again."""
+        """Close every pooled connection; the Store reconnects if used again.
+
+        First calls what followers registered with :meth:`on_close` (a change-log watcher
+        stops polling), so nothing reopens a connection behind the caller's back.
+        """
+        callbacks, self._closing = self._closing, []
+        for ref in callbacks:
+            method = ref()
+            if method is not None:
+                method()
         self._db.close()
+
+    def on_close(self, method: Callable[[], None]) -> None:
+        """Call the bound ``method`` when this store is closed; held weakly (its object may
+        go first)."""
+        self._closing.append(weakref.WeakMethod(method))
+
+    def release_after_fork(self) -> None:
+        """In a forked child: forget the parent's pooled connections without closing them
+        (they belong to the parent; SQLAlchemy's advice for ``os.fork``)."""
+        self._db.engine.dispose(close=False)
 
     # -- schema ----------------------------------------------------------------------------
 

@@ -4,9 +4,9 @@
 Errors of the ``SyndicateError`` family that mean "not found" become 404 pages here, in one
 place, with a message that says what was not found.
 
-Feeds are served from a :class:`~syndicate.feedcache.FeedCache` by a WSGI layer in front of
-Flask (:class:`~syndicate.web.feeds.FeedLayer`). The cache follows writes by other processes
-through a :class:`~syndicate.feedcache.ChangeWatcher` thread; writers in this process (the
+Feeds are served from a :class:`~syndicate.publish.cache.FeedCache` by a WSGI layer in front of
+Flask (:class:`~syndicate.web.fastpath.FeedLayer`). The cache follows writes by other processes
+through a :class:`~syndicate.publish.cache.ChangeWatcher` thread; writers in this process (the
 scheduler of ``syndicate serve``) call :func:`change_hook`, which also sends WebSub pings.
 """
 
@@ -18,22 +18,18 @@ from flask import Flask, Response, current_app, request
 
 from syndicate.config import Settings, load_settings
 from syndicate.errors import UnknownArticle, UnknownFeed
-from syndicate.feedcache import DEFAULT_WATCH_INTERVAL, ChangeWatcher, FeedCache, announce
 from syndicate.model import Article
+from syndicate.publish.cache import DEFAULT_WATCH_INTERVAL, ChangeWatcher, FeedCache
+from syndicate.publish.websub import Publisher, announce
 from syndicate.render.html import FeedLink, Page, render_error
 from syndicate.store import Store
-from syndicate.websub import Publisher
+from syndicate.web.headers import security_headers
 
 STORE_KEY = "syndicate.store"
 SETTINGS_KEY = "syndicate.settings"
 CACHE_KEY = "syndicate.feedcache"
 PUBLISHER_KEY = "syndicate.websub"
 WATCHER_KEY = "syndicate.feedcache.watcher"
-# Defence in depth for pages: bodies are sanitized already, and no script may run anyway.
-PAGE_CSP = (
-    "default-src 'none'; style-src 'self'; img-src http: https: data:; "
-    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-)
 
 
 def create_app(
@@ -61,16 +57,16 @@ def create_app(
         store.check_schema()
     app.extensions[STORE_KEY] = store
 
-    from syndicate.web import admin, feeds, health, pages
+    from syndicate.web import admin, fastpath, health, pages
 
-    app.register_blueprint(feeds.bp)
+    app.register_blueprint(fastpath.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(admin.bp)
     app.register_error_handler(UnknownFeed, _not_found)
     app.register_error_handler(UnknownArticle, _not_found)
     app.register_error_handler(404, _no_route)
-    app.after_request(_security_headers)
+    app.after_request(security_headers)
     _mount_feed_cache(
         app, settings, store, watch_interval, publisher or Publisher(settings.websub.hubs)
     )
@@ -80,7 +76,7 @@ def create_app(
 def _mount_feed_cache(
     app: Flask, settings: Settings, store: Store, watch_interval: float | None, publisher: Publisher
 ) -> None:
-    from syndicate.web.feeds import FeedLayer
+    from syndicate.web.fastpath import FeedLayer
 
     cache = FeedCache(store, settings)
     app.extensions[CACHE_KEY] = cache
@@ -140,11 +136,3 @@ def _not_found(exc: Exception) -> Response:
 
 def _no_route(exc: Exception) -> Response:
     return error_response(404, "Not found", f"there is no page at {request.path}")
-
-
-def _security_headers(response: Response) -> Response:
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    if response.mimetype == "text/html":
-        response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
-        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    return response

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from syndicate import channels
 from syndicate.config import Settings
 from syndicate.errors import UnknownArticle, UnknownFeed
 from syndicate.model import Category
+from syndicate.publish import catalog
 from syndicate.render.html import FeedLink, render_article, render_category, render_index
 from syndicate.text.slugs import slugify
 from syndicate.web import get_settings, get_store, page_context
@@ -20,9 +20,9 @@ def feed_links(settings: Settings, name: str, title: str) -> tuple[FeedLink, ...
     """Autodiscovery links of one feed in every format (RSS, Atom, JSON Feed)."""
     return tuple(
         FeedLink(
-            f"{title} ({channels.FORMAT_NAMES[fmt]})", mime, channels.feed_url(settings, name, fmt)
+            f"{title} ({catalog.FORMAT_NAMES[fmt]})", mime, catalog.feed_url(settings, name, fmt)
         )
-        for fmt, mime in channels.FORMATS.items()
+        for fmt, mime in catalog.FORMATS.items()
     )
 
 
@@ -30,11 +30,11 @@ def feed_links(settings: Settings, name: str, title: str) -> tuple[FeedLink, ...
 def index() -> Response:
     """Categories with their feeds, and the newest articles."""
     store, settings = get_store(), get_settings()
-    all_links = feed_links(settings, channels.ALL, f"{settings.site.title}: all articles")
+    all_links = feed_links(settings, catalog.ALL, f"{settings.site.title}: all articles")
     categories = [(c, feed_links(settings, c.slug, c.name)) for c in store.categories()]
     discovery = all_links + tuple(link for _, links in categories for link in links)
     articles = store.latest(limit=FRONT_PAGE_ARTICLES)
-    permalink = channels.article_url(settings)
+    permalink = catalog.article_url(settings)
     body = render_index(
         page_context(discovery), categories, all_links, articles, [permalink(a) for a in articles]
     )
@@ -50,7 +50,7 @@ def category(slug: str) -> Response:
         raise UnknownFeed(f"no category {slug!r}")
     found = Category(name, slug)  # the page shows no count: don't pay for one
     articles = store.latest(category=slug, limit=settings.feeds.items)
-    permalink = channels.article_url(settings)
+    permalink = catalog.article_url(settings)
     page = page_context(feed_links(settings, found.slug, f"{settings.site.title}: {found.name}"))
     return _html(render_category(page, found, articles, [permalink(a) for a in articles]))
 
@@ -68,15 +68,15 @@ def article(slug: str) -> Response:
     discovery: tuple[FeedLink, ...] = ()
     for cat in categories:
         discovery += feed_links(settings, cat.slug, f"{settings.site.title}: {cat.name}")
-    for prefix, names in ((channels.TAGS, found.tags), (channels.AUTHORS, found.authors)):
+    for prefix, names in ((catalog.TAGS, found.tags), (catalog.AUTHORS, found.authors)):
         for name in dict.fromkeys(names):
             if slugify(name):
                 discovery += feed_links(
                     settings, prefix + slugify(name), f"{settings.site.title}: {name}"
                 )
-    discovery += feed_links(settings, channels.ALL, f"{settings.site.title}: all articles")
+    discovery += feed_links(settings, catalog.ALL, f"{settings.site.title}: all articles")
     links = [(c.name, f"{base}/categories/{c.slug}") for c in categories]
-    url = channels.article_url(settings)(found)
+    url = catalog.article_url(settings)(found)
     return _html(render_article(page_context(discovery), found, url, links))
 
 

@@ -1,4 +1,4 @@
-"""The guarded HTTP client: one GET with every limit a public fetcher needs.
+"""The guarded HTTP client: every outbound request, with every limit a public fetcher needs.
 
 :class:`Fetcher` wraps urllib3 and enforces, per request: a connect timeout and a total
 deadline (checked while the body streams, so a server trickling bytes cannot hold a refresh),
@@ -7,7 +7,8 @@ a cap on the body counted both on the wire and after decompression
 conditional GET with the stored validators, and at most ``per_host`` requests at once to one
 host. Addresses are checked where the socket is opened (:mod:`~syndicate.sources.fetch.guard`).
 
-The body's text comes from the one charset chain (:func:`decode_body`,
+:meth:`Fetcher.post` sends WebSub pings through the same guards. The body's text comes from
+the one charset chain (:func:`decode_body`,
 :mod:`syndicate.sources.charset`), with the header's charset as its label.
 """
 
@@ -122,10 +123,43 @@ class Fetcher:
             headers = _request_headers(self.user_agent, None, None)
         raise FetchError(name, f"too many redirects ({self.settings.max_redirects + 1})")
 
+    def post(
+        self,
+        url: str,
+        body: bytes,
+        *,
+        content_type: str,
+        headers: dict[str, str] | None = None,
+        allow_private: bool = False,
+        source: str = "",
+    ) -> int:
+        """POST ``body`` to ``url``; the response status (any, 3xx included: not followed).
+
+        The same guards as :meth:`get` (scheme, addresses, deadline); the response body is
+        read up to a small limit and dropped. Raises :class:`FetchError` when there is no
+        response at all.
+        """
+        deadline = time.monotonic() + self.settings.total_timeout
+        allow = allow_private or self.settings.allow_private_networks
+        name = source or url
+        _check_scheme(name, url)
+        sent = {"User-Agent": self.user_agent, "Content-Type": content_type, **(headers or {})}
+        response = self._request(name, url, sent, allow, deadline, method="POST", body=body)
+        _discard(response)
+        return int(response.status)
+
     # -- one hop -------------------------------------------------------------------------
 
     def _request(
-        self, name: str, url: str, headers: dict[str, str], allow: bool, deadline: float
+        self,
+        name: str,
+        url: str,
+        headers: dict[str, str],
+        allow: bool,
+        deadline: float,
+        *,
+        method: str = "GET",
+        body: bytes | None = None,
     ) -> Any:
         remaining = _remaining(name, deadline, self.settings.total_timeout)
         timeout = urllib3.Timeout(
@@ -134,8 +168,9 @@ class Fetcher:
         with self._host_slot(url):
             try:
                 return self._pools[allow].urlopen(
-                    "GET",
+                    method,
                     url,
+                    body=body,
                     headers=headers,
                     redirect=False,
                     retries=False,

@@ -24,9 +24,9 @@ from dataclasses import dataclass, replace
 from syndicate.config import DEFAULT_INTERVAL_SECONDS, Settings
 from syndicate.errors import UnknownFeed
 from syndicate.model import Article, Category, Channel
-from syndicate.render.feeds import ATOM_TYPE, RSS_TYPE, ArchiveLinks, RenderedFeed, render_feed
 from syndicate.render.jsonfeed import JSON_FEED_TYPE, render_json_feed
 from syndicate.render.opml import Subscription, render_opml
+from syndicate.render.xmlfeed import ATOM_TYPE, RSS_TYPE, ArchiveLinks, RenderedFeed, render_feed
 from syndicate.store import Store
 from syndicate.text.slugs import slugify
 

@@ -6,8 +6,13 @@ from a bounded queue, so a slow or dead hub never delays a request or a refresh:
 is full the ping is dropped and logged (subscribers still poll). A failed ping (network error,
 or a status other than 2xx) is retried with exponential backoff up to ``attempts`` times.
 
-The HTTP client is the standard library's: a ping is one small POST with a deadline, and hub
-URLs come from the operator's configuration, not from content.
+Pings go through the guarded fetcher (:meth:`~syndicate.sources.fetch.Fetcher.post`), the
+one HTTP client, with its deadline and scheme checks. Hub URLs come from the operator's
+configuration, like the database URL, so hubs on private addresses are allowed.
+
+After a write, :func:`announce` (in a web process) and :func:`publish_after_write` (in a
+writer of its own: ``syndicate ingest``, a scheduler or worker) find the feeds whose bytes
+changed and ping the hubs for exactly those.
 """
 
 from __future__ import annotations
@@ -17,11 +22,18 @@ import itertools
 import logging
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
+
+from syndicate.backoff import backoff_seconds
+from syndicate.config import FetchSettings, Settings
+from syndicate.errors import FetchError
+from syndicate.model import Article
+from syndicate.publish import catalog
+from syndicate.publish.cache import DEFAULT_WATCH_INTERVAL, CacheKey, FeedCache
+from syndicate.sources.fetch import Fetcher
+from syndicate.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -30,24 +42,21 @@ DEFAULT_ATTEMPTS = 5
 DEFAULT_BACKOFF = 2.0  # seconds before the first retry; doubled after each failure
 MAX_BACKOFF = 300.0
 DEFAULT_QUEUE = 1000  # pings waiting at once; more are dropped
-USER_AGENT = "syndicate-websub"
+# A writer in another process pings this long after its write, so web processes (watching
+# every DEFAULT_WATCH_INTERVAL) drop their copies before the hub fetches the feed.
+DEFAULT_SETTLE = 2 * DEFAULT_WATCH_INTERVAL + 0.5
+FORM = "application/x-www-form-urlencoded"
 
 Post = Callable[[str, bytes, float], int]  # (hub URL, form body, timeout) -> HTTP status
 
 
-def post_form(url: str, body: bytes, timeout: float) -> int:
-    """POST a form to ``url``; the status, or raises ``OSError`` when there is none."""
-    request = urllib.request.Request(
-        url,
-        data=body,
-        method="POST",
-        headers={"Content-Type": "application/x-www-form-urlencoded", "User-Agent": USER_AGENT},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            return int(response.status)
-    except urllib.error.HTTPError as exc:
-        return int(exc.code)
+def fetcher_post(fetcher: Fetcher) -> Post:
+    """A :data:`Post` through the guarded fetcher (its own deadline applies, not ``timeout``)."""
+
+    def post(url: str, body: bytes, _timeout: float) -> int:
+        return fetcher.post(url, body, content_type=FORM, allow_private=True, source=url)
+
+    return post
 
 
 @dataclass(order=True, slots=True)
@@ -70,7 +79,7 @@ class Publisher:
         self,
         hubs: Iterable[str],
         *,
-        post: Post = post_form,
+        post: Post | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         attempts: int = DEFAULT_ATTEMPTS,
         backoff: float = DEFAULT_BACKOFF,
@@ -79,6 +88,10 @@ class Publisher:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.hubs = tuple(dict.fromkeys(hubs))
+        self._fetcher: Fetcher | None = None
+        if post is None:  # our own client, closed with the publisher
+            self._fetcher = Fetcher(FetchSettings(total_timeout=timeout))
+            post = fetcher_post(self._fetcher)
         self._post, self._timeout, self._attempts = post, timeout, attempts
         self._backoff, self._max_queue, self._delay, self._clock = backoff, max_queue, delay, clock
         self._heap: list[_Ping] = []
@@ -121,6 +134,8 @@ class Publisher:
             self._wake.notify_all()
         if self._thread is not None:
             self._thread.join(timeout=max(timeout, 1.0))
+        if self._fetcher is not None:
+            self._fetcher.close()
 
     def _push(self, ping: _Ping) -> None:
         if len(self._heap) >= self._max_queue:
@@ -162,7 +177,7 @@ class Publisher:
         try:
             status = self._post(ping.hub, body, self._timeout)
             problem = "" if 200 <= status < 300 else f"HTTP {status}"
-        except OSError as exc:
+        except (FetchError, OSError) as exc:
             problem = str(exc) or type(exc).__name__
         if not problem:
             self.sent += 1
@@ -176,7 +191,7 @@ class Publisher:
                 problem,
             )
             return
-        wait = min(self._backoff * 2 ** (ping.attempt - 1), MAX_BACKOFF)
+        wait = backoff_seconds(self._backoff, ping.attempt - 1, MAX_BACKOFF)
         log.info(
             "WebSub ping of %s for %s failed (%s); retrying in %.0fs",
             ping.hub,
@@ -191,3 +206,42 @@ class Publisher:
                 )
             )
             self._wake.notify()
+
+
+def topics(settings: Settings, keys: Iterable[CacheKey]) -> list[str]:
+    """The feed URLs (WebSub topics) of subscription documents."""
+    return [catalog.feed_url(settings, name, fmt) for name, fmt, _ in keys]
+
+
+def announce(cache: FeedCache, publisher: Publisher, articles: Iterable[Article]) -> list[str]:
+    """After a write of ``articles``: invalidate, and ping hubs for each feed whose bytes changed.
+
+    Returns the feed URLs pinged. Rebuilding happens here, on the writer's thread.
+    """
+    urls = topics(cache.settings, cache.changed_documents(articles))
+    publisher.publish(urls)
+    return urls
+
+
+def publish_after_write(
+    settings: Settings,
+    store: Store,
+    articles: Iterable[Article],
+    *,
+    settle: float = DEFAULT_SETTLE,
+    timeout: float = 60.0,
+) -> list[str]:
+    """For a writer outside the web process (``syndicate ingest``, a scheduler process):
+    ping the hubs for each feed the written articles changed, and wait for the pings.
+
+    Returns the feed URLs pinged (none when no hub is configured). Blocks up to ``settle``
+    plus ``timeout`` seconds.
+    """
+    articles = list(articles)
+    if not settings.websub.hubs or not articles:
+        return []
+    publisher = Publisher(settings.websub.hubs, delay=settle)
+    try:
+        return announce(FeedCache(store, settings), publisher, articles)
+    finally:
+        publisher.close(timeout=settle + timeout)

@@ -2,8 +2,9 @@
 
 The common request, a reader polling an unchanged feed, is a dictionary lookup: no query, no
 rendering, no compression. Each entry holds the document, its strong ETag, its Last-Modified,
-its compressed variants (gzip at build time, brotli on first request) and the header lists a
-200 and a 304 carry, ready to hand to the server.
+what its HTTP headers are made from (``max_age``, ``links``) and its compressed variants (gzip
+and brotli, each made once, on first request). Which headers a response carries is the web's
+business (:mod:`syndicate.web.headers`); this module knows nothing of HTTP.
 
 Keys are ``(feed name, format, variant)``: variant ``""`` is the subscription document,
 ``"limit=N"`` a ``?limit=`` cut, ``"page=K"`` an archive page; format ``"opml"`` under name
@@ -24,44 +25,39 @@ import logging
 import os
 import threading
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.utils import format_datetime
 
 import brotli  # type: ignore[import-untyped]
 
-from syndicate import channels
 from syndicate.config import Settings
 from syndicate.errors import StoreError, UnknownFeed
 from syndicate.model import Article
+from syndicate.publish import catalog
 from syndicate.store import Store
-from syndicate.websub import Publisher
 
 log = logging.getLogger(__name__)
 
 CacheKey = tuple[str, str, str]  # (feed name, format, variant)
-Headers = list[tuple[str, str]]
 GZIP_LEVEL = 9
 BROTLI_QUALITY = 9  # q11 costs seconds on a large feed for a few percent
+CODINGS = ("identity", "gzip", "br")
 DEFAULT_WATCH_INTERVAL = 1.0  # seconds between reads of the change log
-# A writer in another process pings this long after its write, so web processes (watching
-# every DEFAULT_WATCH_INTERVAL) drop their copies before the hub fetches the feed.
-DEFAULT_SETTLE = 2 * DEFAULT_WATCH_INTERVAL + 0.5
 CHANGES_PER_READ = 1000  # more changes than this at once: drop everything instead
 # Rows read again below the newest seen seq: on PostgreSQL a lower seq can commit after a
 # higher one (sequence values are taken at insert, rows appear at commit).
 CHANGE_OVERLAP = 200
 OPML = "opml"
-EXPOSED = "ETag, Link"  # CORS: headers a browser app may read besides the safelisted ones
 
 
 @dataclass(slots=True)
 class CachedFeed:
-    """One cached document: bytes per content coding and the headers of each response.
+    """One cached document: its bytes in each content coding, and what describes them.
 
     ``version`` is the store's content version read before the build: a change-log row at or
-    below it is already in these bytes.
+    below it is already in these bytes. ``max_age`` (seconds) and ``links`` (``(rel, href)``:
+    ``self`` and the WebSub hubs) are what the catalog says about the document.
     """
 
     key: CacheKey
@@ -71,40 +67,37 @@ class CachedFeed:
     last_modified: datetime | None
     article_ids: frozenset[str]
     version: int
-    base_headers: Headers
-    encoded: dict[str, tuple[bytes, Headers, Headers]] = field(default_factory=dict)
+    max_age: int
+    links: tuple[tuple[str, str], ...]
+    encoded: dict[str, bytes] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def variant(self, encoding: str) -> tuple[bytes, Headers, Headers]:
-        """``(body, 200 headers, 304 headers)`` in a content coding, compressed once."""
-        found = self.encoded.get(encoding)
+    def body_for(self, coding: str) -> bytes:
+        """The bytes in a content coding (``identity``, ``gzip``, ``br``), compressed once."""
+        if coding == "identity":
+            return self.body
+        found = self.encoded.get(coding)
         if found is None:
             with self.lock:
-                found = self.encoded.get(encoding) or self._encode(encoding)
+                found = self.encoded.get(coding) or self._encode(coding)
         return found
 
-    def _encode(self, encoding: str) -> tuple[bytes, Headers, Headers]:
-        if encoding == "br":
+    def etag_for(self, coding: str) -> str:
+        """The strong ETag of the variant in ``coding``.
+
+        RFC 9110 §8.8.3: a strong validator differs between content codings of a resource.
+        """
+        return self.etag if coding == "identity" else f'{self.etag[:-1]}-{coding}"'
+
+    def _encode(self, coding: str) -> bytes:
+        if coding == "br":
             body: bytes = brotli.compress(self.body, quality=BROTLI_QUALITY)
-        elif encoding == "gzip":
+        elif coding == "gzip":
             body = gzip.compress(self.body, GZIP_LEVEL, mtime=0)  # mtime=0: same bytes, same tag
         else:
-            body = self.body
-        # RFC 9110 §8.8.3: a strong validator differs between content codings of a resource.
-        etag = self.etag if encoding == "identity" else f'{self.etag[:-1]}-{encoding}"'
-        common = [("ETag", etag), *self.base_headers]
-        if encoding != "identity":
-            common.append(("Content-Encoding", encoding))
-        # RFC 9110 §15.4.5: a 304 carries the ETag, Cache-Control and Vary a 200 would, and
-        # no other representation metadata (Content-Type, Content-Length).
-        full = [("Content-Type", self.content_type), *common, ("Content-Length", str(len(body)))]
-        result = (body, full, common)
-        self.encoded[encoding] = result
-        return result
-
-    def etag_for(self, encoding: str) -> str:
-        """The strong ETag of the variant in ``encoding``."""
-        return self.etag if encoding == "identity" else f'{self.etag[:-1]}-{encoding}"'
+            raise ValueError(f"unknown content coding {coding!r}; expected one of {CODINGS}")
+        self.encoded[coding] = body
+        return body
 
 
 class FeedCache:
@@ -167,8 +160,8 @@ class FeedCache:
         ids = {a.id for a in articles}
         before = {key: e for key, e in self._entries.items() if key[2] == ""}
         dropped = self._invalidate(articles, (), version=None)
-        names = {name for a in articles for name in channels.feed_names(a)}
-        keys = {(n, fmt, "") for n in names for fmt in channels.FORMATS}
+        names = {name for a in articles for name in catalog.feed_names(a)}
+        keys = {(n, fmt, "") for n in names for fmt in catalog.FORMATS}
         keys |= {key for key in dropped if key[2] == "" and key[1] != OPML}
         changed = []
         for key in sorted(keys):
@@ -187,7 +180,7 @@ class FeedCache:
         names: set[str] = set()
         wanted = set(ids)
         for article in articles:
-            names |= channels.feed_names(article)
+            names |= catalog.feed_names(article)
             wanted.add(article.id)
         with self._guard:
             self._epoch += 1
@@ -216,19 +209,19 @@ class FeedCache:
         name, fmt, variant = key
         version = self.store.content_version()
         if fmt == OPML:
-            rendered = channels.opml(self.store, self.settings)
-            document = channels.FeedDocument(
+            rendered = catalog.opml(self.store, self.settings)
+            document = catalog.FeedDocument(
                 rendered,
                 frozenset(),
-                channels.max_age_of(
-                    channels.resolve(channels.ALL, self.store, self.settings), self.settings
+                catalog.max_age_of(
+                    catalog.resolve(catalog.ALL, self.store, self.settings), self.settings
                 ),
                 (),
             )
         else:
-            spec = channels.resolve(name, self.store, self.settings)
+            spec = catalog.resolve(name, self.store, self.settings)
             kind, _, number = variant.partition("=")
-            document = channels.build(
+            document = catalog.build(
                 spec,
                 fmt,
                 self.store,
@@ -240,22 +233,8 @@ class FeedCache:
         return _entry(key, document, version)
 
 
-def _entry(key: CacheKey, document: channels.FeedDocument, version: int) -> CachedFeed:
+def _entry(key: CacheKey, document: catalog.FeedDocument, version: int) -> CachedFeed:
     rendered = document.rendered
-    headers: Headers = []
-    if rendered.last_modified is not None:
-        headers.append(("Last-Modified", format_datetime(rendered.last_modified, usegmt=True)))
-    headers += [
-        ("Cache-Control", f"public, max-age={document.max_age}"),
-        ("Vary", "Accept-Encoding"),
-        ("Access-Control-Allow-Origin", "*"),
-        ("Access-Control-Expose-Headers", EXPOSED),
-        ("X-Content-Type-Options", "nosniff"),
-    ]
-    if document.links:  # RFC 8288 Link header; WebSub §4 discovery: rel="hub" and rel="self"
-        headers.append(
-            ("Link", ", ".join(f'<{href}>; rel="{rel}"' for rel, href in document.links))
-        )
     return CachedFeed(
         key,
         rendered.body,
@@ -264,7 +243,8 @@ def _entry(key: CacheKey, document: channels.FeedDocument, version: int) -> Cach
         rendered.last_modified,
         document.article_ids,
         version,
-        headers,
+        document.max_age,
+        document.links,
     )
 
 
@@ -273,8 +253,9 @@ class ChangeWatcher:
 
     This is how a web process learns of ``syndicate ingest`` runs and refreshes in other
     processes without a query per request. ``poll()`` does one step (tests call it directly).
-    The thread holds the watcher weakly: it ends when the app owning the cache is gone, and a
-    forked child (gunicorn ``--preload``) starts its own, since threads do not survive fork.
+    The thread holds the watcher weakly: it ends when the app owning the cache is gone, or
+    when the store is closed (the watcher stops with it). A forked child (gunicorn
+    ``--preload``) starts its own thread, since threads do not survive a fork.
     """
 
     def __init__(self, cache: FeedCache, interval: float = DEFAULT_WATCH_INTERVAL) -> None:
@@ -283,23 +264,32 @@ class ChangeWatcher:
         self._seen = {seq for seq, _ in self._window()}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._forks_hooked = False
+
+    @property
+    def running(self) -> bool:
+        """True while the following thread runs."""
+        return self._thread is not None and self._thread.is_alive()
 
     def start(self) -> None:
-        """Start following on a daemon thread."""
+        """Start following on a daemon thread (again in a forked child)."""
         self._stop = threading.Event()
         self._thread = threading.Thread(
             target=_follow,
             args=(weakref.ref(self), self._stop),
-            name="feedcache-watcher",
+            name="change-watcher",
             daemon=True,
         )
         self._thread.start()
-        _WATCHERS.add(self)
+        self.cache.store.on_close(self.stop)
+        if not self._forks_hooked:
+            os.register_at_fork(after_in_child=_restart_in_child(weakref.ref(self)))
+            self._forks_hooked = True
 
     def stop(self) -> None:
         """Stop following; returns once the thread has ended."""
         self._stop.set()
-        if self._thread is not None:
+        if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=5)
 
     def poll(self) -> int:
@@ -323,8 +313,9 @@ class ChangeWatcher:
             max(0, self._high - CHANGE_OVERLAP), limit=CHANGES_PER_READ
         )
 
-
-_WATCHERS: weakref.WeakSet[ChangeWatcher] = weakref.WeakSet()
+    def running_in_parent(self) -> bool:
+        """Whether the thread was started and not stopped (after a fork: in the parent)."""
+        return self._thread is not None and not self._stop.is_set()
 
 
 def _follow(ref: weakref.ref[ChangeWatcher], stop: threading.Event) -> None:
@@ -346,50 +337,16 @@ def _follow(ref: weakref.ref[ChangeWatcher], stop: threading.Event) -> None:
             return
 
 
-def _restart_in_child() -> None:
-    for watcher in list(_WATCHERS):
-        watcher.cache.store.close()  # pooled connections belong to the parent
+def _restart_in_child(ref: weakref.ref[ChangeWatcher]) -> Callable[[], None]:
+    """The at-fork hook of one watcher: in the child, drop the parent's connections and
+    cached bytes, and follow again on a thread of the child's own."""
+
+    def restart() -> None:
+        watcher = ref()
+        if watcher is None or not watcher.running_in_parent():
+            return
+        watcher.cache.store.release_after_fork()
         watcher.cache.clear()
         watcher.start()
 
-
-os.register_at_fork(after_in_child=_restart_in_child)
-
-
-def topics(settings: Settings, keys: Iterable[CacheKey]) -> list[str]:
-    """The feed URLs (WebSub topics) of subscription documents."""
-    return [channels.feed_url(settings, name, fmt) for name, fmt, _ in keys]
-
-
-def announce(cache: FeedCache, publisher: Publisher, articles: Iterable[Article]) -> list[str]:
-    """After a write of ``articles``: invalidate, and ping hubs for each feed whose bytes changed.
-
-    Returns the feed URLs pinged. Rebuilding happens here, on the writer's thread.
-    """
-    urls = topics(cache.settings, cache.changed_documents(articles))
-    publisher.publish(urls)
-    return urls
-
-
-def publish_after_write(
-    settings: Settings,
-    store: Store,
-    articles: Iterable[Article],
-    *,
-    settle: float = DEFAULT_SETTLE,
-    timeout: float = 60.0,
-) -> list[str]:
-    """For a writer outside the web process (``syndicate ingest``, a scheduler process):
-    ping the hubs for each feed the written articles changed, and wait for the pings.
-
-    Returns the feed URLs pinged (none when no hub is configured). Blocks up to ``settle``
-    plus ``timeout`` seconds.
-    """
-    articles = list(articles)
-    if not settings.websub.hubs or not articles:
-        return []
-    publisher = Publisher(settings.websub.hubs, delay=settle)
-    try:
-        return announce(FeedCache(store, settings), publisher, articles)
-    finally:
-        publisher.close(timeout=settle + timeout)
+    return restart

@@ -7,33 +7,36 @@ looks the key up, negotiates the content coding, evaluates the preconditions and
 server prepared bytes and headers. A miss builds the document once (single-flight in the
 cache); an unknown feed falls through to Flask, which answers with the 404 page.
 
-Conditional GET is done here rather than by werkzeug's ``make_conditional``, to follow RFC 9110
-exactly: ``If-None-Match`` by weak comparison over a list or ``*`` (§13.1.2), and
-``If-Modified-Since`` only when there is no ``If-None-Match`` (§13.1.3).
+Conditional GET is decided here rather than by werkzeug's ``Response.make_conditional``,
+which would need a Response object per request (the fast path hands the server prepared
+lists) and also answers ``Range``; the entity tags and dates are parsed by werkzeug
+(``parse_etags``, ``parse_date``), which follow RFC 9110: ``If-None-Match`` by weak comparison
+over a list or ``*`` (§13.1.2), and ``If-Modified-Since`` only when there is no
+``If-None-Match`` (§13.1.3). Headers come from :mod:`syndicate.web.headers`, prepared once per
+document and content coding.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import parse_qs
 
 from flask import Blueprint, Response, request
+from werkzeug.http import parse_date, parse_etags, unquote_etag
 
-from syndicate import channels
 from syndicate.config import Settings
 from syndicate.errors import UnknownFeed
-from syndicate.feedcache import OPML, CachedFeed, CacheKey, FeedCache
+from syndicate.publish import catalog
+from syndicate.publish.cache import OPML, CachedFeed, CacheKey, FeedCache
 from syndicate.web import get_feed_cache
+from syndicate.web.headers import Prepared, prepare
 
 bp = Blueprint("feeds", __name__)
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
-_ETAG = re.compile(r'(?:W/)?("[^"]*")')  # RFC 9110 §8.8.3 entity-tag; W/ ignored (§8.8.3.2)
-_MEMO_LIMIT = 4096  # parsed paths and header values remembered; cleared when full
+_MEMO_LIMIT = 4096  # parsed paths, header values and prepared documents; cleared when full
 NOT_FOUND_HINT = (
     "feeds are /feeds/<name>.rss, .atom or .json, with <name> 'all', a category, "
     "tags/<tag> or authors/<author>; archives at /feeds/<name>/archive/<n>.<format>"
@@ -47,6 +50,7 @@ class FeedLayer:
         self.app, self.cache, self.settings = app, cache, settings
         self._keys: dict[tuple[str, str], CacheKey | None] = {}
         self._codings: dict[str, str] = {}
+        self._prepared: dict[tuple[CacheKey, str, str], Prepared] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path: str = environ.get("PATH_INFO", "")
@@ -62,9 +66,20 @@ class FeedLayer:
                 entry = self.cache.get(key)
             except UnknownFeed:
                 return self.app(environ, start_response)
-        status, headers, body = respond(entry, environ, self._coding(environ))
+        status, headers, body = respond(entry, self._prepare(entry, environ), environ)
         start_response(status, headers)
         return [] if method == "HEAD" else body
+
+    def _prepare(self, entry: CachedFeed, environ: dict[str, Any]) -> Prepared:
+        """The entry's prepared response in the negotiated coding, made once per document."""
+        coding = self._coding(environ)
+        memo = (entry.key, entry.etag, coding)  # the etag names the bytes: a rebuild misses
+        found = self._prepared.get(memo)
+        if found is None:
+            if len(self._prepared) >= _MEMO_LIMIT:
+                self._prepared.clear()
+            found = self._prepared[memo] = prepare(entry, coding)
+        return found
 
     def _key(self, path: str, query: str) -> CacheKey | None:
         memo = (path, query)
@@ -90,19 +105,19 @@ class FeedLayer:
 def cache_key(path: str, query: str, settings: Settings) -> CacheKey | None:
     """The cache key of a feed URL; None when the path cannot be a feed."""
     if path == "/feeds.opml":
-        return (channels.ALL, OPML, "")
+        return (catalog.ALL, OPML, "")
     stem, dot, fmt = path.removeprefix("/feeds/").rpartition(".")
     if (
         not path.startswith("/feeds/")
         or not dot
-        or fmt not in channels.FORMATS
+        or fmt not in catalog.FORMATS
         or not stem
         or "//" in stem
         or stem.startswith("/")
         or stem.endswith("/")
     ):
         return None
-    name, page = channels.split_archive(stem)
+    name, page = catalog.split_archive(stem)
     if page is not None:
         return (name, fmt, f"page={page}")
     limit = _limit(query)
@@ -154,18 +169,17 @@ def _q(params: str) -> float:
 
 
 def respond(
-    entry: CachedFeed, environ: dict[str, Any], coding: str
+    entry: CachedFeed, prepared: Prepared, environ: dict[str, Any]
 ) -> tuple[str, list[tuple[str, str]], list[bytes]]:
     """Status, headers and body for a GET or HEAD of a cached document."""
-    body, full, short = entry.variant(coding)
     if not_modified(
-        entry.etag_for(coding),
+        prepared.etag,
         entry.last_modified,
         environ.get("HTTP_IF_NONE_MATCH"),
         environ.get("HTTP_IF_MODIFIED_SINCE"),
     ):
-        return "304 Not Modified", short, []
-    return "200 OK", full, [body]
+        return "304 Not Modified", prepared.short, []
+    return "200 OK", prepared.full, [prepared.body]
 
 
 def not_modified(
@@ -179,22 +193,12 @@ def not_modified(
         if if_none_match == etag:  # the common case, a reader sending back our tag: no parsing
             return True
         # §13.1.2: "*" matches any current representation; else any listed tag, compared weakly.
-        if if_none_match.strip() == "*":
-            return True
-        return etag in _ETAG.findall(if_none_match)
+        return parse_etags(if_none_match).contains_weak(unquote_etag(etag)[0])
     # §13.1.3: used only without If-None-Match; an invalid date is ignored.
     if if_modified_since is None or last_modified is None:
         return False
-    since = _http_date(if_modified_since)
+    since = parse_date(if_modified_since)
     return since is not None and last_modified <= since
-
-
-def _http_date(value: str) -> datetime | None:
-    try:
-        parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return parsed if parsed.tzinfo is not None else None
 
 
 @bp.route("/feeds/<path:filename>", methods=["GET", "HEAD"])
@@ -211,14 +215,13 @@ def feed(filename: str) -> Response:
 @bp.route("/feeds.opml", methods=["GET", "HEAD"])
 def opml() -> Response:
     """The OPML 2.0 list of every feed."""
-    return _serve((channels.ALL, OPML, ""), "/feeds.opml")
+    return _serve((catalog.ALL, OPML, ""), "/feeds.opml")
 
 
 def _serve(key: CacheKey | None, path: str) -> Response:
     if key is None:
         raise UnknownFeed(f"no feed at {path}: {NOT_FOUND_HINT}")
     entry = get_feed_cache().get(key)  # UnknownFeed -> the 404 page
-    status, headers, body = respond(
-        entry, request.environ, negotiate(request.headers.get("Accept-Encoding", ""))
-    )
+    coding = negotiate(request.headers.get("Accept-Encoding", ""))
+    status, headers, body = respond(entry, prepare(entry, coding), request.environ)
     return Response(body, status=status, headers=headers, direct_passthrough=True)

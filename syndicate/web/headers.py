@@ -1,0 +1,81 @@
+"""HTTP header policy: what every response of the site says about caching, origins and types.
+
+Feeds (and every document served from the byte cache) carry, besides their ETag:
+
+- ``Last-Modified``: the newest ``updated`` in the document;
+- ``Cache-Control: public, max-age=N``: the shortest refresh interval of the sources that can
+  change it (archives: a day), as the catalog decides;
+- ``Vary: Accept-Encoding``: one URL, three content codings;
+- ``Access-Control-Allow-Origin: *`` and the ETag and Link headers exposed: feeds are public,
+  and browser-based readers may fetch them from any site;
+- ``X-Content-Type-Options: nosniff``;
+- ``Link``: RFC 8288 links, ``rel="self"`` and the WebSub hubs (WebSub §4 discovery).
+
+A 304 carries the ETag, Cache-Control and Vary a 200 would, and no other representation
+metadata (RFC 9110 §15.4.5). Pages get a Content-Security-Policy that allows no script.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email.utils import format_datetime
+
+from flask import Response
+
+from syndicate.publish.cache import CachedFeed
+
+Headers = list[tuple[str, str]]
+EXPOSED = "ETag, Link"  # CORS: headers a browser app may read besides the safelisted ones
+# Defence in depth for pages: bodies are sanitized already, and no script may run anyway.
+PAGE_CSP = (
+    "default-src 'none'; style-src 'self'; img-src http: https: data:; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A cached document in one content coding, ready for the server: body and both header
+    lists (200 and 304)."""
+
+    body: bytes
+    etag: str
+    full: Headers
+    short: Headers
+
+
+def prepare(entry: CachedFeed, coding: str) -> Prepared:
+    """The bytes and headers of ``entry`` in ``coding`` (compressing it the first time)."""
+    body = entry.body_for(coding)
+    etag = entry.etag_for(coding)
+    common = [("ETag", etag), *document_headers(entry)]
+    if coding != "identity":
+        common.append(("Content-Encoding", coding))
+    full = [("Content-Type", entry.content_type), *common, ("Content-Length", str(len(body)))]
+    return Prepared(body, etag, full, common)
+
+
+def document_headers(entry: CachedFeed) -> Headers:
+    """The headers of a cached document that do not depend on its content coding."""
+    headers: Headers = []
+    if entry.last_modified is not None:
+        headers.append(("Last-Modified", format_datetime(entry.last_modified, usegmt=True)))
+    headers += [
+        ("Cache-Control", f"public, max-age={entry.max_age}"),
+        ("Vary", "Accept-Encoding"),
+        ("Access-Control-Allow-Origin", "*"),
+        ("Access-Control-Expose-Headers", EXPOSED),
+        ("X-Content-Type-Options", "nosniff"),
+    ]
+    if entry.links:
+        headers.append(("Link", ", ".join(f'<{href}>; rel="{rel}"' for rel, href in entry.links)))
+    return headers
+
+
+def security_headers(response: Response) -> Response:
+    """Every Flask response: nosniff; pages also a CSP without script and a referrer policy."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    return response
