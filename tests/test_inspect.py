@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from syndicate.inspect import normalize_command
+from syndicate.cli.normalize import normalize_command
 
 DATA = Path(__file__).parent / "data" / "sources"
 TEXT_PAGE = DATA / "text" / "sample_news_page.txt"

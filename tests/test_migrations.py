@@ -15,7 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner
 from sqlalchemy import Connection, Table, inspect, text
 
-from syndicate.dbcli import db_group
+from syndicate.cli.db import db_group
 from syndicate.errors import StoreError
 from syndicate.store import Store, migrations, schema
 from tests.test_store import make_article

@@ -1,7 +1,9 @@
 """HTML pages for readers, with Jinja autoescaping.
 
-This is the one place where article body HTML is marked safe (``Markup``): it was sanitized
-when the article was normalized, and everything else in a page is escaped by Jinja.
+The one Jinja environment of syndicate: every page, the operators' pages included, is
+rendered here. This is the one place where article body HTML is marked safe (``Markup``): it
+was sanitized when the article was normalized, and everything else in a page is escaped by
+Jinja.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
@@ -82,6 +85,14 @@ def render_article(
         body=Markup(article.body_html),
         category_links=category_links,
         date=_date,
+    )
+
+
+def render_admin_sources(page: Page, sources: Sequence[Any], scheduler_running: bool) -> str:
+    """The operators' page of source health (``sources``: the health records, as
+    ``syndicate.refresh.health`` makes them; the template reads their attributes)."""
+    return _ENV.get_template("admin_sources.html").render(
+        page=page, sources=sources, scheduler_running=scheduler_running
     )
 
 

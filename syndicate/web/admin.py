@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hmac
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from syndicate.refresh.health import Timetable, source_health
+from syndicate.render.html import render_admin_sources
 from syndicate.web import error_response, get_settings, get_store, page_context
 
 SCHEDULER_KEY = "syndicate.scheduler"  # app.extensions: the scheduler running in this process
@@ -50,12 +51,7 @@ def sources() -> Response:
     live: Timetable | None = current_app.extensions.get(SCHEDULER_KEY)
     health = source_health(get_settings(), get_store(), scheduler=live)
     if _wants_html():
-        body = render_template(
-            "admin_sources.html",
-            page=page_context(),
-            sources=health,
-            scheduler_running=bool(live and live.running),
-        )
+        body = render_admin_sources(page_context(), health, bool(live and live.running))
         return Response(body, content_type="text/html; charset=utf-8")
     return jsonify(
         sources=[item.as_json() for item in health], scheduler_running=bool(live and live.running)

@@ -8,10 +8,10 @@ group loaded (``SYNDICATE_DATABASE_URL`` or ``database.url``).
 from __future__ import annotations
 
 import sys
-from typing import NoReturn
 
 import click
 
+from syndicate.cli.common import fail
 from syndicate.config import Settings, load_settings
 from syndicate.errors import ConfigError, StoreError
 from syndicate.store import Store
@@ -33,7 +33,7 @@ def upgrade(ctx: click.Context, target: str) -> None:
         ran = store.upgrade(target)
         after = store.revision()
     except StoreError as exc:
-        _fail(exc)
+        fail(exc)
     finally:
         store.close()
     if ran:
@@ -51,7 +51,7 @@ def current(ctx: click.Context) -> None:
         found = store.revision()
         needed = store.head_revision()
     except StoreError as exc:
-        _fail(exc)
+        fail(exc)
     finally:
         store.close()
     state = "up to date" if found == needed else "run `syndicate db upgrade`"
@@ -70,9 +70,4 @@ def _open(ctx: click.Context) -> Store:
         click.echo(f"syndicate: configuration error: {exc}", err=True)
         sys.exit(2)
     except StoreError as exc:
-        _fail(exc)
-
-
-def _fail(exc: StoreError) -> NoReturn:
-    click.echo(f"syndicate: database error: {exc}", err=True)
-    sys.exit(2)
+        fail(exc)

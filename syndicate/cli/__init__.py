@@ -1,0 +1,53 @@
+"""The ``syndicate`` command: one module per command group, joined here.
+
+Each command builds :class:`Settings` once (``SYNDICATE_CONFIG`` or ``config/syndicate.toml``)
+in the group's callback and receives it; a configuration error is printed with its file and
+key, exit status 2.
+
+- :mod:`.ingest`: ``ingest``; :mod:`.normalize`: ``normalize``; :mod:`.feeds`: ``feeds``;
+- :mod:`.sources`: ``refresh`` and ``sources``;
+- :mod:`.serve`: ``serve``, ``scheduler``, ``worker``; :mod:`.queue`: ``queue init|status``;
+- :mod:`.db`: ``db upgrade|current``.
+
+At scale (``schedule.mode = "queue"``): ``syndicate queue init`` once, then ``syndicate
+scheduler`` (one or more replicas) enqueues due sources and ``syndicate worker`` processes
+refresh them (README, "Running at scale").
+"""
+
+from __future__ import annotations
+
+import click
+
+from syndicate import __version__
+from syndicate.cli.db import db_group
+from syndicate.cli.feeds import feeds
+from syndicate.cli.ingest import ingest
+from syndicate.cli.normalize import normalize_command
+from syndicate.cli.queue import queue_group
+from syndicate.cli.serve import scheduler, serve, worker
+from syndicate.cli.sources import refresh, sources
+from syndicate.config import load_settings
+from syndicate.errors import ConfigError
+
+
+def main() -> None:
+    """Console entry point."""
+    cli(prog_name="syndicate")
+
+
+@click.group()
+@click.version_option(__version__, prog_name="syndicate")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """syndicate: publish articles as RSS 2.0, Atom 1.0, JSON Feed and clean pages."""
+    try:
+        ctx.obj = load_settings()
+    except ConfigError as exc:
+        click.echo(f"syndicate: configuration error: {exc}", err=True)
+        ctx.exit(2)
+
+
+for command in (ingest, normalize_command, feeds, refresh, sources, serve, scheduler, worker):
+    cli.add_command(command)
+cli.add_command(queue_group, "queue")
+cli.add_command(db_group, "db")

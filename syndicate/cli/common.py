@@ -1,0 +1,149 @@
+"""What the command modules share: opening the store and the queue, the scheduler of the
+configured mode, the WebSub hook of writers, logging, and stopping on a signal."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, NoReturn
+
+import click
+
+from syndicate.config import Settings
+from syndicate.errors import ConfigError, StoreError
+from syndicate.store import Store
+
+if TYPE_CHECKING:  # imported lazily at run time: most commands need neither
+    from syndicate.model import Article
+    from syndicate.refresh import Refresher
+    from syndicate.refresh.queue import RefreshQueue
+    from syndicate.refresh.schedule import RefreshScheduler
+
+
+def open_store(settings: Settings, *, migrate: bool = True) -> Store:
+    """The store, upgraded to the current schema; or, with ``migrate=False`` (long-running
+    processes that share the database: serve, scheduler, worker), checked and refused when older.
+    """
+    try:
+        store = Store(settings.database_url)
+        if migrate:
+            store.create_schema()
+        else:
+            store.check_schema()
+    except StoreError as exc:
+        click.echo(f"syndicate: database error: {exc}", err=True)
+        sys.exit(2)
+    return store
+
+
+def build_scheduler(
+    settings: Settings, store: Store, refresher: Refresher | None, *, blocking: bool
+) -> RefreshScheduler:
+    """The scheduler of the configured mode: refreshing with ``refresher``, or enqueuing."""
+    from syndicate.refresh.schedule import RefreshScheduler
+
+    log_to_stderr()
+    if not queue_mode(settings):
+        assert refresher is not None
+        return RefreshScheduler(settings, refresher, blocking=blocking)
+    queue = open_queue(settings)
+    return RefreshScheduler(settings, store=store, queue=queue, blocking=blocking)
+
+
+def scheduling_line(settings: Settings) -> str:
+    count = sum(1 for s in settings.sources if s.enabled)
+    if queue_mode(settings):
+        return f"enqueuing {count} source(s) for `syndicate worker` processes when due"
+    return f"refreshing {count} source(s) in this process"
+
+
+def queue_mode(settings: Settings) -> bool:
+    return settings.schedule.mode == "queue"
+
+
+def require_queue_mode(settings: Settings, command: str) -> None:
+    if not queue_mode(settings):
+        click.echo(
+            f'syndicate: `{command}` needs schedule.mode = "queue" (or '
+            f"SYNDICATE_SCHEDULE_MODE=queue); in mode {settings.schedule.mode!r} "
+            f"sources are refreshed by the scheduler itself",
+            err=True,
+        )
+        sys.exit(2)
+
+
+def require_postgresql(settings: Settings) -> None:
+    from syndicate.config import is_postgresql_url
+
+    if not is_postgresql_url(settings.database_url):
+        click.echo(
+            f"syndicate: the task queue lives in PostgreSQL; the database is "
+            f"{settings.database_url}",
+            err=True,
+        )
+        sys.exit(2)
+
+
+def open_queue(settings: Settings, *, pool_size: int = 4) -> RefreshQueue:
+    """The opened task queue; exits with a message when it cannot be used."""
+    from syndicate.refresh.queue import RefreshQueue
+
+    try:
+        queue = RefreshQueue(settings, pool_size=pool_size).open()
+        ready = queue.ready()
+    except ConfigError as exc:
+        click.echo(f"syndicate: configuration error: {exc}", err=True)
+        sys.exit(2)
+    except Exception as exc:  # procrastinate's connection errors
+        fail(StoreError(f"cannot reach the task queue: {exc}"))
+    if not ready:
+        queue.close()
+        fail(StoreError("the task queue has no tables yet: run `syndicate queue init` once"))
+    return queue
+
+
+def publisher_hook(settings: Settings, store: Store) -> Callable[[str, list[Article]], None] | None:
+    """An ``on_change`` hook pinging WebSub hubs after a write outside the web processes."""
+    if not settings.websub.hubs:
+        return None
+    from syndicate.publish.websub import publish_after_write
+
+    def on_change(_source: str, articles: list[Article]) -> None:
+        publish_after_write(settings, store, articles)
+
+    return on_change
+
+
+def log_to_stderr() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+
+
+def fail(exc: Exception) -> NoReturn:
+    click.echo(f"syndicate: database error: {exc}", err=True)
+    sys.exit(2)
+
+
+def until_stopped(run: Callable[[], None], scheduler: RefreshScheduler | None) -> None:
+    """Run until SIGINT or SIGTERM, then let a running refresh finish before exiting."""
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    try:
+        run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if scheduler is not None:
+            click.echo("stopping: waiting for running refreshes to finish", err=True)
+            scheduler.shutdown(wait=True)
+            _close_queue(scheduler)
+
+
+def _close_queue(scheduler: RefreshScheduler) -> None:
+    close = getattr(scheduler.queue, "close", None)
+    if close is not None:
+        close()
+
+
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
