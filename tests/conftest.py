@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers.database import BACKEND, TEST_DATABASE_URL
+from helpers.processes import Children
 from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
@@ -27,9 +29,6 @@ from syndicate.store import Store
 
 DATA = Path(__file__).parent / "data"
 BASE_URL = "http://feeds.example.test"
-# Read once at import: clean_environ strips SYNDICATE_* from every test's environment.
-TEST_DATABASE_URL = os.environ.get("SYNDICATE_TEST_DATABASE_URL", "")
-BACKEND = make_url(TEST_DATABASE_URL).get_backend_name() if TEST_DATABASE_URL else "sqlite"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -164,3 +163,13 @@ def app(settings: Settings, store: Store) -> Flask:
 def client(app: Flask) -> FlaskClient:
     """Flask test client."""
     return app.test_client()
+
+
+@pytest.fixture
+def children(tmp_path: Path) -> Iterator[Children]:
+    """``syndicate`` child processes of the test, killed when it ends."""
+    started = Children(tmp_path)
+    try:
+        yield started
+    finally:
+        started.stop_all()

@@ -8,12 +8,13 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from helpers.articles import EPOCH, article
+from helpers.live import Site, serve
 from lxml import etree
 
 from syndicate.config import FeedSettings, Settings
 from syndicate.publish.catalog import archived_pages
 from syndicate.store import Store
-from tests.live import EPOCH, Site, article, serve
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 FH = "{http://purl.org/syndication/history/1.0}archive"

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from flask import request
+from helpers.live import LiveServer
 from lxml import html
 
 from syndicate.config import Settings, SiteSettings
@@ -23,7 +24,6 @@ from syndicate.refresh.ingest import ingest_file
 from syndicate.store import Store
 from syndicate.text.dates import utc_now
 from syndicate.web import create_app
-from tests.live import LiveServer
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ATTACK = Path(__file__).parent / "data" / "web" / "attack.md"

@@ -84,7 +84,7 @@ def test_wrong_config_is_refused_with_file_and_key(env: dict[str, str], tmp_path
 
 
 def test_ingest_pings_websub_hub_once_per_changed_feed(env: dict[str, str]) -> None:
-    from tests.test_websub import Hub
+    from helpers.hub import Hub
 
     hub = Hub()
     try:

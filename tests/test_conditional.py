@@ -8,11 +8,12 @@ from dataclasses import replace
 
 import brotli
 import pytest
+from helpers.articles import article
+from helpers.live import Site, serve
 
 from syndicate.config import Settings, WebSubSettings
 from syndicate.store import Store
 from syndicate.web.fastpath import negotiate, not_modified
-from tests.live import Site, article, serve
 
 HUBS = ("http://hub.example/a", "http://hub.example/b")
 FEEDS = [

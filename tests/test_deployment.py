@@ -9,8 +9,6 @@ the current ETag with a bodiless 304. Runs on both databases (each pass of ``mak
 from __future__ import annotations
 
 import http.client
-import os
-import signal
 import socket
 import subprocess
 import sys
@@ -19,9 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from httpserver import Reply, TestServer
-from test_refresh import FIRST, rss
-from test_tasks import Children, child_env
+from helpers.processes import Children, child_env
+from helpers.upstream import FIRST, Reply, TestServer, rss
 
 from syndicate.config import Settings
 from syndicate.store import Store
@@ -87,19 +84,13 @@ def start_gunicorn(children: Children, env: dict[str, str], workers: int) -> int
 
 @pytest.fixture
 def children(tmp_path: Path) -> Iterator[Children]:
+    """Child processes stopped as servers like it: SIGTERM (gunicorn stops its workers), then
+    SIGKILL after 15 s."""
     started = Children(tmp_path)
     try:
         yield started
     finally:
-        for process in started.running:  # gunicorn stops its workers on SIGTERM
-            if process.poll() is None:
-                os.kill(process.pid, signal.SIGTERM)
-        for process in started.running:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.kill(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
+        started.stop_all(graceful=15)
 
 
 def etags_of(ports: list[int]) -> set[str]:

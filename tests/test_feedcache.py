@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
+from helpers.articles import article
+from helpers.live import Site, serve
 from sqlalchemy import event
 
 from syndicate.config import Settings
@@ -15,7 +17,6 @@ from syndicate.publish import catalog
 from syndicate.publish.cache import ChangeWatcher, FeedCache
 from syndicate.store import Store
 from syndicate.web import change_hook
-from tests.live import Site, article, serve
 
 ARTICLES = range(1, 13)
 PATHS = [

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import brotli
 import pytest
-from httpserver import Reply, TestServer, gzip_bomb, repeated
+from helpers.upstream import Reply, TestServer, gzip_bomb, repeated
 
 from syndicate import __version__
 from syndicate.config import FetchSettings

@@ -7,10 +7,11 @@ from dataclasses import replace
 from datetime import datetime
 
 import pytest
+from helpers.articles import article
+from helpers.live import serve
 
 from syndicate.config import CategorySettings, Settings, WebSubSettings
 from syndicate.store import Store
-from tests.live import article, serve
 
 HUB = "http://hub.example/"
 

@@ -13,12 +13,12 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner
+from helpers.articles import plain_article as make_article
 from sqlalchemy import Connection, Table, inspect, text
 
 from syndicate.cli.db import db_group
 from syndicate.errors import StoreError
 from syndicate.store import Store, migrations, schema
-from tests.test_store import make_article
 
 HEAD = migrations.head()
 

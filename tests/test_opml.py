@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from helpers.articles import article
+from helpers.live import serve
 from lxml import etree, html
 
 from syndicate.config import Settings
 from syndicate.store import Store
-from tests.live import article, serve
 
 
 def test_opml_lists_every_category_feed(settings: Settings, store: Store) -> None:

@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import feedparser
+from helpers.hostile import ATOM_SCHEMA, TEXT, TITLE, assert_inert_html
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from lxml import etree, html
@@ -25,7 +26,6 @@ from syndicate.sources import parse_bytes
 from syndicate.store import Store
 from syndicate.text.dates import utc_now
 from syndicate.web import create_app
-from tests.test_render_properties import ATOM_SCHEMA, TEXT, TITLE, assert_inert_html
 
 PROSE = (
     "The council met on Monday and agreed the plan after a long debate, officials said. "

@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from httpserver import Reply, TestServer, gzip_bomb, repeated
+from helpers.upstream import FIRST, Reply, TestServer, gzip_bomb, repeated, rss
 
 from syndicate.config import FetchSettings, Settings, SourceSettings
 from syndicate.model import Article
@@ -16,25 +16,6 @@ from syndicate.refresh import Outcome, Refresher, RunResult
 from syndicate.store import Store
 
 FEED = "/feed.xml"
-
-
-def rss(*items: tuple[str, str, str]) -> bytes:
-    """An RSS 2.0 document of (slug, title, body) items."""
-    parts = [
-        f"<item><title>{title}</title><link>https://news.example.com/{slug}</link>"
-        f"<guid>https://news.example.com/{slug}</guid>"
-        f"<pubDate>Mon, 06 May 2024 10:00:00 GMT</pubDate>"
-        f"<description><![CDATA[<p>{body}</p>]]></description></item>"
-        for slug, title, body in items
-    ]
-    return (
-        "<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel>"
-        f"<title>News</title><link>https://news.example.com/</link>{''.join(parts)}"
-        "</channel></rss>"
-    ).encode()
-
-
-FIRST = (("one", "First story", "Body of the first."), ("two", "Second story", "Body two."))
 
 
 @pytest.fixture

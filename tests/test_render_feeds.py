@@ -11,6 +11,7 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from helpers.articles import story
 from lxml import etree
 
 from syndicate.model import Article, Channel
@@ -56,26 +57,6 @@ ATOM_CHANNEL = replace(
 )
 
 
-def make_article(n: int, *, published: datetime | None = None, **fields: object) -> Article:
-    when = published or T0 + timedelta(hours=n)
-    values: dict[str, object] = {
-        "id": str(uuid.UUID(int=n + 1)),
-        "source": "test",
-        "slug": f"story-{n}",
-        "title": f"Story {n}",
-        "blocks": (),
-        "body_html": f"<p>Body of story {n}.</p>",
-        "summary": f"Summary {n}.",
-        "published": when,
-        "updated": when + timedelta(minutes=5),
-        "content_hash": f"hash-{n}",
-        "authors": ("Ada Lovelace", "Grace Hopper"),
-        "categories": ("World", "Science"),
-    }
-    values.update(fields)
-    return Article(**values)  # type: ignore[arg-type]
-
-
 def permalink(article: Article) -> str:
     return f"{SITE}articles/{article.slug}"
 
@@ -93,7 +74,7 @@ def assert_atom_valid(body: bytes) -> None:
     assert ATOM_SCHEMA.validate(root), ATOM_SCHEMA.error_log
 
 
-ARTICLES = [make_article(n) for n in range(3)]
+ARTICLES = [story(n) for n in range(3)]
 
 
 # --- both formats -------------------------------------------------------------------------
@@ -114,10 +95,10 @@ def test_render_feed_parses_with_feedparser_without_bozo(fmt: str) -> None:
 def test_render_feed_orders_newest_first_then_by_id(fmt: str) -> None:
     tie = T0 + timedelta(days=2)
     articles = [
-        make_article(1),
-        make_article(5, published=tie),
-        make_article(3),
-        make_article(4, published=tie),
+        story(1),
+        story(5, published=tie),
+        story(3),
+        story(4, published=tie),
     ]
     parsed = feedparser.parse(
         render_feed(
@@ -200,7 +181,7 @@ def test_render_feed_never_calls_setlocale(fmt: str, monkeypatch: pytest.MonkeyP
 
 @pytest.mark.parametrize("fmt", ["rss", "atom"])
 def test_render_feed_escapes_markup_and_cdata_terminator(fmt: str) -> None:
-    tricky = make_article(
+    tricky = story(
         9,
         title="A ]]> B <script>alert(1)</script> & C",
         summary="<b>not bold</b> ]]>",
@@ -218,10 +199,10 @@ def test_render_feed_escapes_markup_and_cdata_terminator(fmt: str) -> None:
 
 
 def test_render_feed_title_that_cleans_to_nothing_falls_back() -> None:
-    control_title = make_article(
+    control_title = story(
         1, title="\x00\x01\ud800", summary="One two three four five six seven eight nine ten"
     )
-    no_summary = make_article(2, title="\x02", summary="", dek="")
+    no_summary = story(2, title="\x02", summary="", dek="")
     parsed = feedparser.parse(rss([control_title, no_summary]).body)
     assert [e.title for e in parsed.entries] == [
         "Untitled",
@@ -230,7 +211,7 @@ def test_render_feed_title_that_cleans_to_nothing_falls_back() -> None:
 
 
 def test_render_feed_id_that_is_not_a_uuid_is_hashed_into_one() -> None:
-    article = make_article(1, id="legacy-42")
+    article = story(1, id="legacy-42")
     expected = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'legacy-42')}"
     assert feedparser.parse(atom([article]).body).entries[0].id == expected
     assert feedparser.parse(rss([article]).body).entries[0].id == expected
@@ -265,7 +246,7 @@ def test_render_feed_rss_self_and_hub_links() -> None:
 
 
 def test_render_feed_rss_dates_are_rfc822_gmt_with_four_digit_year() -> None:
-    old = make_article(1, published=datetime(999, 1, 2, 3, 4, 5, 600, tzinfo=UTC))
+    old = story(1, published=datetime(999, 1, 2, 3, 4, 5, 600, tzinfo=UTC))
     channel = rss_channel([*ARTICLES, old])
     dates = [channel.findtext("lastBuildDate")] + [d.text for d in channel.iter("pubDate")]
     assert len(dates) == 5
@@ -289,7 +270,7 @@ def test_render_feed_rss_item_fields() -> None:
 
 
 def test_render_feed_rss_description_is_html_escaped_summary() -> None:
-    article = make_article(1, summary="Use <b> & enjoy")
+    article = story(1, summary="Use <b> & enjoy")
     item = rss_channel([article]).find("item")
     assert item.findtext("description") == "Use &lt;b&gt; &amp; enjoy"
     assert feedparser.parse(rss([article]).body).entries[0].summary == "Use &lt;b&gt; &amp; enjoy"
@@ -378,7 +359,7 @@ def test_render_feed_atom_alternates_skip_duplicate_and_malformed_types() -> Non
 
 
 def test_render_feed_atom_entry_without_authors_or_summary_is_valid() -> None:
-    article = make_article(1, authors=(), summary="", dek="", categories=())
+    article = story(1, authors=(), summary="", dek="", categories=())
     body = atom([article]).body
     assert_atom_valid(body)
     parsed = feedparser.parse(body)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from httpserver import Reply, TestServer
-from test_refresh import FIRST, rss
+from helpers.processes import wait_for
+from helpers.upstream import FIRST, Reply, TestServer, rss
 
 from syndicate.backoff import backoff_seconds
 from syndicate.config import ScheduleSettings, Settings, SourceSettings
@@ -85,13 +84,6 @@ def scheduled(
         schedule=ScheduleSettings(jitter=jitter, backoff_max=6 * 3600),
     )
     return RefreshScheduler(configured, Refresher(configured, store))
-
-
-def wait_for(condition: Callable[[], bool], seconds: float = 8.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
 
 
 def test_scheduler_runs_due_jobs_repeatedly(

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from source_cases import DATA, cases, check_case
+from helpers.source_cases import DATA, cases, check_case
 
 from syndicate.errors import ParseError
 from syndicate.sources import syndication as feed

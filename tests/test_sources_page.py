@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from source_cases import cases, check_case
+from helpers.source_cases import cases, check_case
 
 from syndicate.errors import ParseError
 from syndicate.sources import page

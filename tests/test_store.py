@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.articles import plain_article
 from sqlalchemy import Engine, event, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
@@ -30,23 +31,6 @@ from syndicate.store import writes as store_writes
 from syndicate.store.articles import latest_query
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
-
-
-def make_article(n: int, **changes: object) -> Article:
-    """A small valid article; ids sort like ``n`` and differ from the 7th character on."""
-    article = Article(
-        id=f"{n:06d}-aaaa-bbbb",
-        source="example",
-        slug=f"article-{n}",
-        title=f"Article {n}",
-        blocks=(Block(BlockKind.PARAGRAPH, text=f"Body {n}."),),
-        body_html=f"<p>Body {n}.</p>",
-        summary=f"Body {n}.",
-        published=T0 + timedelta(hours=n),
-        updated=T0 + timedelta(hours=n),
-        content_hash=f"hash-{n}",
-    )
-    return replace(article, **changes)  # type: ignore[arg-type]
 
 
 def rich_article() -> Article:
@@ -169,10 +153,10 @@ def test_store_converts_other_offsets_to_utc(store: Store) -> None:
 
 
 def test_store_unreadable_json_raises_store_error(store: Store) -> None:
-    store.upsert(make_article(1))
+    store.upsert(plain_article(1))
     execute(store, 'UPDATE articles SET blocks = \'[{"kind": "paragraph", "x": 1}]\'')
     with pytest.raises(StoreError, match="cannot read"):
-        store.get(make_article(1).id)
+        store.get(plain_article(1).id)
 
 
 # -- upsert ---------------------------------------------------------------------------------
@@ -204,7 +188,7 @@ def test_upsert_unchanged_hash_leaves_the_sqlite_file_alone(store: Store, db_pat
 
 
 def test_upsert_changed_hash_updates_in_place(store: Store) -> None:
-    original = make_article(1, categories=("News",))
+    original = plain_article(1, categories=("News",))
     store.upsert(original)
     edited = replace(
         original,
@@ -235,7 +219,7 @@ def test_upsert_changed_hash_updates_in_place(store: Store) -> None:
 def test_upsert_updated_strictly_increases(
     store: Store, incoming: datetime, expected: datetime
 ) -> None:
-    article = make_article(0, published=T0 - timedelta(days=2), updated=T0)
+    article = plain_article(0, published=T0 - timedelta(days=2), updated=T0)
     store.upsert(article)
     store.upsert(replace(article, content_hash="changed", updated=incoming))
     stored = store.get(article.id)
@@ -262,7 +246,7 @@ def test_upsert_published_rules(
     published: datetime,
     estimated: bool,
 ) -> None:
-    first = make_article(0, published=T0, updated=T0, date_estimated=stored_estimated)
+    first = plain_article(0, published=T0, updated=T0, date_estimated=stored_estimated)
     store.upsert(first)
     second = replace(
         first,
@@ -281,7 +265,7 @@ def test_upsert_published_rules(
 
 
 def test_upsert_replaces_categories_tags_and_authors(store: Store) -> None:
-    article = make_article(1, categories=("Old",), tags=("a",), authors=("Ann",))
+    article = plain_article(1, categories=("Old",), tags=("a",), authors=("Ann",))
     store.upsert(article)
     changed = replace(article, categories=("New",), tags=("b",), authors=("Bob",), content_hash="x")
     store.upsert(changed)
@@ -293,9 +277,9 @@ def test_upsert_replaces_categories_tags_and_authors(store: Store) -> None:
 
 
 def test_upsert_slug_taken_gets_id_suffix(store: Store) -> None:
-    first = make_article(1, id="abcdef01", slug="same")
-    second = make_article(2, id="abcdef02", slug="same")
-    third = make_article(3, id="abcdef03", slug="same")
+    first = plain_article(1, id="abcdef01", slug="same")
+    second = plain_article(2, id="abcdef02", slug="same")
+    third = plain_article(3, id="abcdef03", slug="same")
     for article in (first, second, third):
         assert store.upsert(article) is UpsertResult.INSERTED
     assert [store.get(a.id).slug for a in (first, second, third)] == [  # type: ignore[union-attr]
@@ -317,14 +301,14 @@ def test_upsert_many_counts_in_batches(settings: Settings) -> None:
             commits.append(conn)
 
         event.listen(store.engine, "commit", count)
-        first = store.upsert_many(make_article(n) for n in range(10))
+        first = store.upsert_many(plain_article(n) for n in range(10))
         event.remove(store.engine, "commit", count)
         assert first == Counter({UpsertResult.INSERTED: 10})
         assert len(commits) == 4  # one write transaction per batch: 3 + 3 + 3 + 1
 
         # Articles 0 and 1 changed, 2..9 did not, 10 and 11 are new.
         changed = {0: "v2-0", 1: "v2-1"}
-        again = (make_article(n, content_hash=changed.get(n, f"hash-{n}")) for n in range(12))
+        again = (plain_article(n, content_hash=changed.get(n, f"hash-{n}")) for n in range(12))
         assert store.upsert_many(again) == Counter(
             {UpsertResult.UPDATED: 2, UpsertResult.UNCHANGED: 8, UpsertResult.INSERTED: 2}
         )
@@ -338,7 +322,7 @@ def test_upsert_from_many_threads(store: Store) -> None:
     def work(offset: int) -> None:
         try:
             for n in range(offset, offset + 20):
-                store.upsert(make_article(n, slug="shared" if n % 5 == 0 else f"a-{n}"))
+                store.upsert(plain_article(n, slug="shared" if n % 5 == 0 else f"a-{n}"))
                 store.latest(limit=5)
         except BaseException as exc:  # reported below
             errors.append(exc)
@@ -356,7 +340,7 @@ def test_upsert_from_many_threads(store: Store) -> None:
 def test_upsert_many_inserts_new_articles_in_a_few_statements(
     store: Store, writes: list[str]
 ) -> None:
-    batch = [make_article(n, categories=("News",), tags=("a", "b")) for n in range(50)]
+    batch = [plain_article(n, categories=("News",), tags=("a", "b")) for n in range(50)]
     assert store.upsert_many(batch) == Counter({UpsertResult.INSERTED: 50})
     # articles, order, change log, categories, tags: one multi-row INSERT each (no authors).
     assert len(writes) <= 5 * 2, writes  # a driver may split a long INSERT in pages
@@ -364,9 +348,9 @@ def test_upsert_many_inserts_new_articles_in_a_few_statements(
 
 
 def test_upsert_many_gives_slugs_as_one_by_one_would(store: Store) -> None:
-    store.upsert(make_article(0, id="abcdef00", slug="same"))
-    batch = [make_article(n, id=f"abcdef0{n}", slug="same") for n in (1, 2)]
-    batch += [make_article(3, id="abcdef03", slug="")]  # no slug: the id stands in
+    store.upsert(plain_article(0, id="abcdef00", slug="same"))
+    batch = [plain_article(n, id=f"abcdef0{n}", slug="same") for n in (1, 2)]
+    batch += [plain_article(3, id="abcdef03", slug="")]  # no slug: the id stands in
     store.upsert_many(batch)
     assert [store.get(a.id).slug for a in batch] == [  # type: ignore[union-attr]
         "same-abcdef",
@@ -376,9 +360,9 @@ def test_upsert_many_gives_slugs_as_one_by_one_would(store: Store) -> None:
 
 
 def test_upsert_many_same_article_twice_in_a_batch(store: Store) -> None:
-    first = make_article(1)
+    first = plain_article(1)
     second = replace(first, content_hash="v2", updated=first.updated + timedelta(hours=1))
-    results = store.upsert_many([first, make_article(2), second, first])
+    results = store.upsert_many([first, plain_article(2), second, first])
     # As one by one: inserted, inserted, updated, then the v1 hash is a change again.
     assert results == Counter({UpsertResult.INSERTED: 2, UpsertResult.UPDATED: 2})
     stored = store.get(first.id)
@@ -389,16 +373,16 @@ def test_upsert_many_same_article_twice_in_a_batch(store: Store) -> None:
 def test_upsert_many_falls_back_when_another_writer_got_there_first(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store.upsert(make_article(1))
+    store.upsert(plain_article(1))
     # Pretend the batch's read saw nothing, as when another process stores article 1 between
     # our read and our insert: the bulk insert fails and each article goes one by one.
     real = store_writes._insert_fresh
 
     def as_if_unseen(conn: Any, fresh: list[Article]) -> Any:
-        return real(conn, [make_article(1), *fresh])
+        return real(conn, [plain_article(1), *fresh])
 
     monkeypatch.setattr(store_writes, "_insert_fresh", as_if_unseen)
-    results = store.upsert_many([make_article(2), make_article(3)])
+    results = store.upsert_many([plain_article(2), plain_article(3)])
     monkeypatch.undo()
     assert results == Counter({UpsertResult.INSERTED: 2})
     assert store.count() == 3
@@ -411,27 +395,27 @@ def test_upsert_many_falls_back_when_another_writer_got_there_first(
 def test_latest_newest_first_ties_broken_by_id(store: Store) -> None:
     same_time = T0 + timedelta(days=1)
     articles = [
-        make_article(1),
-        make_article(2, published=same_time),
-        make_article(3, published=same_time),
-        make_article(4),
+        plain_article(1),
+        plain_article(2, published=same_time),
+        plain_article(3, published=same_time),
+        plain_article(4),
     ]
     store.upsert_many(reversed(articles))
     assert ids(store.latest()) == [articles[2].id, articles[1].id, articles[3].id, articles[0].id]
 
 
 def test_latest_limit(store: Store) -> None:
-    store.upsert_many(make_article(n) for n in range(10))
-    assert ids(store.latest(limit=3)) == [make_article(n).id for n in (9, 8, 7)]
+    store.upsert_many(plain_article(n) for n in range(10))
+    assert ids(store.latest(limit=3)) == [plain_article(n).id for n in (9, 8, 7)]
     with pytest.raises(ValueError, match="limit"):
         store.latest(limit=0)
 
 
 FILTERED = [
-    make_article(1, categories=("World", "Science"), tags=("space",), authors=("Ann Lee",)),
-    make_article(2, categories=("World",), tags=("war", "Space"), authors=("Bob",)),
-    make_article(3, categories=("Science & Tech",), authors=("Ann Lee", "Bob")),
-    make_article(4),
+    plain_article(1, categories=("World", "Science"), tags=("space",), authors=("Ann Lee",)),
+    plain_article(2, categories=("World",), tags=("war", "Space"), authors=("Bob",)),
+    plain_article(3, categories=("Science & Tech",), authors=("Ann Lee", "Bob")),
+    plain_article(4),
 ]
 
 
@@ -457,14 +441,14 @@ FILTERED = [
 )
 def test_latest_filters_by_slug(store: Store, filters: dict[str, Any], expected: list[int]) -> None:
     store.upsert_many(FILTERED)
-    assert ids(store.latest(**filters)) == [make_article(n).id for n in expected]
+    assert ids(store.latest(**filters)) == [plain_article(n).id for n in expected]
 
 
 @pytest.mark.parametrize("category", [None, "all"])
 def test_latest_before_pages_through_everything(store: Store, category: str | None) -> None:
     # Ties on published across page boundaries are the case keyset paging must get right.
     articles = [
-        make_article(n, published=T0 + timedelta(hours=n // 3), categories=("All",))
+        plain_article(n, published=T0 + timedelta(hours=n // 3), categories=("All",))
         for n in range(11)
     ]
     store.upsert_many(articles)
@@ -498,15 +482,15 @@ def test_categories_tags_and_authors_list_counts_by_name(store: Store) -> None:
 def test_category_name_picks_the_listed_spelling_without_counting(store: Store) -> None:
     store.upsert_many(
         [
-            make_article(1, categories=("world",)),
-            make_article(2, categories=("World",)),
+            plain_article(1, categories=("world",)),
+            plain_article(2, categories=("World",)),
         ]
     )
     assert store.category_name("world") == store.category("world").name == "World"
 
 
 def test_categories_duplicate_slugs_on_one_article_link_once(store: Store) -> None:
-    article = make_article(1, categories=("News", "news", "NEWS!", "!!!"))
+    article = plain_article(1, categories=("News", "news", "NEWS!", "!!!"))
     store.upsert(article)
     assert store.categories() == [Category("News", "news", count=1)]
     assert store.get(article.id) == article  # the names themselves are kept as given
@@ -517,8 +501,8 @@ def test_count_and_newest_updated(store: Store) -> None:
     assert store.newest_updated() is None
     store.upsert_many(FILTERED)
     assert store.count() == 4
-    assert store.newest_updated() == make_article(4).updated
-    assert store.newest_updated("world") == make_article(2).updated
+    assert store.newest_updated() == plain_article(4).updated
+    assert store.newest_updated("world") == plain_article(2).updated
     assert store.newest_updated("nowhere") is None
 
 
@@ -591,10 +575,10 @@ def test_two_stores_on_one_database_see_each_others_writes(
 ) -> None:
     with Store(settings.database_url) as other:
         other.create_schema()  # harmless on an existing database
-        store.upsert(make_article(1))
-        assert other.get(make_article(1).id) == make_article(1)
-        other.upsert(make_article(2))
-        assert ids(store.latest()) == [make_article(2).id, make_article(1).id]
+        store.upsert(plain_article(1))
+        assert other.get(plain_article(1).id) == plain_article(1)
+        other.upsert(plain_article(2))
+        assert ids(store.latest()) == [plain_article(2).id, plain_article(1).id]
 
 
 def test_create_schema_upgrades_to_head_and_is_idempotent(store: Store) -> None:

@@ -8,22 +8,19 @@ feed, how many requests are in flight at once. Skipped unless the suite runs on 
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import BACKEND
-from httpserver import Reply, Seen, TestServer
-from test_refresh import FIRST, rss
+from helpers.database import BACKEND
+from helpers.processes import Children, child_env, wait_for
+from helpers.upstream import FIRST, Reply, Seen, TestServer, rss
 
 from syndicate.config import ScheduleSettings, Settings, SourceSettings
 from syndicate.errors import ConfigError
@@ -111,71 +108,6 @@ def write_config(
         ]
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
-
-
-def child_env(config: Path, database_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SYNDICATE_")}
-    env.update(
-        SYNDICATE_CONFIG=str(config), SYNDICATE_DATABASE_URL=database_url, PYTHONUNBUFFERED="1"
-    )
-    return env
-
-
-class Children:
-    """``syndicate`` child processes, each stopped (by pid) when the test ends."""
-
-    def __init__(self, tmp_path: Path) -> None:
-        self.tmp_path = tmp_path
-        self.running: list[subprocess.Popen[bytes]] = []
-
-    def start(self, env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
-        with (self.tmp_path / f"{args[0]}-{len(self.running)}.log").open("wb") as log:
-            process = subprocess.Popen(
-                [sys.executable, "-c", "from syndicate.cli import main; main()", *args],
-                env=env,
-                cwd=self.tmp_path,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        self.running.append(process)
-        return process
-
-    def stop(self, process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> int:
-        if process.poll() is None:
-            os.kill(process.pid, sig)
-        return process.wait(timeout=20)
-
-    def stop_all(self) -> None:
-        for process in self.running:
-            if process.poll() is None:
-                os.kill(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
-
-    def logs(self) -> str:
-        return "\n".join(
-            f"== {p.name}\n{p.read_text(errors='replace')[-3000:]}"
-            for p in sorted(self.tmp_path.glob("*.log"))
-        )
-
-
-@pytest.fixture
-def children(tmp_path: Path) -> Iterator[Children]:
-    started = Children(tmp_path)
-    try:
-        yield started
-    finally:
-        started.stop_all()
-
-
-def wait_for(
-    condition: Callable[[], bool], seconds: float, what: str, children: Children | None = None
-) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            logs = children.logs() if children else ""
-            pytest.fail(f"{what}: not within {seconds} s\n{logs}")
-        time.sleep(0.05)
 
 
 # -- fixtures over the test's schema ------------------------------------------------------

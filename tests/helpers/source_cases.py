@@ -27,7 +27,7 @@ from syndicate.errors import ParseError
 from syndicate.model import BlockKind, RawEntry
 from syndicate.sources.blocks import blocks_text
 
-DATA = Path(__file__).parent / "data" / "sources"
+DATA = Path(__file__).parent.parent / "data" / "sources"
 Parser = Callable[[bytes, str], list[RawEntry]]
 FIELDS = ("title", "dek", "summary", "link", "slug", "language")
 LISTS = ("categories", "tags", "authors")

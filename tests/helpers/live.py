@@ -1,4 +1,4 @@
-"""A WSGI app on 127.0.0.1 in a thread, an HTTP helper, and articles made to order.
+"""A WSGI app on 127.0.0.1 in a thread, and an HTTP helper.
 
 Tests that must see real HTTP (headers as sent, compression, 304s without a body) use these.
 """
@@ -9,14 +9,9 @@ import http.client
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from werkzeug.serving import make_server
-
-from syndicate.model import Article
-
-EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 class LiveServer:
@@ -68,27 +63,6 @@ class Reply:
     status: int
     headers: dict[str, str]
     body: bytes
-
-
-def article(n: int, **fields: Any) -> Article:
-    """Article number ``n``: published ``n`` hours after EPOCH, one category of three."""
-    values: dict[str, Any] = {
-        "id": f"00000000-0000-4000-8000-{n:012d}",
-        "source": "test",
-        "slug": f"article-{n}",
-        "title": f"Article {n}",
-        "blocks": (),
-        "body_html": f"<p>Body of article {n}.</p>",
-        "summary": f"Summary of article {n}.",
-        "published": EPOCH + timedelta(hours=n),
-        "updated": EPOCH + timedelta(hours=n),
-        "content_hash": f"hash-{n}",
-        "categories": (("News", "Sports", "Arts")[n % 3],),
-        "tags": (f"tag-{n % 2}",),
-        "authors": (("Ada Byron", "Bo Diddley")[n % 2],),
-    }
-    values |= fields
-    return Article(**values)
 
 
 @dataclass

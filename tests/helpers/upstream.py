@@ -180,3 +180,25 @@ def repeated(chunk: bytes, total: int) -> Iterator[bytes]:
 def gzip_bomb(size: int) -> bytes:
     """A gzip stream of ``size`` zero bytes (a few KiB on the wire per 10 MiB)."""
     return gzip.compress(b"\0" * size, compresslevel=9)
+
+
+# -- feeds to serve ---------------------------------------------------------------------------
+
+
+def rss(*items: tuple[str, str, str]) -> bytes:
+    """An RSS 2.0 document of (slug, title, body) items."""
+    parts = [
+        f"<item><title>{title}</title><link>https://news.example.com/{slug}</link>"
+        f"<guid>https://news.example.com/{slug}</guid>"
+        f"<pubDate>Mon, 06 May 2024 10:00:00 GMT</pubDate>"
+        f"<description><![CDATA[<p>{body}</p>]]></description></item>"
+        for slug, title, body in items
+    ]
+    return (
+        "<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel>"
+        f"<title>News</title><link>https://news.example.com/</link>{''.join(parts)}"
+        "</channel></rss>"
+    ).encode()
+
+
+FIRST = (("one", "First story", "Body of the first."), ("two", "Second story", "Body two."))

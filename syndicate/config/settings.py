@@ -1,0 +1,142 @@
+"""The settings themselves: frozen dataclasses, one per table of the configuration file.
+
+Built once by :mod:`.loading` from TOML and ``SYNDICATE_*`` variables, then passed explicitly;
+nothing reads settings from a global. Every field has a default, so ``Settings()`` is valid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_CONFIG_PATH = Path("config/syndicate.toml")
+DEFAULT_DATABASE_URL = "sqlite:///var/syndicate.db"
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+DEFAULT_FEED_ITEMS = 50
+DEFAULT_MAX_FEED_ITEMS = 200
+DEFAULT_INTERVAL_SECONDS = 30 * 60
+SOURCE_KINDS = ("folder", "page", "feed")
+# inprocess: the scheduler refreshes in its own process (the embedded default); queue: it only
+# enqueues due sources on the PostgreSQL task queue and `syndicate worker` processes refresh.
+SCHEDULE_MODES = ("inprocess", "queue")
+
+
+@dataclass(frozen=True, slots=True)
+class SiteSettings:
+    """Who publishes: names and URLs written into every feed and page."""
+
+    title: str = "syndicate"
+    description: str = "Articles published through syndicate"
+    base_url: str = DEFAULT_BASE_URL
+    language: str = "en"
+    author: str = ""  # feed-level author; Atom needs one, the site title stands in otherwise
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSettings:
+    """How feeds are cut: items per feed and the cap on ``?limit=``."""
+
+    items: int = DEFAULT_FEED_ITEMS
+    max_items: int = DEFAULT_MAX_FEED_ITEMS
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    """Where ``syndicate serve`` listens by default."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+
+@dataclass(frozen=True, slots=True)
+class CategorySettings:
+    """A declared category: description shown on the site and in its feeds."""
+
+    name: str
+    description: str = ""
+    summary_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSettings:
+    """One configured source: where articles come from and how often to look.
+
+    ``kind`` is ``folder`` (``path``), ``page`` (``url`` or ``urls``) or ``feed`` (``url``).
+    ``interval`` is in seconds (written ``"15m"``, ``"1h"``, ``"1h30m"`` in the file).
+    """
+
+    name: str
+    kind: str
+    url: str = ""
+    urls: tuple[str, ...] = ()
+    path: str = ""
+    category: str = ""
+    interval: int = DEFAULT_INTERVAL_SECONDS
+    enabled: bool = True
+    allow_private: bool = False  # may fetch from loopback/private addresses
+    full_text: bool = False  # feed: fetch the linked page when an entry has only a summary
+    language: str = ""
+
+    @property
+    def locations(self) -> tuple[str, ...]:
+        """The URLs (or the folder) this source reads."""
+        if self.kind == "folder":
+            return (self.path,)
+        return self.urls or (self.url,)
+
+
+@dataclass(frozen=True, slots=True)
+class FetchSettings:
+    """Limits on every network fetch (seconds and bytes)."""
+
+    connect_timeout: float = 10.0
+    total_timeout: float = 30.0
+    max_bytes: int = 15 * 1024 * 1024
+    max_redirects: int = 5
+    per_host: int = 2  # requests at once to one host
+    allow_private_networks: bool = False  # SYNDICATE_ALLOW_PRIVATE_NETWORKS=1
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleSettings:
+    """How the scheduler spreads and backs off refreshes (seconds)."""
+
+    jitter: int = 30
+    backoff_max: int = 6 * 60 * 60
+    enabled: bool = True  # run the scheduler inside ``syndicate serve``
+    mode: str = "inprocess"  # one of SCHEDULE_MODES; "queue" needs PostgreSQL
+    heartbeat: float = 10.0  # queue: seconds between a worker's "still alive" writes
+    stalled_after: float = 30.0  # queue: a worker silent this long is dead; its job is retried
+
+
+@dataclass(frozen=True, slots=True)
+class WebSubSettings:
+    """WebSub hubs advertised in every feed and pinged when a feed changes."""
+
+    hubs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything syndicate can be told; frozen, passed explicitly, never global."""
+
+    site: SiteSettings = field(default_factory=SiteSettings)
+    feeds: FeedSettings = field(default_factory=FeedSettings)
+    server: ServerSettings = field(default_factory=ServerSettings)
+    categories: tuple[CategorySettings, ...] = ()
+    sources: tuple[SourceSettings, ...] = ()
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    websub: WebSubSettings = field(default_factory=WebSubSettings)
+    database_url: str = DEFAULT_DATABASE_URL
+    admin_token: str = ""  # SYNDICATE_ADMIN_TOKEN only: secrets stay out of config files
+    config_path: str = ""  # the file these settings came from, "" for defaults only
+
+    def source(self, name: str) -> SourceSettings | None:
+        """The configured source of that name."""
+        return next((s for s in self.sources if s.name == name), None)
+
+    def category(self, name: str) -> CategorySettings | None:
+        """The declared settings of a category, matched case-insensitively."""
+        wanted = name.casefold()
+        return next((c for c in self.categories if c.name.casefold() == wanted), None)

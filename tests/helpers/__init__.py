@@ -1,0 +1,10 @@
+"""What the tests share, in one place; no test module imports another.
+
+- :mod:`.articles`: articles made to order;
+- :mod:`.database`: which database the suite runs on;
+- :mod:`.processes`: child processes and :func:`~.processes.wait_for`;
+- :mod:`.upstream`: a scripted HTTP server on 127.0.0.1, and feeds to serve from it;
+- :mod:`.live`: the app served over real HTTP on 127.0.0.1;
+- :mod:`.hub`: a WebSub hub that records pings;
+- :mod:`.source_cases`: the fixture-file checks of the source parsers.
+"""
