@@ -1,12 +1,13 @@
 # Two commands do everything on a fresh machine:
 #   make serve   set up, ingest the sample content, serve on http://127.0.0.1:8000
-#   make test    set up (system packages too) and run the whole test suite twice: on SQLite,
-#                then on a throwaway PostgreSQL cluster (scripts/postgres.sh)
+#   make test    set up (system packages too), lint (ruff check, ruff format --check,
+#                mypy --strict), then run the whole test suite twice: on SQLite, then on a
+#                throwaway PostgreSQL cluster (scripts/postgres.sh)
 PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: setup serve test test-sqlite test-postgres postgres-stop system-deps bench clean
+.PHONY: setup serve lint test test-sqlite test-postgres postgres-stop system-deps bench clean
 
 $(BIN)/syndicate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +24,14 @@ serve: setup
 system-deps:
 	bash scripts/system-deps.sh
 
-test: test-sqlite test-postgres
+LINTED = syndicate tests bench wsgi.py
+
+lint: setup
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/mypy --strict syndicate
+
+test: lint test-sqlite test-postgres
 
 test-sqlite: setup system-deps
 	$(BIN)/pytest
