@@ -319,6 +319,8 @@ def test_worker_killed_mid_refresh_its_job_is_retried_by_another_and_nothing_is_
     assert children.stop(doomed, signal.SIGKILL) == -signal.SIGKILL
     upstream.gate.set()
     wait_for(lambda: store.count("news") == 3, 30, "the retried run stored", children)
+    # The articles are committed a moment before the run that stored them is logged.
+    wait_for(lambda: len(store.recent_runs("news")) == 2, 10, "the retried run logged", children)
     assert survivor.poll() is None
     assert "job 1 queued again" in children.logs()  # by a worker, from the dead one's silence
     assert [r.outcome for r in store.recent_runs("news")] == ["ok", "ok"]
