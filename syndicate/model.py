@@ -136,12 +136,25 @@ class Category:
 
 
 @dataclass(frozen=True, slots=True)
+class ArticleRef:
+    """What a sitemap says of an article, read without its body."""
+
+    slug: str
+    title: str
+    language: str
+    published: datetime
+    updated: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Channel:
     """What a feed is about: the metadata the feed writer needs besides the articles.
 
     ``feed_url`` is the feed's own absolute URL (``rel="self"``), ``site_url`` the page it
     describes, ``id`` a permanent URI for Atom. ``alternates`` maps MIME types to the URLs of the
-    same feed in other formats.
+    same feed in other formats. ``icon`` (small, square) and ``logo`` (larger) are absolute image
+    URLs; ``stylesheet`` is the URL of an XSLT stylesheet that shows an RSS or Atom document to
+    a person who opens it in a browser. Empty strings are left out of the document.
     """
 
     id: str
@@ -154,6 +167,10 @@ class Channel:
     hubs: tuple[str, ...] = ()
     generator: str = "syndicate"
     alternates: dict[str, str] = field(default_factory=dict)
+    icon: str = ""
+    logo: str = ""
+    copyright: str = ""
+    stylesheet: str = ""
 
     def __post_init__(self) -> None:
         _require_aware("updated", self.updated)

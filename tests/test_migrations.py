@@ -92,7 +92,11 @@ def test_migrations_history_is_one_line_ending_at_head() -> None:
 def test_check_schema_refuses_an_older_revision_until_upgraded(database_url: str) -> None:
     with Store(database_url) as store:
         store.upgrade("0001")
-        store.upsert(make_article(1))  # data written under the older schema
+        with store.engine.begin() as conn:  # data written under the older schema
+            for article in (make_article(1, language="pt-BR"), make_article(2)):
+                values = schema.article_values(article) | {"revision": 1}
+                conn.execute(schema.articles.insert(), values)
+                conn.execute(schema.article_order.insert(), {"article_id": article.id})
         with pytest.raises(StoreError) as refused:
             store.check_schema()
         assert str(refused.value) == (
@@ -101,7 +105,10 @@ def test_check_schema_refuses_an_older_revision_until_upgraded(database_url: str
         )
         assert store.upgrade() is True
         store.check_schema()
-        assert store.get(make_article(1).id) == make_article(1)
+        assert store.get(make_article(1).id) == make_article(1, language="pt-BR")
+        # revision 0003 gave the stored articles their language links
+        assert store.languages() == ["", "pt-br"]
+        assert [a.id for a in store.latest(languages=("pt-br",))] == [make_article(1).id]
 
 
 def test_check_schema_refuses_an_empty_database(database_url: str) -> None:

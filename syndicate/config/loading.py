@@ -23,6 +23,7 @@ from syndicate.config.settings import (
     DEFAULT_CONFIG_PATH,
     DEFAULT_DATABASE_URL,
     SCHEDULE_MODES,
+    SITEMAP_MAX_URLS,
     SOURCE_KINDS,
     CategorySettings,
     FeedSettings,
@@ -64,6 +65,17 @@ def _is_http_url(value: Any) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
+def _is_image_url(value: Any) -> bool:
+    """An absolute http(s) URL, or a path on the site (``/static/logo.png``)."""
+    if not isinstance(value, str):
+        return False
+    return value == "" or _is_http_url(value) or (value.startswith("/") and " " not in value)
+
+
+def _is_sitemap_size(value: Any) -> bool:
+    return _is_positive_int(value) and value <= SITEMAP_MAX_URLS
+
+
 def _is_database_url(value: Any) -> bool:
     return isinstance(value, str) and "://" in value
 
@@ -98,6 +110,8 @@ def parse_interval(text: str) -> int | None:
     return total or None
 
 
+_IMAGE_EXPECTED = "an absolute http(s) URL or a path on the site such as '/static/logo.png'"
+
 # Each table's keys: (check, what was expected). The schema is data so errors can name both.
 SCHEMA: dict[str, dict[str, tuple[Check, str]]] = {
     "site": {
@@ -106,6 +120,13 @@ SCHEMA: dict[str, dict[str, tuple[Check, str]]] = {
         "base_url": (_is_http_url, "an absolute http(s) URL such as 'https://news.example'"),
         "language": (_is_str, "a language tag such as 'en' or 'pt-BR'"),
         "author": (_is_str, "a string"),
+        "logo": (_is_image_url, _IMAGE_EXPECTED),
+        "icon": (_is_image_url, _IMAGE_EXPECTED),
+        "copyright": (_is_str, "a string"),
+        "sitemap_max_urls": (
+            _is_sitemap_size,
+            f"a whole number from 1 to {SITEMAP_MAX_URLS:,} (the sitemap protocol's limit)",
+        ),
     },
     "feeds": {
         "items": (_is_positive_int, "a whole number above 0"),
@@ -122,6 +143,8 @@ SCHEMA: dict[str, dict[str, tuple[Check, str]]] = {
         "name": (_is_str, "a string"),
         "description": (_is_str, "a string"),
         "summary_only": (_is_bool, "true or false"),
+        "title": (_is_str, "a string"),
+        "image": (_is_image_url, _IMAGE_EXPECTED),
     },
     "sources": {
         "name": (_is_str, "a string"),

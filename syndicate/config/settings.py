@@ -15,6 +15,7 @@ DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 DEFAULT_FEED_ITEMS = 50
 DEFAULT_MAX_FEED_ITEMS = 200
 DEFAULT_INTERVAL_SECONDS = 30 * 60
+SITEMAP_MAX_URLS = 50_000  # the sitemap protocol's limit of URLs in one file
 SOURCE_KINDS = ("folder", "page", "feed")
 # inprocess: the scheduler refreshes in its own process (the embedded default); queue: it only
 # enqueues due sources on the PostgreSQL task queue and `syndicate worker` processes refresh.
@@ -30,6 +31,27 @@ class SiteSettings:
     base_url: str = DEFAULT_BASE_URL
     language: str = "en"
     author: str = ""  # feed-level author; Atom needs one, the site title stands in otherwise
+    # Images of the site, absolute URLs or paths under base_url ("/static/logo.png"). The logo
+    # is the feeds' <image>/<logo> and the pages' OpenGraph image; the icon is the favicon
+    # (Atom <icon>, JSON Feed favicon); "" serves syndicate's own icon at /favicon.ico.
+    logo: str = ""
+    icon: str = ""
+    copyright: str = ""  # RSS <copyright>, Atom <rights>, shown in the pages' footer
+    sitemap_max_urls: int = SITEMAP_MAX_URLS  # URLs per sitemap file before an index splits it
+
+    def absolute(self, url: str) -> str:
+        """``url`` as an absolute URL: a path on the site is put under ``base_url``."""
+        return f"{self.base_url}{url}" if url.startswith("/") else url
+
+    @property
+    def icon_url(self) -> str:
+        """The site's icon: the configured one, else syndicate's own at ``/favicon.ico``."""
+        return self.absolute(self.icon or "/favicon.ico")
+
+    @property
+    def logo_url(self) -> str:
+        """The site's logo, absolute; ``""`` when none is configured."""
+        return self.absolute(self.logo)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,11 +72,18 @@ class ServerSettings:
 
 @dataclass(frozen=True, slots=True)
 class CategorySettings:
-    """A declared category: description shown on the site and in its feeds."""
+    """A declared category: its title, description and image on the site and in its feeds.
+
+    ``title`` replaces the name as the heading of its page and the title of its feeds (the
+    name stays what articles are matched by); ``image`` (a URL, like ``site.logo``) replaces
+    the site's logo for it.
+    """
 
     name: str
     description: str = ""
     summary_only: bool = False
+    title: str = ""
+    image: str = ""
 
 
 @dataclass(frozen=True, slots=True)

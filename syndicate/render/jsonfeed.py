@@ -64,6 +64,9 @@ def _feed(channel: Channel, next_url: str) -> dict[str, Any]:
         "description": " ".join(clean_text(channel.description).split()),
         "next_url": clean_line(next_url),
         "language": language_tag(channel),
+        # JSON Feed 1.1: "icon" is the large image (512 x 512), "favicon" the small one.
+        "icon": clean_line(channel.logo) or clean_line(channel.icon),
+        "favicon": clean_line(channel.icon),
     }
     document |= {key: value for key, value in optional.items() if value}
     document["authors"] = [{"name": title}]

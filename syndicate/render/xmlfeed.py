@@ -21,6 +21,12 @@ and a slug made here could drift from the one the site uses in its URLs.
 Archives (RFC 5005) and WebSub: a document may carry ``current``, ``prev-archive`` and
 ``next-archive`` links and ``<fh:archive/>`` (:class:`ArchiveLinks`), and ``rel="hub"`` links;
 RSS gets them as ``atom:link`` elements, which feedgen does not write on its own.
+
+A face: the channel's ``logo`` is RSS ``<image>`` (with the channel's title and link, as RSS
+2.0 asks) and Atom ``<logo>``, its ``icon`` Atom ``<icon>``, its ``copyright`` RSS
+``<copyright>`` and Atom ``<rights>``. A channel ``stylesheet`` becomes an
+``<?xml-stylesheet type="text/xsl"?>`` processing instruction right after the XML declaration
+(feedgen writes none), so a browser shows the document as a page; feed readers ignore it.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from html import escape
 from typing import Any, Literal
 
 from feedgen.feed import FeedGenerator
@@ -243,6 +250,19 @@ def _new_feed(channel: Channel) -> Any:
     return fg
 
 
+def _with_stylesheet(body: bytes, channel: Channel) -> bytes:
+    """``body`` with the channel's XSLT stylesheet named after the XML declaration."""
+    href = clean_line(channel.stylesheet)
+    if not href:
+        return body
+    declaration, end, rest = body.partition(b"?>")
+    if not end or not declaration.startswith(b"<?xml "):
+        raise ValueError("a feed document must start with its XML declaration")
+    attribute = escape(href, quote=True).encode("utf-8")
+    instruction = b'<?xml-stylesheet type="text/xsl" href="' + attribute + b'"?>'
+    return declaration + end + b"\n" + instruction + rest
+
+
 def _rss(
     channel: Channel, items: Sequence[FeedItem], updated: datetime, archive: ArchiveLinks
 ) -> bytes:
@@ -254,7 +274,12 @@ def _rss(
     if clean_line(channel.feed_url):
         fg.link(href=clean_line(channel.feed_url), rel="self", type=RSS_TYPE)
     # feedgen writes the LAST link added as the RSS channel <link>: the site comes last.
-    fg.link(href=clean_line(channel.site_url) or clean_line(channel.feed_url), rel="alternate")
+    site_link = clean_line(channel.site_url) or clean_line(channel.feed_url)
+    fg.link(href=site_link, rel="alternate")
+    if clean_line(channel.logo):  # RSS 2.0: the image's title and link are the channel's
+        fg.image(url=clean_line(channel.logo), title=channel_title(channel), link=site_link)
+    if clean_text(channel.copyright).strip():
+        fg.copyright(clean_line(channel.copyright))
     fg.load_extension("dc", atom=False, rss=True)
     fg.register_extension("syndicate", _ChannelExtras, _EntryExtras, atom=False, rss=True)
     fg.syndicate.build_date = updated
@@ -264,7 +289,7 @@ def _rss(
     for item in items:
         _rss_item(fg.add_entry(order="append"), item)
     body: bytes = fg.rss_str(pretty=False)
-    return body
+    return _with_stylesheet(body, channel)
 
 
 def _rss_item(fe: Any, item: FeedItem) -> None:
@@ -308,11 +333,17 @@ def _atom(
         fg.subtitle(description)
     for link in _atom_links(channel):
         fg.link(link)
+    if clean_line(channel.icon):
+        fg.icon(clean_line(channel.icon))
+    if clean_line(channel.logo):
+        fg.logo(clean_line(channel.logo))
+    if clean_text(channel.copyright).strip():
+        fg.rights(clean_line(channel.copyright))
     fg.syndicate.archive = archive
     for item in items:
         _atom_entry(fg.add_entry(order="append"), item)
     body: bytes = fg.atom_str(pretty=False)
-    return body
+    return _with_stylesheet(body, channel)
 
 
 def _atom_links(channel: Channel) -> list[dict[str, str]]:

@@ -23,7 +23,7 @@ from itertools import islice
 from sqlalchemy import Engine, func, select
 
 from syndicate.errors import StoreError
-from syndicate.model import Article, Category
+from syndicate.model import Article, ArticleRef, Category
 from syndicate.store import articles as reads
 from syndicate.store import migrations, schema, writes
 from syndicate.store.engine import Database
@@ -190,21 +190,27 @@ class Store:
         category: str | None = None,
         tag: str | None = None,
         author: str | None = None,
+        languages: tuple[str, ...] | None = None,
         limit: int = 50,
         before: tuple[datetime, str] | None = None,
+        after: tuple[datetime, str] | None = None,
     ) -> list[Article]:
         """Articles newest first by ``(published, id)``, optionally filtered by slugs.
 
         ``category``, ``tag`` and ``author`` are slugs (see
-        :func:`syndicate.text.slugs.slugify`); given together, an article must match all.
-        ``before`` is the ``(published, id)`` of the last article of the previous page: the
-        page starts strictly after it.
+        :func:`syndicate.text.slugs.slugify`); ``languages`` the slugs of language tags, any
+        of which matches (``""``: articles without a language); given together, an article
+        must match all. ``before`` is the ``(published, id)`` of the last article of the
+        previous page: the page starts strictly after it. ``after`` is the first article of
+        the next page: the articles just newer than it, still newest first.
         """
         if limit < 1:
             raise ValueError(f"limit must be at least 1, got {limit}")
-        query = reads.latest_query(reads.filters(category, tag, author), limit, before)
+        wanted = reads.filters(category, tag, author, languages)
+        query = reads.latest_query(wanted, limit, before, after)
         with self._db.transaction("list latest articles") as conn:
-            return reads.many(conn, query)
+            found = reads.many(conn, query)
+        return found[::-1] if after is not None else found
 
     def count(self, source: str | None = None) -> int:
         """How many articles are stored, in all or from one source."""
@@ -245,6 +251,7 @@ class Store:
         category: str | None = None,
         tag: str | None = None,
         author: str | None = None,
+        languages: tuple[str, ...] | None = None,
         offset: int = 0,
         limit: int = 50,
     ) -> list[Article]:
@@ -253,20 +260,38 @@ class Store:
         Archive pages are slices of this order: a slice, once full, never changes members
         unless an article in it changes its category, tag or author.
         """
-        query = reads.stored_order_query(reads.filters(category, tag, author), offset, limit)
+        wanted = reads.filters(category, tag, author, languages)
+        query = reads.stored_order_query(wanted, offset, limit)
         with self._db.transaction("list articles in stored order") as conn:
             return reads.many(conn, query)
 
     def count_matching(
-        self, *, category: str | None = None, tag: str | None = None, author: str | None = None
+        self,
+        *,
+        category: str | None = None,
+        tag: str | None = None,
+        author: str | None = None,
+        languages: tuple[str, ...] | None = None,
     ) -> int:
         """How many articles match all the given slugs (all articles when none is given)."""
-        wanted = reads.filters(category, tag, author)
+        wanted = reads.filters(category, tag, author, languages)
         query = reads.linked(select(func.count()).select_from(schema.articles), wanted)
         with self._db.transaction("count matching articles") as conn:
             return int(conn.execute(query).scalar_one())
 
-    # -- categories, tags, authors -------------------------------------------------------
+    def sitemap_entries(self, *, offset: int = 0, limit: int = 50_000) -> list[ArticleRef]:
+        """Articles without their bodies, in the order they were first stored (sitemaps: a
+        file of them keeps its members as articles are added)."""
+        with self._db.transaction("list articles for a sitemap") as conn:
+            return [ArticleRef(*row) for row in conn.execute(reads.sitemap_query(offset, limit))]
+
+    def published_since(self, since: datetime, *, limit: int = 1000) -> list[ArticleRef]:
+        """Articles published at or after ``since``, newest first, without their bodies."""
+        query = reads.published_since_query(since, limit)
+        with self._db.transaction("list recent articles") as conn:
+            return [ArticleRef(*row) for row in conn.execute(query)]
+
+    # -- categories, tags, authors, languages --------------------------------------------
 
     def categories(self) -> list[Category]:
         """Every category in use with its article count, by name.
@@ -290,6 +315,24 @@ class Store:
         """
         with self._db.transaction(f"read category {slug}") as conn:
             return reads.term_name(conn, schema.article_categories, slug)
+
+    def tag_name(self, slug: str) -> str | None:
+        """The display name of a tag's slug, without counting; ``None`` when unused."""
+        with self._db.transaction(f"read tag {slug}") as conn:
+            return reads.term_name(conn, schema.article_tags, slug)
+
+    def author_name(self, slug: str) -> str | None:
+        """The display name of an author's slug, without counting; ``None`` when unused."""
+        with self._db.transaction(f"read author {slug}") as conn:
+            return reads.term_name(conn, schema.article_authors, slug)
+
+    def languages(self, limit: int = 100) -> list[str]:
+        """The slugs of the language tags articles carry, ``""`` for none, at most ``limit``.
+
+        A few index seeks whatever the number of articles (pages ask on every request).
+        """
+        with self._db.transaction("list languages") as conn:
+            return reads.distinct_slugs(conn, schema.article_languages, limit)
 
     def tags(self) -> list[Category]:
         """Every tag in use, as ``Category(name, slug, count)``, by name."""

@@ -18,12 +18,23 @@ from sqlalchemy import Connection, Select, Table, and_, func, or_, select
 from syndicate.model import Article, Category
 from syndicate.store import schema
 
-Filters = dict[str, str | None]  # link-table attribute ("categories", "tags", "authors") -> slug
+# Link-table attribute ("categories", "tags", "authors", "languages") -> a slug, or several
+# (any of them matches: the site's language feed takes articles without a language too).
+Filters = dict[str, str | tuple[str, ...] | None]
 
 
-def filters(category: str | None, tag: str | None, author: str | None) -> Filters:
+def filters(
+    category: str | None,
+    tag: str | None,
+    author: str | None,
+    languages: tuple[str, ...] | None = None,
+) -> Filters:
     """The slug filters of a listing, keyed by the link table they use."""
-    return {"categories": category, "tags": tag, "authors": author}
+    return {"categories": category, "tags": tag, "authors": author, "languages": languages}
+
+
+def _matches(table: Table, slug: str | tuple[str, ...]) -> Any:
+    return table.c.slug == slug if isinstance(slug, str) else table.c.slug.in_(slug)
 
 
 def one(conn: Connection, query: Select[Any]) -> Article | None:
@@ -37,31 +48,44 @@ def many(conn: Connection, query: Select[Any]) -> list[Article]:
     return [schema.article_from_row(row) for row in conn.execute(query)]
 
 
-def latest_query(wanted: Filters, limit: int, before: tuple[datetime, str] | None) -> Select[Any]:
-    """Newest-first articles; the first link filter drives the query through its index."""
+def latest_query(
+    wanted: Filters,
+    limit: int,
+    before: tuple[datetime, str] | None,
+    after: tuple[datetime, str] | None = None,
+) -> Select[Any]:
+    """Newest-first articles; the first link filter drives the query through its index.
+
+    ``after`` turns the order around: the oldest articles newer than ``(published, id)``, oldest
+    first (the next page back towards the newest, an article's newer neighbour).
+    """
     articles = schema.articles
     query = select(articles)
     published, article_id = articles.c.published, articles.c.id
     for attribute, table in schema.LINK_TABLES:
-        slug = wanted[attribute]
+        slug = wanted.get(attribute)
         if slug is None:
             continue
-        query = query.join(table, and_(table.c.article_id == articles.c.id, table.c.slug == slug))
+        query = query.join(table, and_(table.c.article_id == articles.c.id, _matches(table, slug)))
         if published is articles.c.published:
             published, article_id = table.c.published, table.c.article_id
     if before is not None:
         at, last_id = before
         query = query.where(or_(published < at, and_(published == at, article_id < last_id)))
+    if after is not None:
+        at, first_id = after
+        query = query.where(or_(published > at, and_(published == at, article_id > first_id)))
+        return query.order_by(published.asc(), article_id.asc()).limit(limit)
     return query.order_by(published.desc(), article_id.desc()).limit(limit)
 
 
 def linked(query: Select[Any], wanted: Filters) -> Select[Any]:
     """``query`` over articles joined to each link table that a slug is given for."""
     for attribute, table in schema.LINK_TABLES:
-        slug = wanted[attribute]
+        slug = wanted.get(attribute)
         if slug is not None:
             query = query.join(
-                table, and_(table.c.article_id == schema.articles.c.id, table.c.slug == slug)
+                table, and_(table.c.article_id == schema.articles.c.id, _matches(table, slug))
             )
     return query
 
@@ -119,6 +143,60 @@ def terms(conn: Connection, table: Table, slug: str | None = None) -> list[Categ
     if slug is not None:
         query = query.where(table.c.slug == slug)
     return [Category(name=row[1], slug=row[0], count=int(row[2])) for row in conn.execute(query)]
+
+
+def sitemap_query(offset: int, limit: int) -> Select[Any]:
+    """Slug, title, language, published and updated of articles in stored order (sitemaps):
+    what a sitemap line needs, without the bodies."""
+    articles = schema.articles
+    return (
+        select(
+            articles.c.slug,
+            articles.c.title,
+            articles.c.language,
+            articles.c.published,
+            articles.c.updated,
+        )
+        .join(schema.article_order, schema.article_order.c.article_id == articles.c.id)
+        .order_by(schema.article_order.c.seq)
+        .offset(offset)
+        .limit(limit)
+    )
+
+
+def published_since_query(since: datetime, limit: int) -> Select[Any]:
+    """The same columns for articles published at or after ``since``, newest first."""
+    articles = schema.articles
+    return (
+        select(
+            articles.c.slug,
+            articles.c.title,
+            articles.c.language,
+            articles.c.published,
+            articles.c.updated,
+        )
+        .where(articles.c.published >= since)
+        .order_by(articles.c.published.desc(), articles.c.id.desc())
+        .limit(limit)
+    )
+
+
+def distinct_slugs(conn: Connection, table: Table, limit: int) -> list[str]:
+    """The distinct slugs of a link table, in byte order, at most ``limit``.
+
+    One index seek per slug (``min(slug) > previous``), not a scan: fine for the few languages
+    of a site however many articles it has.
+    """
+    found: list[str] = []
+    while len(found) < limit:
+        query = select(func.min(table.c.slug))
+        if found:
+            query = query.where(table.c.slug > found[-1])
+        slug: str | None = conn.execute(query).scalar()
+        if slug is None:
+            break
+        found.append(slug)
+    return found
 
 
 def term_name(conn: Connection, table: Table, slug: str) -> str | None:

@@ -148,11 +148,15 @@ def _link_table(name: str) -> Table:
 article_categories = _link_table("article_categories")
 article_tags = _link_table("article_tags")
 article_authors = _link_table("article_authors")
-# Article attribute -> its link table, for the filters and writes that go through all three.
+# One row per article: the slug of its language tag ("pt-br"), "" when it has none (readers
+# take it to be in the site's language, which the store does not know).
+article_languages = _link_table("article_languages")
+# Article attribute -> its link table, for the filters and writes that go through all of them.
 LINK_TABLES: tuple[tuple[str, Table], ...] = (
     ("categories", article_categories),
     ("tags", article_tags),
     ("authors", article_authors),
+    ("languages", article_languages),
 )
 
 # Append-only log of article writes (one row per insert or update). Its highest ``seq`` is the
@@ -251,6 +255,22 @@ def link_rows(article_id: str, names: Sequence[str], published: datetime) -> lis
             rows[slug] = {"article_id": article_id, "slug": slug, "name": name}
             rows[slug]["published"] = published
     return list(rows.values())
+
+
+def article_links(
+    article_id: str, article: Article, published: datetime
+) -> list[tuple[Table, list[dict[str, Any]]]]:
+    """Each link table with the rows of one article (categories, tags, authors, language)."""
+    found = []
+    for attribute, table in LINK_TABLES:
+        if attribute == "languages":
+            slug = _name_slug(article.language)
+            rows = [{"article_id": article_id, "slug": slug, "name": article.language}]
+            rows[0]["published"] = published
+        else:
+            rows = link_rows(article_id, getattr(article, attribute), published)
+        found.append((table, rows))
+    return found
 
 
 @lru_cache(maxsize=8192)

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy import Connection, Row, Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from syndicate.errors import StoreError
@@ -81,14 +81,13 @@ def _insert_many(conn: Connection, fresh: list[Article]) -> None:
     ids = [{"article_id": article.id} for article in fresh]
     conn.execute(insert(schema.article_order), ids)
     conn.execute(insert(schema.article_changes), ids)
-    for attribute, table in schema.LINK_TABLES:
-        links = [
-            row
-            for article in fresh
-            for row in schema.link_rows(article.id, getattr(article, attribute), article.published)
-        ]
-        if links:
-            conn.execute(insert(table), links)
+    links: dict[Table, list[dict[str, Any]]] = {table: [] for _, table in schema.LINK_TABLES}
+    for article in fresh:
+        for table, rows in schema.article_links(article.id, article, article.published):
+            links[table] += rows
+    for table, rows in links.items():
+        if rows:
+            conn.execute(insert(table), rows)
 
 
 def _free_slugs(conn: Connection, fresh: list[Article]) -> dict[str, str]:
@@ -204,7 +203,6 @@ def _free_slug(
 
 
 def _write_links(conn: Connection, article: Article, published: datetime) -> None:
-    for attribute, table in schema.LINK_TABLES:
-        rows = schema.link_rows(article.id, getattr(article, attribute), published)
+    for table, rows in schema.article_links(article.id, article, published):
         if rows:
             conn.execute(insert(table), rows)
