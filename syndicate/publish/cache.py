@@ -160,7 +160,7 @@ class FeedCache:
         ids = {a.id for a in articles}
         before = {key: e for key, e in self._entries.items() if key[2] == ""}
         dropped = self._invalidate(articles, (), version=None)
-        names = {name for a in articles for name in catalog.feed_names(a)}
+        names = {name for a in articles for name in catalog.feed_names(a, self.settings)}
         keys = {(n, fmt, "") for n in names for fmt in catalog.FORMATS}
         keys |= {key for key in dropped if key[2] == "" and key[1] != OPML}
         changed = []
@@ -180,7 +180,7 @@ class FeedCache:
         names: set[str] = set()
         wanted = set(ids)
         for article in articles:
-            names |= catalog.feed_names(article)
+            names |= catalog.feed_names(article, self.settings)
             wanted.add(article.id)
         with self._guard:
             self._epoch += 1

@@ -5,7 +5,13 @@ the feed cache, WebSub pings and the CLI share one answer to "which feeds exist 
 them".
 
 Feed names are URL paths under ``/feeds/`` without the extension: ``all``, a category slug,
-``tags/<slug>``, ``authors/<slug>``. Every feed exists in three formats (RSS, Atom, JSON Feed).
+``tags/<slug>``, ``authors/<slug>`` and, on a site whose articles carry more than one language,
+``lang/<code>`` (an article without a language of its own is in the site's). Every feed exists
+in three formats (RSS, Atom, JSON Feed).
+
+Every feed has a face: the site's icon and logo (a category's own image instead, when it has
+one), its copyright, and an XSLT stylesheet (``/static/feed.xsl``) that shows RSS and Atom
+documents to a person who opens them in a browser.
 
 Archives (RFC 5005): a feed's articles in the order they were first stored are cut into pages
 of ``feeds.items``. Page 1 is the oldest. A page is published only once the articles after it
@@ -18,12 +24,13 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TypedDict
 
 from syndicate.config import DEFAULT_INTERVAL_SECONDS, Settings
 from syndicate.errors import UnknownFeed
-from syndicate.model import Article, Category, Channel
+from syndicate.model import Article, Channel
 from syndicate.render.jsonfeed import JSON_FEED_TYPE, render_json_feed
 from syndicate.render.opml import Subscription, render_opml
 from syndicate.render.xmlfeed import ATOM_TYPE, RSS_TYPE, ArchiveLinks, RenderedFeed, render_feed
@@ -39,6 +46,8 @@ FORMAT_NAMES = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
 ALL = "all"
 TAGS = "tags/"
 AUTHORS = "authors/"
+LANG = "lang/"
+STYLESHEET_PATH = "/static/feed.xsl"
 ARCHIVE_MAX_AGE = 24 * 60 * 60  # seconds: archive pages do not change
 # Namespace of feed ids: a feed keeps its Atom id for as long as the site keeps its host.
 FEED_NAMESPACE = uuid.UUID("0c8a4b8e-2f0e-4d3b-8a7e-6f1b2d9c5e44")
@@ -55,7 +64,25 @@ class FeedSpec:
     category: str | None = None  # slugs to filter on; None for everything
     tag: str | None = None
     author: str | None = None
+    languages: tuple[str, ...] | None = None  # language slugs, any of which matches
     page_path: str = ""  # the site page the feed describes, relative to the base URL
+    image: str = ""  # absolute URL of the feed's logo ("" for none)
+    language: str = ""  # the language of the feed ("" for the site's)
+
+    def filters(self) -> Filters:
+        """What the store is asked for: every filter of this feed."""
+        return Filters(
+            category=self.category, tag=self.tag, author=self.author, languages=self.languages
+        )
+
+
+class Filters(TypedDict):
+    """A feed's filters, as the store's listings take them."""
+
+    category: str | None
+    tag: str | None
+    author: str | None
+    languages: tuple[str, ...] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,11 +103,13 @@ def resolve(name: str, store: Store, settings: Settings) -> FeedSpec:
     """The feed called ``name`` in URLs; :class:`UnknownFeed` when there is none."""
     site = settings.site
     if name == ALL:
-        return FeedSpec(ALL, site.title, site.description)
+        return FeedSpec(ALL, site.title, site.description, image=site.logo_url)
     if name.startswith(TAGS):
-        return _term_spec(name, store.tags(), "tag", settings)
+        return _term_spec(name, store.tag_name, "tag", settings)
     if name.startswith(AUTHORS):
-        return _term_spec(name, store.authors(), "author", settings)
+        return _term_spec(name, store.author_name, "author", settings)
+    if name.startswith(LANG):
+        return _language_spec(name, store, settings)
     title = store.category_name(name) if "/" not in name else None
     if title is None:
         raise UnknownFeed(f"no feed named {name!r}: there is no category with that slug")
@@ -89,19 +118,60 @@ def resolve(name: str, store: Store, settings: Settings) -> FeedSpec:
         declared.description if declared else ""
     ) or f"{title}: articles from {site.title}"
     return FeedSpec(
-        name, f"{site.title}: {title}", description, category=name, page_path=f"categories/{name}"
+        name,
+        (declared.title if declared else "") or f"{site.title}: {title}",
+        description,
+        category=name,
+        page_path=f"categories/{name}",
+        image=site.absolute(declared.image if declared else "") or site.logo_url,
     )
 
 
-def _term_spec(name: str, terms: Iterable[Category], kind: str, settings: Settings) -> FeedSpec:
+def site_languages(store: Store, settings: Settings) -> list[str]:
+    """The language codes (slugs of tags) of the site's articles, the site's own for those
+    without one; per-language feeds exist when there are at least two."""
+    default = slugify(settings.site.language)
+    found = {slug or default for slug in store.languages()}
+    return sorted(code for code in found if code)
+
+
+def language_filter(code: str, settings: Settings) -> tuple[str, ...]:
+    """The language slugs a feed of ``code`` matches: articles without a language are in
+    the site's."""
+    return (code, "") if code == slugify(settings.site.language) else (code,)
+
+
+def _language_spec(name: str, store: Store, settings: Settings) -> FeedSpec:
+    code = name.removeprefix(LANG)
+    languages = site_languages(store, settings)
+    if len(languages) < 2 or code not in languages:
+        shown = ", ".join(languages) if len(languages) > 1 else "none: the site has one language"
+        raise UnknownFeed(f"no feed named {name!r}: the language feeds are {shown}")
+    site = settings.site
+    return FeedSpec(
+        name,
+        f"{site.title} ({code})",
+        f"{site.description} ({code})",
+        languages=language_filter(code, settings),
+        image=site.logo_url,
+        language=code,
+    )
+
+
+def _term_spec(
+    name: str, lookup: Callable[[str], str | None], kind: str, settings: Settings
+) -> FeedSpec:
     slug = name.partition("/")[2]
-    found = next((t for t in terms if t.slug == slug), None)
+    found = lookup(slug) if slug and "/" not in slug else None
     if found is None:
         raise UnknownFeed(f"no feed named {name!r}: there is no {kind} with that slug")
-    title = f"{settings.site.title}: {found.name}"
+    title = f"{settings.site.title}: {found}"
+    logo = settings.site.logo_url
     if kind == "tag":
-        return FeedSpec(name, title, f"Articles tagged {found.name}", tag=slug)
-    return FeedSpec(name, title, f"Articles by {found.name}", author=slug)
+        return FeedSpec(
+            name, title, f"Articles tagged {found}", tag=slug, page_path=name, image=logo
+        )
+    return FeedSpec(name, title, f"Articles by {found}", author=slug, page_path=name, image=logo)
 
 
 def all_specs(store: Store, settings: Settings) -> list[FeedSpec]:
@@ -111,12 +181,20 @@ def all_specs(store: Store, settings: Settings) -> list[FeedSpec]:
     return specs
 
 
-def feed_names(article: Article) -> set[str]:
-    """The names of every feed an article belongs to (a change to it may change them)."""
+def feed_names(article: Article, settings: Settings | None = None) -> set[str]:
+    """The names of every feed an article belongs to (a change to it may change them).
+
+    Its language feed is named for the article's language, or the site's (``settings``) when
+    it has none.
+    """
     names = {ALL}
     names |= {slug for slug in map(slugify, article.categories) if slug}
     names |= {TAGS + slug for slug in map(slugify, article.tags) if slug}
     names |= {AUTHORS + slug for slug in map(slugify, article.authors) if slug}
+    default = settings.site.language if settings is not None else ""
+    language = slugify(article.language) or slugify(default)
+    if language:
+        names.add(LANG + language)
     return names
 
 
@@ -156,7 +234,7 @@ def channel(
         site_url=f"{site.base_url}/{spec.page_path}",
         feed_url=feed_url(settings, spec.name, fmt, page),
         description=spec.description,
-        language=site.language,
+        language=spec.language or site.language,
         updated=newest,
         hubs=settings.websub.hubs if page is None else (),
         alternates={
@@ -164,6 +242,10 @@ def channel(
             for other, mime in FORMATS.items()
             if other != fmt
         },
+        icon=site.icon_url,
+        logo=spec.image,
+        copyright=site.copyright,
+        stylesheet=site.absolute(STYLESHEET_PATH),
     )
 
 
@@ -186,7 +268,7 @@ def build(
     if fmt not in FORMATS:
         raise UnknownFeed(f"no feed format {fmt!r}; expected one of: {', '.join(FORMATS)}")
     size = settings.feeds.items
-    filters = {"category": spec.category, "tag": spec.tag, "author": spec.author}
+    filters = spec.filters()
     pages = archived_pages(store.count_matching(**filters), size)
     if page is not None:
         if page > pages:
@@ -202,12 +284,7 @@ def build(
         if limit is None:  # everything not archived yet: fewer than 2 * size
             articles = store.in_stored_order(**filters, offset=pages * size, limit=2 * size)
         else:
-            articles = store.latest(
-                category=spec.category,
-                tag=spec.tag,
-                author=spec.author,
-                limit=min(limit, settings.feeds.max_items),
-            )
+            articles = store.latest(**filters, limit=min(limit, settings.feeds.max_items))
         archive = ArchiveLinks(
             prev_archive=feed_url(settings, spec.name, fmt, pages) if pages else ""
         )

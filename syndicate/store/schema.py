@@ -261,12 +261,19 @@ def article_links(
     article_id: str, article: Article, published: datetime
 ) -> list[tuple[Table, list[dict[str, Any]]]]:
     """Each link table with the rows of one article (categories, tags, authors, language)."""
-    found = []
+    found: list[tuple[Table, list[dict[str, Any]]]] = []
     for attribute, table in LINK_TABLES:
-        if attribute == "languages":
+        rows: list[dict[str, Any]]
+        if attribute == "languages":  # one row, "" included: no language is the site's
             slug = _name_slug(article.language)
-            rows = [{"article_id": article_id, "slug": slug, "name": article.language}]
-            rows[0]["published"] = published
+            rows = [
+                {
+                    "article_id": article_id,
+                    "slug": slug,
+                    "name": article.language,
+                    "published": published,
+                }
+            ]
         else:
             rows = link_rows(article_id, getattr(article, attribute), published)
         found.append((table, rows))
