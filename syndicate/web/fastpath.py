@@ -7,6 +7,10 @@ looks the key up, negotiates the content coding, evaluates the preconditions and
 server prepared bytes and headers. A miss builds the document once (single-flight in the
 cache); an unknown feed falls through to Flask, which answers with the 404 page.
 
+A request whose ``Accept`` prefers ``text/html`` over the feed's own type (a browser opening
+a feed) gets RSS and Atom as ``application/xml`` (:func:`prefers_html`, memoized per header
+value like the content coding), so the browser applies the feed's XSLT stylesheet.
+
 Conditional GET is decided here rather than by werkzeug's ``Response.make_conditional``,
 which would need a Response object per request (the fast path hands the server prepared
 lists) and also answers ``Range``; the entity tags and dates are parsed by werkzeug
@@ -24,7 +28,8 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from flask import Blueprint, Response, request
-from werkzeug.http import parse_date, parse_etags, unquote_etag
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header, parse_date, parse_etags, unquote_etag
 
 from syndicate.config import Settings
 from syndicate.errors import UnknownFeed
@@ -50,7 +55,8 @@ class FeedLayer:
         self.app, self.cache, self.settings = app, cache, settings
         self._keys: dict[tuple[str, str], CacheKey | None] = {}
         self._codings: dict[str, str] = {}
-        self._prepared: dict[tuple[CacheKey, str, str], Prepared] = {}
+        self._browsers: dict[str, bool] = {}
+        self._prepared: dict[tuple[CacheKey, str, str, bool], Prepared] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path: str = environ.get("PATH_INFO", "")
@@ -73,12 +79,22 @@ class FeedLayer:
     def _prepare(self, entry: CachedFeed, environ: dict[str, Any]) -> Prepared:
         """The entry's prepared response in the negotiated coding, made once per document."""
         coding = self._coding(environ)
-        memo = (entry.key, entry.etag, coding)  # the etag names the bytes: a rebuild misses
+        browser = self._browser(environ)
+        memo = (entry.key, entry.etag, coding, browser)  # the etag names the bytes
         found = self._prepared.get(memo)
         if found is None:
             if len(self._prepared) >= _MEMO_LIMIT:
                 self._prepared.clear()
-            found = self._prepared[memo] = prepare(entry, coding)
+            found = self._prepared[memo] = prepare(entry, coding, browser)
+        return found
+
+    def _browser(self, environ: dict[str, Any]) -> bool:
+        header: str = environ.get("HTTP_ACCEPT", "")
+        found = self._browsers.get(header)
+        if found is None:
+            if len(self._browsers) >= _MEMO_LIMIT:
+                self._browsers.clear()
+            found = self._browsers[header] = prefers_html(header)
         return found
 
     def _key(self, path: str, query: str) -> CacheKey | None:
@@ -157,6 +173,24 @@ def negotiate(accept_encoding: str) -> str:
     return best
 
 
+# Feed types and what they fall back to; HTML must beat every one of them.
+_FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", "text/xml")
+
+
+def prefers_html(accept: str) -> bool:
+    """Whether a request with this ``Accept`` wants a page more than a feed (RFC 9110 §12.5.1).
+
+    True when ``text/html`` has a higher quality than every feed type, wildcards counted:
+    browsers (``text/html,...,application/xml;q=0.9,*/*;q=0.8``); not a reader asking for
+    ``*/*``, for feed types only, or for feeds before HTML.
+    """
+    if "html" not in accept:
+        return False
+    accepted = parse_accept_header(accept, MIMEAccept)
+    html = accepted.quality("text/html")
+    return html > 0 and all(accepted.quality(kind) < html for kind in _FEED_TYPES)
+
+
 def _q(params: str) -> float:
     for param in params.split(";"):
         name, _, value = param.strip().partition("=")
@@ -223,5 +257,6 @@ def _serve(key: CacheKey | None, path: str) -> Response:
         raise UnknownFeed(f"no feed at {path}: {NOT_FOUND_HINT}")
     entry = get_feed_cache().get(key)  # UnknownFeed -> the 404 page
     coding = negotiate(request.headers.get("Accept-Encoding", ""))
-    status, headers, body = respond(entry, prepare(entry, coding), request.environ)
+    browser = prefers_html(request.headers.get("Accept", ""))
+    status, headers, body = respond(entry, prepare(entry, coding, browser), request.environ)
     return Response(body, status=status, headers=headers, direct_passthrough=True)

@@ -5,7 +5,12 @@ Feeds (and every document served from the byte cache) carry, besides their ETag:
 - ``Last-Modified``: the newest ``updated`` in the document;
 - ``Cache-Control: public, max-age=N``: the shortest refresh interval of the sources that can
   change it (archives: a day), as the catalog decides;
-- ``Vary: Accept-Encoding``: one URL, three content codings;
+- ``Vary: Accept-Encoding``: one URL, three content codings; RSS and Atom add ``Accept``: a
+  request that prefers ``text/html`` (a browser) gets the same bytes as ``application/xml``,
+  since browsers show ``application/rss+xml`` and ``application/atom+xml`` as text and never
+  apply the feed's XSLT stylesheet, while they do for ``application/xml``. That variant has its
+  own ETag (its Content-Type differs) and the pages' CSP, which also holds for what the
+  stylesheet makes of it;
 - ``Access-Control-Allow-Origin: *`` and the ETag and Link headers exposed: feeds are public,
   and browser-based readers may fetch them from any site;
 - ``X-Content-Type-Options: nosniff``;
@@ -25,6 +30,9 @@ from flask import Response
 from syndicate.publish.cache import CachedFeed
 
 Headers = list[tuple[str, str]]
+# Feed types a browser would show as text: for it, the same bytes are sent as XML.
+BROWSER_NEGOTIATED = ("application/rss+xml", "application/atom+xml")
+BROWSER_TYPE = "application/xml; charset=utf-8"
 EXPOSED = "ETag, Link"  # CORS: headers a browser app may read besides the safelisted ones
 # Defence in depth for pages: bodies are sanitized already, and no script may run anyway.
 PAGE_CSP = (
@@ -44,14 +52,25 @@ class Prepared:
     short: Headers
 
 
-def prepare(entry: CachedFeed, coding: str) -> Prepared:
-    """The bytes and headers of ``entry`` in ``coding`` (compressing it the first time)."""
+def negotiates_for_browsers(entry: CachedFeed) -> bool:
+    """Whether the document is sent as ``application/xml`` to a browser (RSS and Atom)."""
+    return entry.content_type.startswith(BROWSER_NEGOTIATED)
+
+
+def prepare(entry: CachedFeed, coding: str, for_browser: bool = False) -> Prepared:
+    """The bytes and headers of ``entry`` in ``coding`` (compressing it the first time);
+    ``for_browser``: the variant for a request that prefers HTML, when the document has one."""
     body = entry.body_for(coding)
     etag = entry.etag_for(coding)
-    common = [("ETag", etag), *document_headers(entry)]
+    content_type = entry.content_type
+    common = [*document_headers(entry)]
+    if for_browser and negotiates_for_browsers(entry):
+        etag, content_type = f'{etag[:-1]}-xml"', BROWSER_TYPE
+        common.append(("Content-Security-Policy", PAGE_CSP))
+    common.insert(0, ("ETag", etag))
     if coding != "identity":
         common.append(("Content-Encoding", coding))
-    full = [("Content-Type", entry.content_type), *common, ("Content-Length", str(len(body)))]
+    full = [("Content-Type", content_type), *common, ("Content-Length", str(len(body)))]
     return Prepared(body, etag, full, common)
 
 
@@ -62,7 +81,10 @@ def document_headers(entry: CachedFeed) -> Headers:
         headers.append(("Last-Modified", format_datetime(entry.last_modified, usegmt=True)))
     headers += [
         ("Cache-Control", f"public, max-age={entry.max_age}"),
-        ("Vary", "Accept-Encoding"),
+        (
+            "Vary",
+            "Accept-Encoding, Accept" if negotiates_for_browsers(entry) else "Accept-Encoding",
+        ),
         ("Access-Control-Allow-Origin", "*"),
         ("Access-Control-Expose-Headers", EXPOSED),
         ("X-Content-Type-Options", "nosniff"),
