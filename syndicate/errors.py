@@ -10,6 +10,7 @@
     │       └── NotPublished an input that asks not to be published (a draft): skipped
     ├── UnknownFeed          no such feed (the web answers 404)
     ├── UnknownArticle       no such article (the web answers 404)
+    ├── InvalidRequest       a request that cannot be answered as asked (the web answers 400)
     └── StoreError           the database refused or failed
 
 Foreign exceptions are wrapped where they enter (``raise ParseError(...) from exc``)
@@ -57,6 +58,10 @@ class UnknownFeed(SyndicateError):
 
 class UnknownArticle(SyndicateError):
     """An article was asked for that does not exist."""
+
+
+class InvalidRequest(SyndicateError):
+    """A request is malformed (a page cursor that is no cursor); the message says how."""
 
 
 class StoreError(SyndicateError):

@@ -3,11 +3,18 @@
 The one Jinja environment of syndicate: every page, the operators' pages included, is
 rendered here. This is the one place where article body HTML is marked safe (``Markup``): it
 was sanitized when the article was normalized, and everything else in a page is escaped by
-Jinja.
+Jinja. The one other piece of markup made here is the schema.org JSON-LD of an article page
+(:func:`json_ld`), JSON in which ``<``, ``>`` and ``&`` are escaped, so no text of an article
+can end its ``<script type="application/ld+json">`` element.
+
+Every render function takes what its page shows and nothing else (no store, no request), so
+that the web side can cache pages by what they were made of.
 """
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,7 +23,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from syndicate.model import Article, Category
+from syndicate.model import Article, Category, Media
 
 _ENV = Environment(
     loader=PackageLoader("syndicate", "templates"),
@@ -24,6 +31,8 @@ _ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+WORDS_PER_MINUTE = 230  # silent reading of non-fiction prose in English
+_HEADLINE_CHARS = 110  # schema.org / Google: longer headlines are cut by consumers anyway
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,59 +42,156 @@ class FeedLink:
     title: str
     type: str
     href: str
+    hreflang: str = ""  # a language feed's language, on a site with several
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A named link of a page (a category, tag or author, a neighbour article)."""
+
+    name: str
+    href: str
 
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """What every page shares: site name, base URL, and its feeds for autodiscovery."""
+    """What every page shares: the site, the page's own URL, its feeds, its social card.
+
+    ``canonical`` is the page's absolute URL; ``newer`` and ``older`` the neighbouring pages of
+    a listing (``rel="prev"``/``rel="next"``); ``image`` the picture of its social card (the
+    site's logo when it has none of its own).
+    """
 
     site_title: str
     base_url: str
     language: str
     feeds: Sequence[FeedLink] = ()
+    description: str = ""
+    canonical: str = ""
+    icon: str = ""
+    image: str = ""
+    copyright: str = ""
+    newer: str = ""
+    older: str = ""
+    kind: str = "website"  # OpenGraph og:type
 
 
-def render_index(
-    page: Page,
-    categories: Sequence[tuple[Category, Sequence[FeedLink]]],
-    all_feeds: Sequence[FeedLink],
-    articles: Sequence[Article],
-    article_urls: Sequence[str],
-) -> str:
-    """The front page: categories with their feed links, and the newest articles."""
-    return _ENV.get_template("index.html").render(
-        page=page,
-        categories=categories,
-        all_feeds=all_feeds,
-        articles=list(zip(articles, article_urls, strict=True)),
-        date=_date,
-    )
+@dataclass(frozen=True, slots=True)
+class Card:
+    """One article as a listing shows it: title, date, byline, summary, lead image."""
+
+    article: Article
+    url: str
+    authors: Sequence[Link]
+    image: Media | None
 
 
-def render_category(
-    page: Page, category: Category, articles: Sequence[Article], article_urls: Sequence[str]
-) -> str:
-    """A category page: its newest articles and its feeds."""
-    return _ENV.get_template("category.html").render(
-        page=page,
-        category=category,
-        articles=list(zip(articles, article_urls, strict=True)),
-        date=_date,
-    )
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """A page of articles: what it is about, its articles, and where the others are."""
+
+    heading: str
+    description: str
+    cards: Sequence[Card]
+    feeds: Sequence[FeedLink] = ()
+    categories: Sequence[tuple[Category, str, Sequence[FeedLink]]] = ()  # front page only
+    first_page: bool = True
 
 
-def render_article(
-    page: Page, article: Article, url: str, category_links: Sequence[tuple[str, str]]
-) -> str:
-    """One article as a clean, readable page: title, dek, byline, date, body."""
+@dataclass(frozen=True, slots=True)
+class ArticleView:
+    """An article page: the article and the links around it."""
+
+    article: Article
+    url: str
+    categories: Sequence[Link]
+    tags: Sequence[Link]
+    authors: Sequence[Link]
+    subscribe: Sequence[tuple[str, Sequence[FeedLink]]]  # (what, its feed in each format)
+    image: Media | None = None
+    newer: Link | None = None  # the next article in its first category
+    older: Link | None = None
+    publisher_logo: str = ""
+
+
+def lead_image(article: Article) -> Media | None:
+    """The article's first image among its media (its lead image), if it has one."""
+    for media in article.media:
+        kind = media.type.lower()
+        if kind.startswith("image/") or (not kind and _looks_like_image(media.url)):
+            return media
+    return None
+
+
+def _looks_like_image(url: str) -> bool:
+    path = url.split("?", 1)[0].lower()
+    return path.endswith((".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".svg"))
+
+
+def reading_minutes(article: Article) -> int:
+    """Whole minutes to read the article, at least one."""
+    return max(1, math.ceil(article.word_count / WORDS_PER_MINUTE))
+
+
+def render_listing(page: Page, listing: Listing, template: str = "listing.html") -> str:
+    """A page of articles newest first (front page, category, tag, author)."""
+    return _ENV.get_template(template).render(page=page, listing=listing, date=_date)
+
+
+def render_article(page: Page, view: ArticleView) -> str:
+    """One article as a clean, readable page: title, dek, byline, date, body, links."""
     return _ENV.get_template("article.html").render(
         page=page,
-        article=article,
-        url=url,
-        body=Markup(article.body_html),
-        category_links=category_links,
+        view=view,
+        article=view.article,
+        body=Markup(view.article.body_html),
+        minutes=reading_minutes(view.article),
+        structured=json_ld(page, view),
         date=_date,
     )
+
+
+def json_ld(page: Page, view: ArticleView) -> Markup:
+    """The schema.org ``NewsArticle`` of an article page, safe inside a script element."""
+    article = view.article
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": _headline(article.title),
+        "url": view.url,
+        "mainEntityOfPage": {"@type": "WebPage", "@id": view.url},
+        "datePublished": article.published.isoformat(),
+        "dateModified": article.updated.isoformat(),
+        "inLanguage": article.language or page.language,
+        "wordCount": article.word_count,
+    }
+    if article.summary or article.dek:
+        data["description"] = article.summary or article.dek
+    if view.image is not None:
+        data["image"] = [view.image.url]
+    if article.authors:
+        data["author"] = [{"@type": "Person", "name": name} for name in article.authors]
+    publisher: dict[str, Any] = {"@type": "Organization", "name": page.site_title}
+    publisher["url"] = f"{page.base_url}/"
+    if view.publisher_logo:
+        publisher["logo"] = {"@type": "ImageObject", "url": view.publisher_logo}
+    data["publisher"] = publisher
+    if view.categories:
+        data["articleSection"] = [link.name for link in view.categories]
+    if article.tags:
+        data["keywords"] = list(article.tags)
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    # In HTML a script element ends at "</script" and "<!--" changes how it is parsed; JSON
+    # may spell any character as \\uXXXX, so none of these survive as markup.
+    for char, escaped in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e")):
+        text = text.replace(char, escaped)
+    return Markup(text)
+
+
+def _headline(title: str) -> str:
+    if len(title) <= _HEADLINE_CHARS:
+        return title
+    return title[: _HEADLINE_CHARS - 1].rsplit(" ", 1)[0] + "…"
 
 
 def render_admin_sources(page: Page, sources: Sequence[Any], scheduler_running: bool) -> str:

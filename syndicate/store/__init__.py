@@ -285,6 +285,14 @@ class Store:
         with self._db.transaction("list articles for a sitemap") as conn:
             return [ArticleRef(*row) for row in conn.execute(reads.sitemap_query(offset, limit))]
 
+    def newest_updated_in_order(self, *, offset: int, limit: int) -> datetime | None:
+        """The latest ``updated`` of a slice of :meth:`sitemap_entries` (a sitemap's lastmod)."""
+        with self._db.transaction("read newest update of a sitemap") as conn:
+            value: datetime | None = conn.execute(
+                reads.newest_in_order_query(offset, limit)
+            ).scalar()
+            return value
+
     def published_since(self, since: datetime, *, limit: int = 1000) -> list[ArticleRef]:
         """Articles published at or after ``since``, newest first, without their bodies."""
         query = reads.published_since_query(since, limit)

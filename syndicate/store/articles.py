@@ -164,6 +164,20 @@ def sitemap_query(offset: int, limit: int) -> Select[Any]:
     )
 
 
+def newest_in_order_query(offset: int, limit: int) -> Select[Any]:
+    """The latest ``updated`` among a slice of the stored order."""
+    articles = schema.articles
+    part = (
+        select(articles.c.updated)
+        .join(schema.article_order, schema.article_order.c.article_id == articles.c.id)
+        .order_by(schema.article_order.c.seq)
+        .offset(offset)
+        .limit(limit)
+        .subquery()
+    )
+    return select(func.max(part.c.updated))
+
+
 def published_since_query(since: datetime, limit: int) -> Select[Any]:
     """The same columns for articles published at or after ``since``, newest first."""
     articles = schema.articles

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from flask import Flask, Response, current_app, request
 
 from syndicate.config import Settings, load_settings
-from syndicate.errors import UnknownArticle, UnknownFeed
+from syndicate.errors import InvalidRequest, UnknownArticle, UnknownFeed
 from syndicate.model import Article
 from syndicate.publish.cache import DEFAULT_WATCH_INTERVAL, ChangeWatcher, FeedCache
 from syndicate.publish.websub import Publisher, announce
@@ -57,14 +57,16 @@ def create_app(
         store.check_schema()
     app.extensions[STORE_KEY] = store
 
-    from syndicate.web import admin, fastpath, health, pages
+    from syndicate.web import admin, discovery, fastpath, health, pages
 
     app.register_blueprint(fastpath.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(discovery.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(admin.bp)
     app.register_error_handler(UnknownFeed, _not_found)
     app.register_error_handler(UnknownArticle, _not_found)
+    app.register_error_handler(InvalidRequest, _bad_request)
     app.register_error_handler(404, _no_route)
     app.after_request(security_headers)
     _mount_feed_cache(
@@ -121,7 +123,14 @@ def get_settings() -> Settings:
 def page_context(feeds: Sequence[FeedLink] = ()) -> Page:
     """The parts every page shares, for the templates."""
     site = get_settings().site
-    return Page(site_title=site.title, base_url=site.base_url, language=site.language, feeds=feeds)
+    return Page(
+        site_title=site.title,
+        base_url=site.base_url,
+        language=site.language,
+        feeds=feeds,
+        icon=site.icon_url,
+        copyright=site.copyright,
+    )
 
 
 def error_response(status: int, title: str, message: str) -> Response:
@@ -132,6 +141,10 @@ def error_response(status: int, title: str, message: str) -> Response:
 
 def _not_found(exc: Exception) -> Response:
     return error_response(404, "Not found", str(exc))
+
+
+def _bad_request(exc: Exception) -> Response:
+    return error_response(400, "Bad request", f"{request.path}: {exc}")
 
 
 def _no_route(exc: Exception) -> Response:
