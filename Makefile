@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: setup serve lint test test-sqlite test-postgres postgres-stop system-deps bench clean
+.PHONY: setup serve lint test test-sqlite test-postgres postgres-stop system-deps browser-deps bench clean
 
 $(BIN)/syndicate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,14 @@ serve: setup
 system-deps:
 	bash scripts/system-deps.sh
 
+# axe-core (npm), which the browser tests inject into pages to check their accessibility.
+AXE = tests/browser/node_modules/axe-core/axe.min.js
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund --silent
+	touch $@
+
+browser-deps: system-deps $(AXE)
+
 LINTED = syndicate tests bench wsgi.py
 
 lint: setup
@@ -33,11 +41,11 @@ lint: setup
 
 test: lint test-sqlite test-postgres
 
-test-sqlite: setup system-deps
+test-sqlite: setup system-deps browser-deps
 	$(BIN)/pytest
 
 # The same suite with every test in its own schema of a PostgreSQL database (tests/conftest.py).
-test-postgres: setup system-deps
+test-postgres: setup system-deps browser-deps
 	url="$$(bash scripts/postgres.sh url syndicate_test)" && \
 	SYNDICATE_TEST_DATABASE_URL="$$url" $(BIN)/pytest
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# System packages the test suite uses: Chromium (pages are checked in a real browser) and the
+# System packages the test suite uses: Chromium (pages are checked in a real browser), npm
+# (axe-core, the accessibility checker the browser tests inject, comes from npm) and the
 # PostgreSQL server (the whole suite runs a second time on PostgreSQL; scripts/postgres.sh
 # starts a throwaway cluster of it). Installs only what is missing; needs root (or sudo) on
 # Debian/Ubuntu.
@@ -7,6 +8,7 @@ set -euo pipefail
 
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 # Debian's server package puts pg_ctl under /usr/lib/postgresql/<version>/bin, not on PATH.
 if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 && ! command -v pg_ctl >/dev/null 2>&1
 then

@@ -36,7 +36,7 @@ from syndicate.errors import UnknownFeed
 from syndicate.publish import catalog
 from syndicate.publish.cache import OPML, CachedFeed, CacheKey, FeedCache
 from syndicate.web import get_feed_cache
-from syndicate.web.headers import Prepared, prepare
+from syndicate.web.headers import Prepared, feed_csp, prepare
 
 bp = Blueprint("feeds", __name__)
 StartResponse = Callable[..., Any]
@@ -56,6 +56,7 @@ class FeedLayer:
         self._keys: dict[tuple[str, str], CacheKey | None] = {}
         self._codings: dict[str, str] = {}
         self._browsers: dict[str, bool] = {}
+        self._policy = browser_policy(settings)
         self._prepared: dict[tuple[CacheKey, str, str, bool], Prepared] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -85,7 +86,7 @@ class FeedLayer:
         if found is None:
             if len(self._prepared) >= _MEMO_LIMIT:
                 self._prepared.clear()
-            found = self._prepared[memo] = prepare(entry, coding, browser)
+            found = self._prepared[memo] = prepare(entry, coding, self._policy if browser else "")
         return found
 
     def _browser(self, environ: dict[str, Any]) -> bool:
@@ -116,6 +117,11 @@ class FeedLayer:
                 self._codings.clear()
             coding = self._codings[header] = negotiate(header)
         return coding
+
+
+def browser_policy(settings: Settings) -> str:
+    """The CSP of feeds sent to browsers: allows the site's feed stylesheet alone."""
+    return feed_csp(settings.site.absolute(catalog.STYLESHEET_PATH))
 
 
 def cache_key(path: str, query: str, settings: Settings) -> CacheKey | None:
@@ -257,6 +263,8 @@ def _serve(key: CacheKey | None, path: str) -> Response:
         raise UnknownFeed(f"no feed at {path}: {NOT_FOUND_HINT}")
     entry = get_feed_cache().get(key)  # UnknownFeed -> the 404 page
     coding = negotiate(request.headers.get("Accept-Encoding", ""))
-    browser = prefers_html(request.headers.get("Accept", ""))
-    status, headers, body = respond(entry, prepare(entry, coding, browser), request.environ)
+    policy = browser_policy(get_feed_cache().settings)
+    if not prefers_html(request.headers.get("Accept", "")):
+        policy = ""
+    status, headers, body = respond(entry, prepare(entry, coding, policy), request.environ)
     return Response(body, status=status, headers=headers, direct_passthrough=True)

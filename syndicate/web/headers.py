@@ -41,6 +41,16 @@ PAGE_CSP = (
 )
 
 
+def feed_csp(stylesheet: str) -> str:
+    """The CSP of a feed sent to a browser: the pages' policy, plus the one stylesheet.
+
+    Chromium loads an XSLT stylesheet under ``script-src``; a source expression with a path
+    allows that one file (served as ``application/xslt+xml`` with nosniff, it can never run
+    as script), and nothing else: what the stylesheet makes of the feed runs no script either.
+    """
+    return PAGE_CSP.replace("default-src 'none';", f"default-src 'none'; script-src {stylesheet};")
+
+
 @dataclass(frozen=True, slots=True)
 class Prepared:
     """A cached document in one content coding, ready for the server: body and both header
@@ -57,16 +67,19 @@ def negotiates_for_browsers(entry: CachedFeed) -> bool:
     return entry.content_type.startswith(BROWSER_NEGOTIATED)
 
 
-def prepare(entry: CachedFeed, coding: str, for_browser: bool = False) -> Prepared:
-    """The bytes and headers of ``entry`` in ``coding`` (compressing it the first time);
-    ``for_browser``: the variant for a request that prefers HTML, when the document has one."""
+def prepare(entry: CachedFeed, coding: str, browser_policy: str = "") -> Prepared:
+    """The bytes and headers of ``entry`` in ``coding`` (compressing it the first time).
+
+    ``browser_policy``: the CSP of the variant for a request that prefers HTML (see
+    :func:`feed_csp`), when the document has one; ``""`` for every other request.
+    """
     body = entry.body_for(coding)
     etag = entry.etag_for(coding)
     content_type = entry.content_type
     common = [*document_headers(entry)]
-    if for_browser and negotiates_for_browsers(entry):
+    if browser_policy and negotiates_for_browsers(entry):
         etag, content_type = f'{etag[:-1]}-xml"', BROWSER_TYPE
-        common.append(("Content-Security-Policy", PAGE_CSP))
+        common.append(("Content-Security-Policy", browser_policy))
     common.insert(0, ("ETag", etag))
     if coding != "identity":
         common.append(("Content-Encoding", coding))

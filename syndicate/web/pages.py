@@ -36,6 +36,7 @@ from syndicate.web.views import (
     card,
     category_links,
     feed_links,
+    format_links,
     language_links,
     page_for,
     subscription,
@@ -68,19 +69,19 @@ def index() -> Response:
     """Categories with their descriptions and feeds, and the newest articles."""
     store, settings = get_store(), get_settings()
     site = settings.site
-    all_links = feed_links(settings, catalog.ALL, f"{site.title}: all articles")
+    discovery = feed_links(settings, catalog.ALL, f"{site.title}: all articles")
     categories = []
     for found in store.categories():
         declared = settings.category(found.name)
         description = declared.description if declared else ""
-        categories.append((found, description, feed_links(settings, found.slug, found.name)))
-    discovery = all_links + tuple(link for _, _, links in categories for link in links)
+        categories.append((found, description, format_links(settings, found.slug)))
+        discovery += feed_links(settings, found.slug, found.name)
     subject = Subject(
         "/",
         site.title,
         site.description,
         {},
-        all_links,
+        format_links(settings, catalog.ALL),
         discovery + language_links(store, settings),
         categories=categories,
         size=FRONT_PAGE_ARTICLES,
@@ -96,14 +97,13 @@ def category(slug: str) -> Response:
     if name is None:
         raise UnknownFeed(f"no category {slug!r}")
     declared = settings.category(name)
-    links = feed_links(settings, slug, f"{settings.site.title}: {name}")
     subject = Subject(
         f"/categories/{slug}",
         (declared.title if declared else "") or name,
         declared.description if declared else "",
         {"category": slug},
-        links,
-        links,
+        format_links(settings, slug),
+        feed_links(settings, slug, f"{settings.site.title}: {name}"),
         image=settings.site.absolute(declared.image) if declared else "",
     )
     return _listing(store, subject)
@@ -116,9 +116,14 @@ def tag(slug: str) -> Response:
     name = store.tag_name(slug)
     if name is None:
         raise UnknownFeed(f"no tag {slug!r}")
-    links = feed_links(settings, catalog.TAGS + slug, f"{settings.site.title}: {name}")
+    feed = catalog.TAGS + slug
     subject = Subject(
-        f"/tags/{slug}", f"Tagged {name}", f"Articles tagged {name}", {"tag": slug}, links, links
+        f"/tags/{slug}",
+        f"Tagged {name}",
+        f"Articles tagged {name}",
+        {"tag": slug},
+        format_links(settings, feed),
+        feed_links(settings, feed, f"{settings.site.title}: {name}"),
     )
     return _listing(store, subject)
 
@@ -130,9 +135,14 @@ def author(slug: str) -> Response:
     name = store.author_name(slug)
     if name is None:
         raise UnknownFeed(f"no author {slug!r}")
-    links = feed_links(settings, catalog.AUTHORS + slug, f"{settings.site.title}: {name}")
+    feed = catalog.AUTHORS + slug
     subject = Subject(
-        f"/authors/{slug}", name, f"Articles by {name}", {"author": slug}, links, links
+        f"/authors/{slug}",
+        name,
+        f"Articles by {name}",
+        {"author": slug},
+        format_links(settings, feed),
+        feed_links(settings, feed, f"{settings.site.title}: {name}"),
     )
     return _listing(store, subject)
 
