@@ -6,5 +6,7 @@
 - :mod:`.upstream`: a scripted HTTP server on 127.0.0.1, and feeds to serve from it;
 - :mod:`.live`: the app served over real HTTP on 127.0.0.1;
 - :mod:`.hub`: a WebSub hub that records pings;
-- :mod:`.source_cases`: the fixture-file checks of the source parsers.
+- :mod:`.source_cases`: the fixture-file checks of the source parsers;
+- :mod:`.site`: a small site of articles for the pages, and the HTML5 check;
+- :mod:`.browser`: headless Chromium over the DevTools protocol.
 """
