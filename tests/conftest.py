@@ -10,6 +10,7 @@ dropped after it. Tests marked ``sqlite_only`` are about SQLite itself and are s
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -35,6 +36,18 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "sqlite_only(reason): tests SQLite itself; skipped on another database"
     )
+
+
+SCREENSHOTS = Path(__file__).parent.parent / "var" / "test-artifacts" / "screenshots"
+_STARTED = time.time()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say where the browser tests left their screenshots, when this run made any."""
+    if SCREENSHOTS.is_dir():
+        made = [p for p in SCREENSHOTS.glob("*.png") if p.stat().st_mtime >= _STARTED]
+        if made:
+            terminalreporter.write_line(f"{len(made)} screenshots of pages in {SCREENSHOTS}")
 
 
 def pytest_report_header() -> str:
