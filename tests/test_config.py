@@ -39,6 +39,11 @@ def test_load_settings_full_file_reads_every_table() -> None:
     assert (settings.server.host, settings.server.port) == ("0.0.0.0", 8080)
     port = settings.category("PORT")
     assert port is not None and port.summary_only and port.description == "Ships and cargo"
+    assert (port.title, port.image) == ("The Port Desk", "https://cdn.harbour.example/port.png")
+    site = settings.site
+    assert site.logo_url == "https://news.example/static/harbour-logo.png"  # a path: made absolute
+    assert site.icon_url == "https://cdn.harbour.example/icon.png"
+    assert (site.copyright, site.sitemap_max_urls) == ("© 2026 Harbour News", 10000)
     feed, drafts = settings.sources
     assert (feed.name, feed.kind, feed.interval) == ("harbour-feed", "feed", 5400)
     assert feed.full_text

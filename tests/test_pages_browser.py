@@ -127,7 +127,8 @@ def axe_violations(tab: Tab) -> list[str]:
     found = tab.evaluate(
         f"axe.run({{exclude: [['{CHROMIUM_BANNER}']]}}).then(r => r.violations"
         ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
-        ".map(v => v.id + ' (' + v.impact + '): ' + v.nodes.map(n => n.target.join(' ')).join(', ')))",
+        ".map(v => v.id + ' (' + v.impact + '): '"
+        " + v.nodes.map(n => n.target.join(' ')).join(', ')))",
         wait=True,
     )
     return list(found)
