@@ -266,3 +266,11 @@ def test_no_hreflang_on_a_site_of_one_language(settings: Settings, store: Store)
     doc = html.fromstring(client.get("/").data)
     assert not doc.xpath("//link[@hreflang]")
     assert client.get("/feeds/lang/en.atom").status_code == 404
+
+
+def test_a_cursor_page_is_canonical_by_its_cursor_alone(reader: FlaskClient) -> None:
+    first = get(reader, "/tags/tag-0")
+    older = local(first.xpath("//head/link[@rel='next']/@href")[0])
+    doc = get(reader, f"{older}&utm_source=elsewhere")
+    assert doc.xpath("//link[@rel='canonical']/@href") == [f"{BASE_URL}{older}"]
+    assert titles(doc) == ["Article 2"]

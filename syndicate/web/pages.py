@@ -155,7 +155,8 @@ def _listing(store: Store, subject: Subject) -> Response:
     size = subject.size or settings.feeds.items
     shown = window(store, subject.filters, size, before, after)
     url = f"{settings.site.base_url}{subject.path}"
-    query = "" if shown.first else request.query_string.decode("latin-1")
+    # The canonical URL names the page by its cursor alone (no other parameters).
+    query = "" if shown.first else (f"before={before}" if before else f"after={after}")
     page = page_for(
         settings,
         subject.discovery,
