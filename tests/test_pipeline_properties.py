@@ -9,6 +9,7 @@ A parser may refuse an input, but only with a ``ParseError`` naming it.
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -115,4 +116,10 @@ def check_site(store: Store, count: int) -> None:
         text = page.get_data(as_text=True)
         body = html.fromstring(text).xpath("//div[@class='body']")[0]
         assert_inert_html(html.tostring(body, encoding="unicode"))
-        assert "<script" not in text.lower()
+        # one script element: the JSON-LD data, which no text of the article can end early
+        assert text.lower().count("<script") == 1
+        opening = '<script type="application/ld+json">'
+        start = text.index(opening) + len(opening)
+        data = text[start : text.index("</script>", start)]
+        assert not re.search(r"[<>&]", data)
+        assert json.loads(data)["@type"] == "NewsArticle"
