@@ -70,6 +70,19 @@ def test_sitemap_lists_every_page_and_article_with_lastmod(
         assert datetime.fromisoformat(lastmod).utcoffset() == timedelta(0)
 
 
+def test_a_listing_lastmod_follows_an_edit_on_its_first_page(
+    settings: Settings, filled: Store
+) -> None:
+    edited = article(9, title="Article 9, corrected", content_hash="edited")  # News
+    filled.upsert(replace(edited, updated=article(ARTICLES).updated + timedelta(hours=5)))
+    found = urls(xml(client_for(settings, filled), "/sitemap.xml"))
+    stored = filled.get(edited.id)
+    assert stored is not None
+    assert found[f"{BASE_URL}/categories/news"] == stored.updated.isoformat()
+    assert found[f"{BASE_URL}/"] == stored.updated.isoformat()
+    assert found[f"{BASE_URL}/categories/arts"] == article(11).updated.isoformat()
+
+
 @pytest.mark.parametrize("size", [5, 7, 19])
 def test_sitemap_splits_into_an_index_past_its_size(
     settings: Settings, filled: Store, size: int

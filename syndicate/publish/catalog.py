@@ -48,6 +48,7 @@ TAGS = "tags/"
 AUTHORS = "authors/"
 LANG = "lang/"
 STYLESHEET_PATH = "/static/feed.xsl"
+FRONT_PAGE_ARTICLES = 30  # articles on each page of the front page (other listings: items)
 ARCHIVE_MAX_AGE = 24 * 60 * 60  # seconds: archive pages do not change
 # Namespace of feed ids: a feed keeps its Atom id for as long as the site keeps its host.
 FEED_NAMESPACE = uuid.UUID("0c8a4b8e-2f0e-4d3b-8a7e-6f1b2d9c5e44")

@@ -5,8 +5,9 @@ article in the order it was first stored (so a file's members stay put as articl
 added). Up to ``site.sitemap_max_urls`` (50,000, the protocol's limit) ``/sitemap.xml`` is the
 list itself; past it, ``/sitemap.xml`` is a sitemap index of ``/sitemaps/<n>.xml``, each
 holding that many. Every URL whose time of change is known carries ``lastmod``: articles their
-``updated``, the front page and category pages their newest article's, and each file of an
-index the newest of its articles.
+``updated``, the front page and category pages the newest ``updated`` among the articles of
+their first page (read through the listing's index, so a sitemap never reads every article),
+and each file of an index the newest of its URLs.
 
 ``/sitemaps/news.xml`` is the Google News sitemap: the articles published in the last two days
 (at most 1,000, Google's limit), newest first.
@@ -18,6 +19,7 @@ from datetime import datetime, timedelta
 
 from syndicate.config import Settings
 from syndicate.errors import UnknownFeed
+from syndicate.publish.catalog import FRONT_PAGE_ARTICLES
 from syndicate.render.sitemap import SitemapUrl, render_index, render_news, render_urlset
 from syndicate.store import Store
 
@@ -28,11 +30,11 @@ NEWS_MAX_URLS = 1000
 def site_pages(store: Store, settings: Settings) -> list[SitemapUrl]:
     """The listing pages of the site: front page, categories, tags, authors."""
     base = settings.site.base_url
-    pages = [SitemapUrl(f"{base}/", store.newest_updated())]
+    first = settings.feeds.items
+    pages = [SitemapUrl(f"{base}/", store.first_page_updated(limit=FRONT_PAGE_ARTICLES))]
     for category in store.categories():
-        pages.append(
-            SitemapUrl(f"{base}/categories/{category.slug}", store.newest_updated(category.slug))
-        )
+        changed = store.first_page_updated(category=category.slug, limit=first)
+        pages.append(SitemapUrl(f"{base}/categories/{category.slug}", changed))
     pages += [SitemapUrl(f"{base}/tags/{t.slug}") for t in store.tags()]
     pages += [SitemapUrl(f"{base}/authors/{a.slug}") for a in store.authors()]
     return pages

@@ -285,6 +285,14 @@ class Store:
         with self._db.transaction("list articles for a sitemap") as conn:
             return [ArticleRef(*row) for row in conn.execute(reads.sitemap_query(offset, limit))]
 
+    def first_page_updated(self, *, category: str | None = None, limit: int) -> datetime | None:
+        """The latest ``updated`` among the newest ``limit`` articles (of one category): when
+        the first page of that listing last changed. ``limit`` rows, whatever its size."""
+        query = reads.newest_of_latest_query(reads.filters(category, None, None), limit)
+        with self._db.transaction("read when a listing changed") as conn:
+            value: datetime | None = conn.execute(query).scalar()
+            return value
+
     def newest_updated_in_order(self, *, offset: int, limit: int) -> datetime | None:
         """The latest ``updated`` of a slice of :meth:`sitemap_entries` (a sitemap's lastmod)."""
         with self._db.transaction("read newest update of a sitemap") as conn:

@@ -79,6 +79,14 @@ def latest_query(
     return query.order_by(published.desc(), article_id.desc()).limit(limit)
 
 
+def newest_of_latest_query(wanted: Filters, limit: int) -> Select[Any]:
+    """The latest ``updated`` among the newest ``limit`` articles of a listing: when its first
+    page last changed, read through the listing's index (``limit`` rows, not all of them)."""
+    page = latest_query(wanted, limit, None).with_only_columns(schema.articles.c.updated)
+    part = page.subquery()
+    return select(func.max(part.c.updated))
+
+
 def linked(query: Select[Any], wanted: Filters) -> Select[Any]:
     """``query`` over articles joined to each link table that a slug is given for."""
     for attribute, table in schema.LINK_TABLES:

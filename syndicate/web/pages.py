@@ -46,7 +46,6 @@ from syndicate.web.views import (
 )
 
 bp = Blueprint("pages", __name__)
-FRONT_PAGE_ARTICLES = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +83,7 @@ def index() -> Response:
         format_links(settings, catalog.ALL),
         discovery + language_links(store, settings),
         categories=categories,
-        size=FRONT_PAGE_ARTICLES,
+        size=catalog.FRONT_PAGE_ARTICLES,
     )
     return _listing(store, subject)
 
