@@ -14,7 +14,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner
 from helpers.articles import plain_article as make_article
-from sqlalchemy import Connection, Table, inspect, text
+from sqlalchemy import Connection, Table, column, inspect, table, text
 
 from syndicate.cli.db import db_group
 from syndicate.errors import StoreError
@@ -94,8 +94,7 @@ def test_check_schema_refuses_an_older_revision_until_upgraded(database_url: str
         store.upgrade("0001")
         with store.engine.begin() as conn:  # data written under the older schema
             for article in (make_article(1, language="pt-BR"), make_article(2)):
-                values = schema.article_values(article) | {"revision": 1}
-                conn.execute(schema.articles.insert(), values)
+                insert_as_of_0001(conn, article)
                 conn.execute(schema.article_order.insert(), {"article_id": article.id})
         with pytest.raises(StoreError) as refused:
             store.check_schema()
@@ -149,6 +148,13 @@ def test_upgrade_from_many_stores_at_once(new_database_url: Callable[[], str]) -
 # -- databases made before migrations ----------------------------------------------------------
 
 
+def insert_as_of_0001(conn: Connection, article: Any) -> None:
+    """An article row with the columns revision 0001 had (no ``status``)."""
+    values = schema.article_values(article) | {"revision": 1}
+    legacy = table("articles", *(column(name) for name in values))
+    conn.execute(legacy.insert().values(values))
+
+
 def make_legacy_database(store: Store) -> None:
     """The tables ``create_schema`` made before migrations, with one article in them."""
     legacy = [
@@ -162,11 +168,17 @@ def make_legacy_database(store: Store) -> None:
     with store.engine.begin() as conn:
         schema.metadata.create_all(conn, tables=legacy)
         conn.execute(text("DROP INDEX ix_runs_started_id"))  # came with revision 0002
+        for name, added in (  # came with revision 0004
+            ("articles", "status"),
+            ("sources", "paused"),
+            ("sources", "refresh_requested"),
+        ):
+            conn.execute(text(f"ALTER TABLE {name} DROP COLUMN {added}"))
         conn.execute(text("CREATE TABLE schema_version (id INTEGER PRIMARY KEY, version INTEGER)"))
         conn.execute(text("INSERT INTO schema_version VALUES (1, 1)"))
         for n in (2, 1):
             article = make_article(n, categories=("News",))
-            conn.execute(schema.articles.insert(), schema.article_values(article) | {"revision": 1})
+            insert_as_of_0001(conn, article)
             rows = schema.link_rows(article.id, article.categories, article.published)
             conn.execute(schema.article_categories.insert(), rows)
 

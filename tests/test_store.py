@@ -378,8 +378,8 @@ def test_upsert_many_falls_back_when_another_writer_got_there_first(
     # our read and our insert: the bulk insert fails and each article goes one by one.
     real = store_writes._insert_fresh
 
-    def as_if_unseen(conn: Any, fresh: list[Article]) -> Any:
-        return real(conn, [plain_article(1), *fresh])
+    def as_if_unseen(conn: Any, fresh: list[Article], rule: Any) -> Any:
+        return real(conn, [plain_article(1), *fresh], rule)
 
     monkeypatch.setattr(store_writes, "_insert_fresh", as_if_unseen)
     results = store.upsert_many([plain_article(2), plain_article(3)])
@@ -638,7 +638,8 @@ def test_schema_compiles_for_postgresql() -> None:
 
 
 def test_latest_query_compiles_for_postgresql() -> None:
-    query = latest_query({"categories": "world", "tags": "space", "authors": None}, 10, (T0, "id"))
+    wanted = {"categories": "world", "tags": "space", "authors": None}
+    query = latest_query(wanted, 10, (T0, "id"), T0)
     sql = str(query.compile(dialect=postgresql.dialect()))  # type: ignore[no-untyped-call]
     assert "ORDER BY article_categories.published DESC, article_categories.article_id DESC" in sql
     assert "LIMIT" in sql

@@ -77,6 +77,11 @@ def ingest(
         f"{files} file(s): {totals[UpsertResult.INSERTED]} new, "
         f"{totals[UpsertResult.UPDATED]} updated, {totals[UpsertResult.UNCHANGED]} unchanged, "
         f"{skipped} skipped, {failures} failed"
+        + (
+            f", {totals[UpsertResult.WITHHELD]} withheld (removed by an editor)"
+            if totals[UpsertResult.WITHHELD]
+            else ""
+        )
     )
     if failures:
         sys.exit(1)

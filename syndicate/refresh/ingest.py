@@ -68,5 +68,6 @@ def ingest_file(
         log.exception("ingest of %s raised", path)
         return FileOutcome(path, error=f"{path}: internal error ({type(exc).__name__}): {exc}")
     results: Counter[UpsertResult] = Counter(result for _, result in stored)
-    changed = tuple(a for a, result in stored if result is not UpsertResult.UNCHANGED)
+    written = (UpsertResult.INSERTED, UpsertResult.UPDATED)
+    changed = tuple(a for a, result in stored if result in written)
     return FileOutcome(path, results=results, changed=changed, note=parsed.note)

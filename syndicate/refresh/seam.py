@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 
 MAX_REASONS = 3  # skipped-entry reasons quoted in a run's message
 OnChange = Callable[[str, list[Article]], None]  # (source name, new and updated articles)
+WRITTEN = (UpsertResult.INSERTED, UpsertResult.UPDATED)
 
 
 def default_kinds() -> dict[str, SourceKind]:
@@ -249,7 +250,7 @@ class Refresher:
             unchanged=counts[UpsertResult.UNCHANGED] + len(harvest.kept),
             skipped=len(harvest.skipped),
             removed=removed,
-            message=_message(notes, harvest.skipped, removed),
+            message=_message(notes, harvest.skipped, removed, counts[UpsertResult.WITHHELD]),
             changed=tuple(a.id for a in changed),
         )
 
@@ -275,7 +276,7 @@ class Refresher:
         changed: list[Article] = []
         for article, outcome in self.store.upsert_each(articles):
             counts[outcome] += 1
-            if outcome is not UpsertResult.UNCHANGED:
+            if outcome in WRITTEN:
                 changed.append(article)
         return counts, changed
 
@@ -306,8 +307,10 @@ class Refresher:
         return found
 
 
-def _message(notes: list[str], skipped: Iterable[str], removed: int) -> str:
+def _message(notes: list[str], skipped: Iterable[str], removed: int, withheld: int = 0) -> str:
     parts = list(notes)
+    if withheld:
+        parts.append(f"{withheld} removed by an editor; they stay removed")
     skipped = list(skipped)
     if skipped:
         shown = "; ".join(skipped[:MAX_REASONS])

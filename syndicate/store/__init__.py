@@ -7,9 +7,14 @@ scale. It is composed of parts, each in its own module:
   every SQLAlchemy error leaves it as a :class:`~syndicate.errors.StoreError`);
 - :mod:`.schema`: the tables and how an article maps onto a row; :mod:`.migrations`: Alembic;
 - :mod:`.articles`: the read queries; :mod:`.writes`: the upserts;
-- :mod:`.runlog`: what is remembered about each source, and the log of refresh runs.
+- :mod:`.runlog`: what is remembered about each source, and the log of refresh runs;
+- :mod:`.states` (``store.states``): unpublish, publish, delete, tombstones, scheduled
+  articles; :mod:`.tokens` (``store.tokens``): API tokens; :mod:`.controls`
+  (``store.controls``): sources added at run time, pauses, refresh requests.
 
 The :class:`Store` opens one transaction per call and hands the connection to those modules.
+Reads for readers (feeds, pages, archives) see only visible articles: published, and whose time
+has come (``now``, the current time unless given).
 """
 
 from __future__ import annotations
@@ -26,11 +31,33 @@ from syndicate.errors import StoreError
 from syndicate.model import Article, ArticleRef, Category
 from syndicate.store import articles as reads
 from syndicate.store import migrations, schema, writes
+from syndicate.store.articles import SCHEDULED, Listed
+from syndicate.store.controls import Controls, ManagedSource
 from syndicate.store.engine import Database
 from syndicate.store.runlog import Run, RunLog, SourceState
-from syndicate.store.writes import UpsertResult
+from syndicate.store.schema import DELETED, PUBLISHED, UNPUBLISHED
+from syndicate.store.states import ArticleStates, Tombstone
+from syndicate.store.tokens import ADMIN, PUBLISH, SCOPES, Token, Tokens
+from syndicate.store.writes import UpsertResult, WriteRule
+from syndicate.text.dates import utc_now
 
-__all__ = ["Run", "SourceState", "Store", "UpsertResult"]
+__all__ = [
+    "ADMIN",
+    "DELETED",
+    "PUBLISH",
+    "PUBLISHED",
+    "SCHEDULED",
+    "SCOPES",
+    "UNPUBLISHED",
+    "Listed",
+    "ManagedSource",
+    "Run",
+    "SourceState",
+    "Store",
+    "Token",
+    "Tombstone",
+    "UpsertResult",
+]
 
 DEFAULT_BATCH_SIZE = 200  # articles per transaction in upsert_each / upsert_many
 
@@ -48,6 +75,9 @@ class Store:
         self._batch_size = batch_size
         self._db = Database(url)
         self._runs = RunLog(self._db)
+        self.states = ArticleStates(self._db)
+        self.tokens = Tokens(self._db)
+        self.controls = Controls(self._db)
         self._closing: list[weakref.WeakMethod[Callable[[], None]]] = []
 
     def __repr__(self) -> str:
@@ -144,9 +174,20 @@ class Store:
         always moves forward: an incoming value not later than the stored one becomes the
         stored one plus a second, so readers see the change. Categories, tags and authors are
         replaced. A new article whose slug is taken gets ``<slug>-<first 6 of id>``.
+
+        An article an editor removed is ``WITHHELD``: left as it is (unpublished) or not stored
+        again (deleted). One dated in the future waits for its time (``store.states``).
         """
         with self._db.transaction(f"upsert of article {article.id}", write=True) as conn:
-            return writes.upsert(conn, article)
+            return writes.upsert(conn, article, WriteRule(utc_now()))
+
+    def put(self, article: Article, *, set_published: bool = False) -> UpsertResult:
+        """An editor's write (the API, Micropub): as :meth:`upsert`, but a deleted article is
+        stored afresh and an unpublished one updated (still unpublished). ``set_published``:
+        the article's ``published`` replaces the stored one (the editor gave it)."""
+        rule = WriteRule(utc_now(), set_published=set_published)
+        with self._db.transaction(f"write of article {article.id}", write=True) as conn:
+            return writes.put(conn, article, rule)
 
     def upsert_each(self, articles: Iterable[Article]) -> Iterator[tuple[Article, UpsertResult]]:
         """Upsert a stream of articles, one transaction per batch, yielding what each became.
@@ -163,7 +204,7 @@ class Store:
         pending = iter(articles)
         while batch := list(islice(pending, self._batch_size)):
             with self._db.transaction(f"upsert of {len(batch)} articles", write=True) as conn:
-                results = writes.upsert_batch(conn, batch)
+                results = writes.upsert_batch(conn, batch, WriteRule(utc_now()))
             yield from zip(batch, results, strict=True)
 
     def upsert_many(self, articles: Iterable[Article]) -> Counter[UpsertResult]:
@@ -173,14 +214,16 @@ class Store:
     # -- articles: reading -------------------------------------------------------------------
 
     def get(self, article_id: str) -> Article | None:
-        """The article with this id, or ``None``."""
+        """The stored article with this id, visible or not, or ``None``."""
         query = select(schema.articles).where(schema.articles.c.id == article_id)
         with self._db.transaction("read article") as conn:
             return reads.one(conn, query)
 
-    def get_by_slug(self, slug: str) -> Article | None:
-        """The article at this URL slug, or ``None``."""
-        query = select(schema.articles).where(schema.articles.c.slug == slug)
+    def get_by_slug(self, slug: str, *, now: datetime | None = None) -> Article | None:
+        """The visible article at this URL slug, or ``None``."""
+        query = select(schema.articles).where(
+            schema.articles.c.slug == slug, reads.visible(now or utc_now())
+        )
         with self._db.transaction("read article") as conn:
             return reads.one(conn, query)
 
@@ -194,8 +237,9 @@ class Store:
         limit: int = 50,
         before: tuple[datetime, str] | None = None,
         after: tuple[datetime, str] | None = None,
+        now: datetime | None = None,
     ) -> list[Article]:
-        """Articles newest first by ``(published, id)``, optionally filtered by slugs.
+        """Visible articles newest first by ``(published, id)``, optionally filtered by slugs.
 
         ``category``, ``tag`` and ``author`` are slugs (see
         :func:`syndicate.text.slugs.slugify`); ``languages`` the slugs of language tags, any
@@ -207,7 +251,7 @@ class Store:
         if limit < 1:
             raise ValueError(f"limit must be at least 1, got {limit}")
         wanted = reads.filters(category, tag, author, languages)
-        query = reads.latest_query(wanted, limit, before, after)
+        query = reads.latest_query(wanted, limit, before, after, now or utc_now())
         with self._db.transaction("list latest articles") as conn:
             found = reads.many(conn, query)
         return found[::-1] if after is not None else found
@@ -224,12 +268,11 @@ class Store:
             return set(conn.execute(query).scalars())
 
     def newest_updated(self, category: str | None = None) -> datetime | None:
-        """The latest ``updated`` of all articles, or of one category's; ``None`` when empty.
-
-        This is what a feed's Last-Modified and its cache key follow.
-        """
+        """The latest ``updated`` of all visible articles, or of one category's; ``None`` when
+        there are none."""
+        query = reads.newest_updated_query(category, utc_now())
         with self._db.transaction("read newest update") as conn:
-            value: datetime | None = conn.execute(reads.newest_updated_query(category)).scalar()
+            value: datetime | None = conn.execute(query).scalar()
             return value
 
     def content_version(self) -> int:
@@ -254,14 +297,16 @@ class Store:
         languages: tuple[str, ...] | None = None,
         offset: int = 0,
         limit: int = 50,
+        now: datetime | None = None,
     ) -> list[Article]:
-        """Articles in the order they were first stored, oldest first, optionally filtered.
+        """Visible articles in the order they were first published (stored, or released when
+        scheduled), oldest first, optionally filtered.
 
         Archive pages are slices of this order: a slice, once full, never changes members
-        unless an article in it changes its category, tag or author.
+        unless an article in it changes its category, tag or author, or is removed.
         """
         wanted = reads.filters(category, tag, author, languages)
-        query = reads.stored_order_query(wanted, offset, limit)
+        query = reads.stored_order_query(wanted, offset, limit, now or utc_now())
         with self._db.transaction("list articles in stored order") as conn:
             return reads.many(conn, query)
 
@@ -272,10 +317,12 @@ class Store:
         tag: str | None = None,
         author: str | None = None,
         languages: tuple[str, ...] | None = None,
+        now: datetime | None = None,
     ) -> int:
-        """How many articles match all the given slugs (all articles when none is given)."""
+        """How many visible articles in :meth:`in_stored_order` match all the given slugs
+        (all of them when none is given)."""
         wanted = reads.filters(category, tag, author, languages)
-        query = reads.linked(select(func.count()).select_from(schema.articles), wanted)
+        query = reads.ordered_count_query(wanted, now or utc_now())
         with self._db.transaction("count matching articles") as conn:
             return int(conn.execute(query).scalar_one())
 
@@ -315,12 +362,12 @@ class Store:
         The store knows names from articles only; descriptions come from the configuration.
         """
         with self._db.transaction("list categories") as conn:
-            return reads.terms(conn, schema.article_categories)
+            return reads.terms(conn, schema.article_categories, utc_now())
 
     def category(self, slug: str) -> Category | None:
         """The category with this slug and its article count; ``None`` when no article has it."""
         with self._db.transaction(f"read category {slug}") as conn:
-            found = reads.terms(conn, schema.article_categories, slug)
+            found = reads.terms(conn, schema.article_categories, utc_now(), slug)
         return found[0] if found else None
 
     def category_name(self, slug: str) -> str | None:
@@ -330,7 +377,7 @@ class Store:
         when articles spell it differently); ``None`` when no article has the slug.
         """
         with self._db.transaction(f"read category {slug}") as conn:
-            return reads.term_name(conn, schema.article_categories, slug)
+            return reads.term_name(conn, schema.article_categories, slug, utc_now())
 
     def tag_name(self, slug: str) -> str | None:
         """The display name of a tag's slug, without counting; ``None`` when unused."""
@@ -353,12 +400,12 @@ class Store:
     def tags(self) -> list[Category]:
         """Every tag in use, as ``Category(name, slug, count)``, by name."""
         with self._db.transaction("list tags") as conn:
-            return reads.terms(conn, schema.article_tags)
+            return reads.terms(conn, schema.article_tags, utc_now())
 
     def authors(self) -> list[Category]:
         """Every author, as ``Category(name, slug, count)``, by name."""
         with self._db.transaction("list authors") as conn:
-            return reads.terms(conn, schema.article_authors)
+            return reads.terms(conn, schema.article_authors, utc_now())
 
     # -- sources and the run log (see :class:`~.runlog.RunLog`) ----------------------------
 

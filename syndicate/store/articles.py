@@ -6,17 +6,23 @@ connections or catches SQLAlchemy errors (the write path is :mod:`syndicate.stor
 Feeds read an index range and a page of rows, never every article: a per-category, per-tag or
 per-author listing starts from its link table's ``(slug, published desc, article_id desc)``
 index and joins the articles by primary key.
+
+What readers see: an article is visible when its status is ``published`` and its published
+time has come (:func:`visible`). Every listing here for feeds, pages and archives applies that
+rule; the editors' listing (:func:`listing_query`) sees everything stored.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, Table, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, Table, and_, func, or_, select
 
 from syndicate.model import Article, Category
 from syndicate.store import schema
+from syndicate.text.dates import utc_now
 
 # Link-table attribute ("categories", "tags", "authors", "languages") -> a slug, or several
 # (any of them matches: the site's language feed takes articles without a language too).
@@ -48,13 +54,22 @@ def many(conn: Connection, query: Select[Any]) -> list[Article]:
     return [schema.article_from_row(row) for row in conn.execute(query)]
 
 
+def visible(now: datetime, published: Any = None) -> ColumnElement[bool]:
+    """Readers see a published article whose time has come (``published``: the column that
+    drives the query, a link table's copy when one does, so the index bounds the range)."""
+    column = schema.articles.c.published if published is None else published
+    return and_(schema.articles.c.status == schema.PUBLISHED, column <= now)
+
+
 def latest_query(
     wanted: Filters,
     limit: int,
     before: tuple[datetime, str] | None,
     after: tuple[datetime, str] | None = None,
+    now: datetime | None = None,
 ) -> Select[Any]:
-    """Newest-first articles; the first link filter drives the query through its index.
+    """Newest-first visible articles (as of ``now``, the current time unless given); the
+    first link filter drives the query through its index.
 
     ``after`` turns the order around: the oldest articles newer than ``(published, id)``, oldest
     first (the next page back towards the newest, an article's newer neighbour).
@@ -69,6 +84,7 @@ def latest_query(
         query = query.join(table, and_(table.c.article_id == articles.c.id, _matches(table, slug)))
         if published is articles.c.published:
             published, article_id = table.c.published, table.c.article_id
+    query = query.where(visible(now or utc_now(), published))
     if before is not None:
         at, last_id = before
         query = query.where(or_(published < at, and_(published == at, article_id < last_id)))
@@ -98,12 +114,21 @@ def linked(query: Select[Any], wanted: Filters) -> Select[Any]:
     return query
 
 
-def stored_order_query(wanted: Filters, offset: int, limit: int) -> Select[Any]:
-    """Articles in the order they were first stored, oldest first (archive pages)."""
-    query = linked(select(schema.articles), wanted).join(
-        schema.article_order, schema.article_order.c.article_id == schema.articles.c.id
-    )
+def stored_order_query(wanted: Filters, offset: int, limit: int, now: datetime) -> Select[Any]:
+    """Visible articles in the order they were first published, oldest first (archives)."""
+    query = ordered(linked(select(schema.articles), wanted), now)
     return query.order_by(schema.article_order.c.seq).offset(offset).limit(limit)
+
+
+def ordered(query: Select[Any], now: datetime) -> Select[Any]:
+    """``query`` over articles, limited to visible ones with their archive place."""
+    order = schema.article_order
+    return query.join(order, order.c.article_id == schema.articles.c.id).where(visible(now))
+
+
+def ordered_count_query(wanted: Filters, now: datetime) -> Select[Any]:
+    """How many visible articles with an archive place match (archive paging counts these)."""
+    return ordered(linked(select(func.count()).select_from(schema.articles), wanted), now)
 
 
 def count_query(source: str | None = None) -> Select[Any]:
@@ -114,10 +139,10 @@ def count_query(source: str | None = None) -> Select[Any]:
     return query
 
 
-def newest_updated_query(category: str | None) -> Select[Any]:
-    """The latest ``updated`` of all articles, or of one category's."""
+def newest_updated_query(category: str | None, now: datetime) -> Select[Any]:
+    """The latest ``updated`` of all visible articles, or of one category's."""
     articles = schema.articles
-    query = select(func.max(articles.c.updated))
+    query = select(func.max(articles.c.updated)).where(visible(now))
     if category is not None:
         links = schema.article_categories
         query = query.join_from(articles, links, links.c.article_id == articles.c.id).where(
@@ -137,14 +162,17 @@ def changes_query(version: int, limit: int) -> Select[Any]:
     )
 
 
-def terms(conn: Connection, table: Table, slug: str | None = None) -> list[Category]:
-    """The names in a link table with their article counts, by name (one slug, or all).
+def terms(conn: Connection, table: Table, now: datetime, slug: str | None = None) -> list[Category]:
+    """The names in a link table with their visible article counts, by name (one slug, or
+    all); a name only hidden articles carry is not listed.
 
     When articles spell a name differently, the least in byte order is shown.
     """
     name = func.min(table.c.name)
     query = (
         select(table.c.slug, name, func.count())
+        .join(schema.articles, schema.articles.c.id == table.c.article_id)
+        .where(visible(now, table.c.published))
         .group_by(table.c.slug)
         .order_by(func.lower(name), table.c.slug)
     )
@@ -153,9 +181,9 @@ def terms(conn: Connection, table: Table, slug: str | None = None) -> list[Categ
     return [Category(name=row[1], slug=row[0], count=int(row[2])) for row in conn.execute(query)]
 
 
-def sitemap_query(offset: int, limit: int) -> Select[Any]:
-    """Slug, title, language, published and updated of articles in stored order (sitemaps):
-    what a sitemap line needs, without the bodies."""
+def sitemap_query(offset: int, limit: int, now: datetime | None = None) -> Select[Any]:
+    """Slug, title, language, published and updated of visible articles in stored order
+    (sitemaps): what a sitemap line needs, without the bodies."""
     articles = schema.articles
     return (
         select(
@@ -166,18 +194,20 @@ def sitemap_query(offset: int, limit: int) -> Select[Any]:
             articles.c.updated,
         )
         .join(schema.article_order, schema.article_order.c.article_id == articles.c.id)
+        .where(visible(now or utc_now()))
         .order_by(schema.article_order.c.seq)
         .offset(offset)
         .limit(limit)
     )
 
 
-def newest_in_order_query(offset: int, limit: int) -> Select[Any]:
-    """The latest ``updated`` among a slice of the stored order."""
+def newest_in_order_query(offset: int, limit: int, now: datetime | None = None) -> Select[Any]:
+    """The latest ``updated`` among a slice of the stored order (of visible articles)."""
     articles = schema.articles
     part = (
         select(articles.c.updated)
         .join(schema.article_order, schema.article_order.c.article_id == articles.c.id)
+        .where(visible(now or utc_now()))
         .order_by(schema.article_order.c.seq)
         .offset(offset)
         .limit(limit)
@@ -186,8 +216,8 @@ def newest_in_order_query(offset: int, limit: int) -> Select[Any]:
     return select(func.max(part.c.updated))
 
 
-def published_since_query(since: datetime, limit: int) -> Select[Any]:
-    """The same columns for articles published at or after ``since``, newest first."""
+def published_since_query(since: datetime, limit: int, now: datetime | None = None) -> Select[Any]:
+    """The same columns for visible articles published at or after ``since``, newest first."""
     articles = schema.articles
     return (
         select(
@@ -197,7 +227,7 @@ def published_since_query(since: datetime, limit: int) -> Select[Any]:
             articles.c.published,
             articles.c.updated,
         )
-        .where(articles.c.published >= since)
+        .where(articles.c.published >= since, visible(now or utc_now()))
         .order_by(articles.c.published.desc(), articles.c.id.desc())
         .limit(limit)
     )
@@ -221,8 +251,70 @@ def distinct_slugs(conn: Connection, table: Table, limit: int) -> list[str]:
     return found
 
 
-def term_name(conn: Connection, table: Table, slug: str) -> str | None:
-    """The display name of one slug of a link table, without counting its articles."""
-    query = select(table.c.name).where(table.c.slug == slug).order_by(table.c.name).limit(1)
+def term_name(conn: Connection, table: Table, slug: str, now: datetime) -> str | None:
+    """The display name of one slug of a link table (of a visible article), without counting
+    its articles."""
+    query = (
+        select(table.c.name)
+        .join(schema.articles, schema.articles.c.id == table.c.article_id)
+        .where(table.c.slug == slug, visible(now, table.c.published))
+        .order_by(table.c.name)
+        .limit(1)
+    )
     found: str | None = conn.execute(query).scalar()
     return found
+
+
+# -- the editors' listing --------------------------------------------------------------------
+
+SCHEDULED = "scheduled"  # a status of listings only: published, and dated ahead
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """One article as editors see it: with its status (``published``, ``scheduled``,
+    ``unpublished``)."""
+
+    article: Article
+    status: str
+
+
+def status_of(row: Any, now: datetime) -> str:
+    """The listing status of an ``articles`` row."""
+    if row.status == schema.PUBLISHED and row.published > now:
+        return SCHEDULED
+    return str(row.status)
+
+
+def listing_query(
+    *,
+    now: datetime,
+    source: str | None,
+    category: str | None,
+    title: str | None,
+    status: str | None,
+    before: tuple[datetime, str] | None,
+    limit: int,
+) -> Select[Any]:
+    """Every stored article (removed and scheduled ones too), newest first, filtered.
+
+    ``title`` matches anywhere in the title, case-insensitively (ASCII letters only on
+    SQLite, whose ``lower`` knows no others).
+    """
+    articles = schema.articles
+    query = linked(select(articles), filters(category, None, None))
+    if source is not None:
+        query = query.where(articles.c.source == source)
+    if title:
+        query = query.where(func.lower(articles.c.title).contains(title.lower(), autoescape=True))
+    if status == SCHEDULED:
+        query = query.where(articles.c.status == schema.PUBLISHED, articles.c.published > now)
+    elif status == schema.PUBLISHED:
+        query = query.where(visible(now))
+    elif status is not None:
+        query = query.where(articles.c.status == status)
+    if before is not None:
+        at, last_id = before
+        newer = and_(articles.c.published == at, articles.c.id < last_id)
+        query = query.where(or_(articles.c.published < at, newer))
+    return query.order_by(articles.c.published.desc(), articles.c.id.desc()).limit(limit)

@@ -34,6 +34,8 @@ class SourceState:
     last_failure: datetime | None = None
     failure_message: str | None = None
     consecutive_failures: int = 0
+    paused: bool = False  # an operator paused it: the scheduler leaves it alone
+    refresh_requested: datetime | None = None  # an operator asked for a refresh now
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +79,7 @@ class RunLog:
         if last_modified is not None:
             changes["last_modified"] = last_modified
         with self._db.transaction(f"record success of source {source}", write=True) as conn:
-            _upsert_source(conn, source, fresh=changes, changes=changes)
+            upsert_source(conn, source, fresh=changes, changes=changes)
 
     def record_failure(self, source: str, message: str, *, at: datetime) -> None:
         """Note a failed fetch: counts consecutive failures and keeps the last message."""
@@ -88,7 +90,7 @@ class RunLog:
         }
         changes = fresh | {"consecutive_failures": schema.sources.c.consecutive_failures + 1}
         with self._db.transaction(f"record failure of source {source}", write=True) as conn:
-            _upsert_source(conn, source, fresh=fresh, changes=changes)
+            upsert_source(conn, source, fresh=fresh, changes=changes)
 
     def source_state(self, name: str) -> SourceState | None:
         """What is known about fetching this source; ``None`` before its first fetch."""
@@ -138,7 +140,7 @@ class RunLog:
             return [Run(**row._asdict()) for row in conn.execute(query)]
 
 
-def _upsert_source(
+def upsert_source(
     conn: Connection, name: str, *, fresh: dict[str, Any], changes: dict[str, Any]
 ) -> None:
     """Insert the source row with ``fresh`` values, or apply ``changes`` to the existing one."""

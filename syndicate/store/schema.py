@@ -115,6 +115,9 @@ articles = Table(
     Column("word_count", Integer, nullable=False),
     # Bumped on every update: cache keys and tests can see whether a row was rewritten.
     Column("revision", Integer, nullable=False, default=1),
+    # "published", or "unpublished" (kept, hidden, restorable): see STATUSES. A deleted article
+    # has no row here any more, only its tombstone.
+    Column("status", String, nullable=False, default="published", server_default="published"),
     Index("ix_articles_slug", "slug", unique=True),
     Index("ix_articles_source", "source"),
 )
@@ -184,6 +187,43 @@ article_order = Table(
     ),
 )
 
+# Articles dated in the future: stored, shown nowhere until ``at`` (their published time).
+# They get their place in ``article_order`` when released, so an archive page never gains a
+# member when a scheduled article appears: it joins the newest page.
+article_schedule = Table(
+    "article_schedule",
+    metadata,
+    Column(
+        "article_id",
+        KEY,
+        ForeignKey("articles.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_article_schedule_at", "at"),
+)
+
+# What is left of a removed article: enough to answer 410 Gone for its page, to write an
+# RFC 6721 tombstone into the feeds it was in (its names) and to keep a refresh of its
+# source from bringing it back. ``status`` is "unpublished" (the article row is kept, hidden)
+# or "deleted" (the article row is gone for good).
+tombstones = Table(
+    "tombstones",
+    metadata,
+    Column("article_id", KEY, primary_key=True),
+    Column("source", KEY, nullable=False),
+    Column("slug", KEY, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("link", Text, nullable=False),
+    Column("status", String, nullable=False),
+    Column("removed", UTCDateTime, nullable=False),  # RFC 6721 "when"
+    Column("categories", Text, nullable=False),  # JSON lists of names, as on the article
+    Column("tags", Text, nullable=False),
+    Column("authors", Text, nullable=False),
+    Index("ix_tombstones_slug", "slug"),
+    Index("ix_tombstones_removed", "removed"),
+)
+
 sources = Table(
     "sources",
     metadata,
@@ -194,6 +234,33 @@ sources = Table(
     Column("last_failure", UTCDateTime),
     Column("failure_message", Text),
     Column("consecutive_failures", Integer, nullable=False, default=0),
+    # Requests of operators, carried out by the scheduler: no job while paused; a refresh as
+    # soon as it sees a request newer than the source's last run.
+    Column("paused", Boolean, nullable=False, default=False, server_default="0"),
+    Column("refresh_requested", UTCDateTime),
+)
+
+# Sources added over HTTP or the CLI (the configuration file's own are not here): ``definition``
+# is the JSON object of the same keys a ``[[sources]]`` table has, checked by the same rules.
+managed_sources = Table(
+    "managed_sources",
+    metadata,
+    Column("name", KEY, primary_key=True),
+    Column("definition", Text, nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+)
+
+# API tokens: only the SHA-256 of each is kept (see syndicate.store.tokens for why a plain hash).
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("name", KEY, primary_key=True),
+    Column("scope", String, nullable=False),
+    Column("digest", String, nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+    Column("last_used", UTCDateTime),
+    Column("revoked", UTCDateTime),
+    Index("ix_tokens_digest", "digest", unique=True),
 )
 
 runs = Table(
@@ -212,6 +279,10 @@ runs = Table(
     Index("ix_runs_source_started", "source", "started"),
 )
 Index("ix_runs_started_id", runs.c.started.desc(), runs.c.id.desc())
+
+
+PUBLISHED, UNPUBLISHED, DELETED = "published", "unpublished", "deleted"
+STATUSES = (PUBLISHED, UNPUBLISHED, DELETED)
 
 
 # -- articles as rows ----------------------------------------------------------------------

@@ -6,11 +6,21 @@
 Upserts are idempotent: storing an article whose ``content_hash`` is already stored writes
 nothing at all, so a refresh of an unchanged source costs reads only and feed caches keyed on
 ``updated`` stay valid.
+
+Two kinds of writer, two rules about removals. A refresh or an ingest (:func:`upsert`,
+:func:`upsert_batch`) never brings back an article an editor removed: an unpublished one is
+left as it is and a deleted one is not stored again (both are ``WITHHELD``). An editor's own
+write (:func:`put`, the API and Micropub) is the publisher speaking: it stores a deleted
+article afresh, and updates an unpublished one in place, still unpublished.
+
+Scheduling: an article dated after ``now`` gets a row in ``article_schedule`` instead of its
+place in ``article_order``; :mod:`syndicate.store.states` releases it when its time comes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
@@ -32,31 +42,64 @@ class UpsertResult(Enum):
     INSERTED = "inserted"
     UPDATED = "updated"
     UNCHANGED = "unchanged"
+    WITHHELD = "withheld"  # an editor removed it: a refresh does not bring it back
 
 
-def upsert_batch(conn: Connection, batch: list[Article]) -> list[UpsertResult]:
+@dataclass(frozen=True, slots=True)
+class WriteRule:
+    """How one write treats what is stored: the time, and whether an editor is writing.
+
+    ``editorial``: the publisher's own write, which stores over a removal. ``set_published``:
+    the writer gave the published date on purpose, so it replaces the stored one (a refresh
+    keeps the first published date instead).
+    """
+
+    now: datetime
+    editorial: bool = False
+    set_published: bool = False
+
+
+def upsert_batch(conn: Connection, batch: list[Article], rule: WriteRule) -> list[UpsertResult]:
     """Upsert a batch as :func:`upsert` would one by one, inserting the new ones in bulk."""
     if len({article.id for article in batch}) < len(batch):
-        return [upsert(conn, article) for article in batch]  # one article twice: in order
+        return [upsert(conn, article, rule) for article in batch]  # one article twice: in order
     articles = schema.articles
-    query = select(articles.c.id, articles.c.content_hash).where(
-        articles.c.id.in_([article.id for article in batch])
+    ids = [article.id for article in batch]
+    query = select(articles.c.id, articles.c.content_hash, articles.c.status).where(
+        articles.c.id.in_(ids)
     )
-    stored: dict[str, str] = {row.id: row.content_hash for row in conn.execute(query)}
-    fresh = [article for article in batch if article.id not in stored]
-    inserted = _insert_fresh(conn, fresh)
+    stored = {row.id: row for row in conn.execute(query)}
+    withheld = {row.id for row in stored.values() if row.status != schema.PUBLISHED}
+    withheld |= deleted_ids(conn, [i for i in ids if i not in stored])
+    fresh = [a for a in batch if a.id not in stored and a.id not in withheld]
+    inserted = _insert_fresh(conn, fresh, rule)
     results = []
     for article in batch:
-        if article.id not in stored:
+        if article.id in withheld:
+            results.append(UpsertResult.WITHHELD)
+        elif article.id not in stored:
             results.append(inserted[article.id])
-        elif stored[article.id] == article.content_hash:
+        elif stored[article.id].content_hash == article.content_hash:
             results.append(UpsertResult.UNCHANGED)
         else:  # changes are rare next to new and unchanged articles: one at a time
-            results.append(upsert(conn, article))
+            results.append(upsert(conn, article, rule))
     return results
 
 
-def _insert_fresh(conn: Connection, fresh: list[Article]) -> dict[str, UpsertResult]:
+def deleted_ids(conn: Connection, ids: Collection[str]) -> set[str]:
+    """Which of these ids belong to articles an editor deleted (their tombstones say so)."""
+    if not ids:
+        return set()
+    stones = schema.tombstones
+    query = select(stones.c.article_id).where(
+        stones.c.article_id.in_(list(ids)), stones.c.status == schema.DELETED
+    )
+    return set(conn.execute(query).scalars())
+
+
+def _insert_fresh(
+    conn: Connection, fresh: list[Article], rule: WriteRule
+) -> dict[str, UpsertResult]:
     """Insert articles not stored when the batch was read; falls back to one by one.
 
     Between our read and our insert a concurrent writer (PostgreSQL) may store one of these
@@ -67,19 +110,24 @@ def _insert_fresh(conn: Connection, fresh: list[Article]) -> dict[str, UpsertRes
         return {}
     try:
         with conn.begin_nested():
-            _insert_many(conn, fresh)
+            _insert_many(conn, fresh, rule.now)
     except IntegrityError:
-        return {article.id: upsert(conn, article) for article in fresh}
+        return {article.id: upsert(conn, article, rule) for article in fresh}
     return dict.fromkeys((article.id for article in fresh), UpsertResult.INSERTED)
 
 
-def _insert_many(conn: Connection, fresh: list[Article]) -> None:
+def _insert_many(conn: Connection, fresh: list[Article], now: datetime) -> None:
     """One multi-row INSERT per table for articles known to be new."""
     slugs = _free_slugs(conn, fresh)
     rows = [schema.article_values(a) | {"slug": slugs[a.id]} for a in fresh]
     conn.execute(insert(schema.articles), rows)
     ids = [{"article_id": article.id} for article in fresh]
-    conn.execute(insert(schema.article_order), ids)
+    due = [{"article_id": a.id} for a in fresh if a.published <= now]
+    if due:
+        conn.execute(insert(schema.article_order), due)
+    later = [{"article_id": a.id, "at": a.published} for a in fresh if a.published > now]
+    if later:
+        conn.execute(insert(schema.article_schedule), later)
     conn.execute(insert(schema.article_changes), ids)
     links: dict[Table, list[dict[str, Any]]] = {table: [] for _, table in schema.LINK_TABLES}
     for article in fresh:
@@ -109,19 +157,25 @@ def _free_slugs(conn: Connection, fresh: list[Article]) -> dict[str, str]:
     return chosen
 
 
-def upsert(conn: Connection, article: Article) -> UpsertResult:
+def upsert(conn: Connection, article: Article, rule: WriteRule) -> UpsertResult:
     """Upsert with retries: on PostgreSQL a concurrent writer may take our id or slug."""
     attempts_left = _WRITE_ATTEMPTS
     while True:
         attempts_left -= 1
         try:
-            return _upsert_once(conn, article)
+            return _upsert_once(conn, article, rule)
         except IntegrityError:
             if attempts_left == 0:
                 raise
 
 
-def _upsert_once(conn: Connection, article: Article) -> UpsertResult:
+def put(conn: Connection, article: Article, rule: WriteRule) -> UpsertResult:
+    """An editor's write: stored whatever removals say (see the module's docstring)."""
+    editor = WriteRule(rule.now, editorial=True, set_published=rule.set_published)
+    return upsert(conn, article, editor)
+
+
+def _upsert_once(conn: Connection, article: Article, rule: WriteRule) -> UpsertResult:
     articles = schema.articles
     state = select(
         articles.c.content_hash,
@@ -129,50 +183,92 @@ def _upsert_once(conn: Connection, article: Article) -> UpsertResult:
         articles.c.published,
         articles.c.date_estimated,
         articles.c.updated,
+        articles.c.status,
     ).where(articles.c.id == article.id)
     stored = conn.execute(state).first()
+    if not rule.editorial and (
+        (stored is not None and stored.status != schema.PUBLISHED)
+        or (stored is None and deleted_ids(conn, [article.id]))
+    ):
+        return UpsertResult.WITHHELD
     if stored is not None and stored.content_hash == article.content_hash:
         return UpsertResult.UNCHANGED
     with conn.begin_nested():  # a failed write rolls back to here, not the whole batch
         if stored is None:
-            _insert_article(conn, article)
+            if rule.editorial:  # stored afresh: its removal is over
+                stones = schema.tombstones
+                conn.execute(delete(stones).where(stones.c.article_id == article.id))
+            _insert_article(conn, article, rule.now)
             return UpsertResult.INSERTED
-        _update_article(conn, article, stored)
+        _update_article(conn, article, stored, rule)
         return UpsertResult.UPDATED
 
 
-def _insert_article(conn: Connection, article: Article) -> None:
+def _insert_article(conn: Connection, article: Article, now: datetime) -> None:
     slug = _free_slug(conn, article.slug or article.id, article.id)
     conn.execute(insert(schema.articles).values(schema.article_values(article) | {"slug": slug}))
-    conn.execute(insert(schema.article_order).values(article_id=article.id))
+    if article.published > now:
+        conn.execute(
+            insert(schema.article_schedule).values(article_id=article.id, at=article.published)
+        )
+    else:
+        conn.execute(insert(schema.article_order).values(article_id=article.id))
     conn.execute(insert(schema.article_changes).values(article_id=article.id))
     _write_links(conn, article, article.published)
 
 
-def _update_article(conn: Connection, article: Article, stored: Row[*tuple[Any, ...]]) -> None:
-    published, estimated = _kept_published(stored.published, stored.date_estimated, article)
+def _update_article(
+    conn: Connection, article: Article, stored: Row[*tuple[Any, ...]], rule: WriteRule
+) -> None:
+    published, estimated = _kept_published(stored, article, rule)
     values = schema.article_values(article) | {
         "slug": stored.slug,
         "published": published,
         "date_estimated": estimated,
         "updated": _next_updated(stored.updated, article.updated),
         "revision": schema.articles.c.revision + 1,
+        "status": stored.status,  # an unpublished article stays so until an editor says
     }
     del values["id"]
     conn.execute(update(schema.articles).where(schema.articles.c.id == article.id).values(values))
     for _, table in schema.LINK_TABLES:
         conn.execute(delete(table).where(table.c.article_id == article.id))
     _write_links(conn, article, published)
+    if published != stored.published:
+        reschedule(conn, article.id, published, rule.now)
     conn.execute(insert(schema.article_changes).values(article_id=article.id))
 
 
 def _kept_published(
-    stored: datetime, stored_estimated: bool, article: Article
+    stored: Row[*tuple[Any, ...]], article: Article, rule: WriteRule
 ) -> tuple[datetime, bool]:
-    """The first published date wins, except that a real date replaces an estimated one."""
-    if stored_estimated and not article.date_estimated:
+    """The first published date wins, except that a real date replaces an estimated one.
+
+    An article not published yet (its stored date is still ahead) has no first published
+    date to keep: a new date moves it. A writer that gives the date on purpose moves it too.
+    """
+    if rule.set_published or stored.published > rule.now:
+        return article.published, article.date_estimated
+    if stored.date_estimated and not article.date_estimated:
         return article.published, False
-    return stored, stored_estimated
+    return stored.published, stored.date_estimated
+
+
+def reschedule(conn: Connection, article_id: str, published: datetime, now: datetime) -> None:
+    """Put an article whose date moved where that date says: waiting, or in the archive order.
+
+    One taken out of the order (moved into the future) gets a new place when released, at the
+    end: archive pages only ever lose such a member, never gain one in the middle.
+    """
+    schedule, order = schema.article_schedule, schema.article_order
+    conn.execute(delete(schedule).where(schedule.c.article_id == article_id))
+    if published > now:
+        conn.execute(delete(order).where(order.c.article_id == article_id))
+        conn.execute(insert(schedule).values(article_id=article_id, at=published))
+        return
+    placed = conn.execute(select(order.c.seq).where(order.c.article_id == article_id)).first()
+    if placed is None:
+        conn.execute(insert(order).values(article_id=article_id))
 
 
 def _next_updated(stored: datetime, incoming: datetime) -> datetime:
