@@ -7,9 +7,11 @@
     ├── SourceError          an input could not be turned into articles
     │   ├── FetchError       the network or the remote side failed
     │   └── ParseError       the bytes were read but make no article
-    │       └── NotPublished an input that asks not to be published (a draft): skipped
+    │       ├── NotPublished an input that asks not to be published (a draft): skipped
+    │       └── InvalidField an input's field has the wrong type or value (names the field)
     ├── UnknownFeed          no such feed (the web answers 404)
     ├── UnknownArticle       no such article (the web answers 404)
+    │   └── ArticleGone      it was removed by an editor (the web answers 410)
     ├── InvalidRequest       a request that cannot be answered as asked (the web answers 400)
     └── StoreError           the database refused or failed
 
@@ -52,12 +54,24 @@ class NotPublished(ParseError):
     """The input is fine but marked unpublished (a draft); skipped, not a failure."""
 
 
+class InvalidField(ParseError):
+    """One field of a submitted article is wrong: ``field`` names it (``tags[2]``)."""
+
+    def __init__(self, source: str, field: str, reason: str) -> None:
+        super().__init__(source, f"{field}: {reason}")
+        self.field = field
+
+
 class UnknownFeed(SyndicateError):
     """A feed was asked for that does not exist."""
 
 
 class UnknownArticle(SyndicateError):
     """An article was asked for that does not exist."""
+
+
+class ArticleGone(UnknownArticle):
+    """The article was there and an editor removed it (unpublished or deleted)."""
 
 
 class InvalidRequest(SyndicateError):

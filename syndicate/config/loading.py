@@ -54,6 +54,10 @@ def _is_positive_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
+def _is_whole_number(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
 def _is_port(value: Any) -> bool:
     return _is_positive_int(value) and value < 65536
 
@@ -131,6 +135,7 @@ SCHEMA: dict[str, dict[str, tuple[Check, str]]] = {
     "feeds": {
         "items": (_is_positive_int, "a whole number above 0"),
         "max_items": (_is_positive_int, "a whole number above 0"),
+        "tombstone_days": (_is_whole_number, "a whole number of days, 0 or more"),
     },
     "server": {
         "host": (_is_str, "a host name or address such as '127.0.0.1'"),

@@ -14,6 +14,7 @@ DEFAULT_DATABASE_URL = "sqlite:///var/syndicate.db"
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 DEFAULT_FEED_ITEMS = 50
 DEFAULT_MAX_FEED_ITEMS = 200
+DEFAULT_TOMBSTONE_DAYS = 30
 DEFAULT_INTERVAL_SECONDS = 30 * 60
 SITEMAP_MAX_URLS = 50_000  # the sitemap protocol's limit of URLs in one file
 SOURCE_KINDS = ("folder", "page", "feed")
@@ -56,10 +57,12 @@ class SiteSettings:
 
 @dataclass(frozen=True, slots=True)
 class FeedSettings:
-    """How feeds are cut: items per feed and the cap on ``?limit=``."""
+    """How feeds are cut: items per feed, the cap on ``?limit=``, and how many days an Atom
+    feed carries the RFC 6721 tombstone of a removed article (0: none)."""
 
     items: int = DEFAULT_FEED_ITEMS
     max_items: int = DEFAULT_MAX_FEED_ITEMS
+    tombstone_days: int = DEFAULT_TOMBSTONE_DAYS
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,13 @@ Invalidation follows articles: a written article drops every entry of every feed
 now (all, its categories, tags, authors) and every entry that contained it before (a category
 it left). Writers in this process call :meth:`FeedCache.invalidate_articles`; writes by other
 processes are seen by :class:`ChangeWatcher`, which reads the store's change log on a
-background thread at most once per interval.
+background thread at most once per interval. A removed article drops the feeds it was in too,
+known from its tombstone.
+
+Time makes entries stale as well: an entry whose ``expires`` has passed (a scheduled article
+became due, a tombstone aged out) is rebuilt by the next request, and its ``max-age`` counts
+down to that moment. The watcher also releases due scheduled articles (one process wins each,
+see ``Store.states.release_due``) and hands them to its ``on_release`` hook (WebSub pings).
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 import brotli  # type: ignore[import-untyped]
 
@@ -35,7 +41,8 @@ from syndicate.config import Settings
 from syndicate.errors import StoreError, UnknownFeed
 from syndicate.model import Article
 from syndicate.publish import catalog
-from syndicate.store import Store
+from syndicate.store import Store, Tombstone
+from syndicate.text.dates import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +76,19 @@ class CachedFeed:
     version: int
     max_age: int
     links: tuple[tuple[str, str], ...]
+    expires: datetime | None = None
     encoded: dict[str, bytes] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def stale(self, now: datetime) -> bool:
+        """Whether time alone has made this entry stale."""
+        return self.expires is not None and now >= self.expires
+
+    def max_age_at(self, now: datetime) -> int:
+        """Seconds a copy served at ``now`` stays fresh: never past :attr:`expires`."""
+        if self.expires is None:
+            return self.max_age
+        return max(0, min(self.max_age, int((self.expires - now).total_seconds())))
 
     def body_for(self, coding: str) -> bytes:
         """The bytes in a content coding (``identity``, ``gzip``, ``br``), compressed once."""
@@ -112,19 +130,23 @@ class FeedCache:
         self.builds = 0  # how many documents were rendered (tests and stats read it)
 
     def peek(self, key: CacheKey) -> CachedFeed | None:
-        """The cached entry, without building it."""
-        return self._entries.get(key)
+        """The cached entry, without building it; ``None`` when there is none or it has
+        expired."""
+        entry = self._entries.get(key)
+        if entry is not None and entry.expires is not None and entry.stale(datetime.now(UTC)):
+            return None
+        return entry
 
     def get(self, key: CacheKey) -> CachedFeed:
         """The entry for ``key``, built once however many requests ask at the same time.
 
         Raises :class:`UnknownFeed` for a feed, format or page that does not exist.
         """
-        entry = self._entries.get(key)
+        entry = self.peek(key)
         if entry is not None:
             return entry
         with self._lock_for(key):
-            entry = self._entries.get(key)
+            entry = self.peek(key)
             if entry is not None:
                 return entry
             epoch = self._epoch
@@ -135,9 +157,14 @@ class FeedCache:
             return entry
 
     def invalidate_articles(
-        self, articles: Iterable[Article], ids: Iterable[str] = (), *, older_than: int | None = None
+        self,
+        articles: Iterable[Article | Tombstone],
+        ids: Iterable[str] = (),
+        *,
+        older_than: int | None = None,
     ) -> set[CacheKey]:
-        """Drop every entry a write of these articles (or of bare ``ids``) can have changed.
+        """Drop every entry a write of these articles (or their tombstones, or bare ``ids``)
+        can have changed.
 
         ``older_than`` keeps entries built from a store at that content version or later.
         """
@@ -149,12 +176,17 @@ class FeedCache:
             self._epoch += 1
             self._entries.clear()
 
-    def changed_documents(self, articles: Iterable[Article]) -> list[CacheKey]:
+    def changed_documents(
+        self, articles: Iterable[Article | Tombstone], *, appeared: bool = False
+    ) -> list[CacheKey]:
         """Invalidate for ``articles`` and return the subscription documents whose bytes changed.
 
         Each affected subscription document is rebuilt now (by the writer, never by a request)
         and compared with what was cached; when nothing was cached it counts as changed if a
-        written article is in it. This is what WebSub pings are sent for.
+        written article (or the tombstone of a removed one) is in it. This is what WebSub
+        pings are sent for. ``appeared``: the articles were not shown anywhere before (released
+        scheduled articles), so every document holding one has changed, whatever a request may
+        have cached since they became visible.
         """
         articles = list(articles)
         ids = {a.id for a in articles}
@@ -170,12 +202,15 @@ class FeedCache:
             except UnknownFeed:
                 continue
             old = before.get(key)
-            if (old.etag != entry.etag) if old else bool(entry.article_ids & ids):
+            if appeared or old is None:
+                if entry.article_ids & ids:
+                    changed.append(key)
+            elif old.etag != entry.etag:
                 changed.append(key)
         return changed
 
     def _invalidate(
-        self, articles: Iterable[Article], ids: Iterable[str], version: int | None
+        self, articles: Iterable[Article | Tombstone], ids: Iterable[str], version: int | None
     ) -> set[CacheKey]:
         names: set[str] = set()
         wanted = set(ids)
@@ -245,6 +280,7 @@ def _entry(key: CacheKey, document: catalog.FeedDocument, version: int) -> Cache
         version,
         document.max_age,
         document.links,
+        document.expires,
     )
 
 
@@ -258,10 +294,16 @@ class ChangeWatcher:
     ``--preload``) starts its own thread, since threads do not survive a fork.
     """
 
-    def __init__(self, cache: FeedCache, interval: float = DEFAULT_WATCH_INTERVAL) -> None:
-        self.cache, self.interval = cache, interval
+    def __init__(
+        self,
+        cache: FeedCache,
+        interval: float = DEFAULT_WATCH_INTERVAL,
+        on_release: Callable[[list[Article]], object] | None = None,
+    ) -> None:
+        self.cache, self.interval, self.on_release = cache, interval, on_release
         self._high = cache.store.content_version()
         self._seen = {seq for seq, _ in self._window()}
+        self._next_due = cache.store.states.next_release()  # read again after every change
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._forks_hooked = False
@@ -293,20 +335,46 @@ class ChangeWatcher:
             self._thread.join(timeout=5)
 
     def poll(self) -> int:
-        """Read the change log once; invalidate for new rows. Returns how many were new."""
+        """Release due scheduled articles, then read the change log once and invalidate for
+        new rows. Returns how many rows were new."""
+        self.release()
         rows = self._window()
         new = [(seq, article_id) for seq, article_id in rows if seq not in self._seen]
         if not new:
             return 0
+        self._next_due = self.cache.store.states.next_release()  # a write may have scheduled
         self._seen = {seq for seq, _ in rows}
         self._high = max(self._high, rows[-1][0])
         if len(rows) >= CHANGES_PER_READ:
             self.cache.clear()
             return len(new)
         ids = {article_id for _, article_id in new}
-        articles = [a for a in map(self.cache.store.get, sorted(ids)) if a is not None]
+        store = self.cache.store
+        articles: list[Article | Tombstone] = [
+            a for a in map(store.get, sorted(ids)) if a is not None
+        ]
+        articles += store.states.removals(sorted(ids - {a.id for a in articles}))
         self.cache.invalidate_articles(articles, ids, older_than=max(seq for seq, _ in new))
         return len(new)
+
+    def release(self) -> list[Article]:
+        """Release the scheduled articles now due (those another process has not released
+        already) and hand them to ``on_release``; the articles released.
+
+        Costs nothing until the next scheduled article is due: its time is known from the
+        store, read again whenever the change log moves.
+        """
+        now = utc_now()
+        if self._next_due is None or self._next_due > now:
+            return []
+        released = self.cache.store.states.release_due(now)
+        self._next_due = self.cache.store.states.next_release()
+        if released and self.on_release is not None:
+            try:
+                self.on_release(released)
+            except Exception:  # a failed ping must not stop the watcher
+                log.exception("announcing %d released articles failed", len(released))
+        return released
 
     def _window(self) -> list[tuple[int, str]]:
         return self.cache.store.changes_since(

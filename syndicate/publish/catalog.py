@@ -18,6 +18,12 @@ of ``feeds.items``. Page 1 is the oldest. A page is published only once the arti
 fill at least another page, so an archive page is always full and never changes members; the
 subscription document holds every article not archived yet, between ``items`` and twice that.
 Following ``prev-archive`` from the subscription document therefore meets every article once.
+Removing an article takes it out of whichever page holds it.
+
+Removed articles (RFC 6721): an Atom subscription document carries the tombstone of every
+article removed from that feed in the last ``feeds.tombstone_days``. Scheduled articles: a
+document is good only until the next scheduled article is due (``FeedDocument.expires``), and
+so is the ``max-age`` it is served with.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import TypedDict
 
 from syndicate.config import DEFAULT_INTERVAL_SECONDS, Settings
@@ -33,8 +40,16 @@ from syndicate.errors import UnknownFeed
 from syndicate.model import Article, Channel
 from syndicate.render.jsonfeed import JSON_FEED_TYPE, render_json_feed
 from syndicate.render.opml import Subscription, render_opml
-from syndicate.render.xmlfeed import ATOM_TYPE, RSS_TYPE, ArchiveLinks, RenderedFeed, render_feed
-from syndicate.store import Store
+from syndicate.render.xmlfeed import (
+    ATOM_TYPE,
+    RSS_TYPE,
+    ArchiveLinks,
+    Deleted,
+    RenderedFeed,
+    render_feed,
+)
+from syndicate.store import Store, Tombstone
+from syndicate.text.dates import utc_now
 from syndicate.text.slugs import slugify
 
 FORMATS: dict[str, str] = {
@@ -50,6 +65,9 @@ LANG = "lang/"
 STYLESHEET_PATH = "/static/feed.xsl"
 FRONT_PAGE_ARTICLES = 30  # articles on each page of the front page (other listings: items)
 ARCHIVE_MAX_AGE = 24 * 60 * 60  # seconds: archive pages do not change
+# A scheduled article is due but not released yet (the change watchers release it within a
+# second): a document built meanwhile is kept only this long.
+PENDING_RELEASE = timedelta(seconds=1)
 # Namespace of feed ids: a feed keeps its Atom id for as long as the site keeps its host.
 FEED_NAMESPACE = uuid.UUID("0c8a4b8e-2f0e-4d3b-8a7e-6f1b2d9c5e44")
 _ARCHIVE_PATH = re.compile(r"^(?P<name>.+)/archive/(?P<page>[1-9][0-9]{0,8})$")
@@ -90,14 +108,17 @@ class Filters(TypedDict):
 class FeedDocument:
     """A rendered feed document and what the HTTP side and the cache need to know about it.
 
-    ``article_ids`` are the articles in it (a change to any of them makes it stale);
-    ``links`` are ``(rel, href)`` for the ``Link`` header: ``self`` and the WebSub hubs.
+    ``article_ids`` are the articles in it, tombstones included (a change to any of them
+    makes it stale); ``links`` are ``(rel, href)`` for the ``Link`` header: ``self`` and the
+    WebSub hubs; ``expires`` is when it goes stale by itself (a scheduled article is due, a
+    tombstone's days are over), ``None`` when only a write can make it stale.
     """
 
     rendered: RenderedFeed
     article_ids: frozenset[str]
     max_age: int  # seconds, for Cache-Control
     links: tuple[tuple[str, str], ...]
+    expires: datetime | None = None
 
 
 def resolve(name: str, store: Store, settings: Settings) -> FeedSpec:
@@ -182,8 +203,9 @@ def all_specs(store: Store, settings: Settings) -> list[FeedSpec]:
     return specs
 
 
-def feed_names(article: Article, settings: Settings | None = None) -> set[str]:
-    """The names of every feed an article belongs to (a change to it may change them).
+def feed_names(article: Article | Tombstone, settings: Settings | None = None) -> set[str]:
+    """The names of every feed an article belongs to (a change to it may change them), or
+    belonged to when it was removed (its tombstone).
 
     Its language feed is named for the article's language, or the site's (``settings``) when
     it has none.
@@ -269,12 +291,13 @@ def build(
     if fmt not in FORMATS:
         raise UnknownFeed(f"no feed format {fmt!r}; expected one of: {', '.join(FORMATS)}")
     size = settings.feeds.items
+    now = utc_now()
     filters = spec.filters()
-    pages = archived_pages(store.count_matching(**filters), size)
+    pages = archived_pages(store.count_matching(**filters, now=now), size)
     if page is not None:
         if page > pages:
             raise UnknownFeed(f"feed {spec.name!r} has {pages} archive page(s), not {page}")
-        articles = store.in_stored_order(**filters, offset=(page - 1) * size, limit=size)
+        articles = store.in_stored_order(**filters, offset=(page - 1) * size, limit=size, now=now)
         archive = ArchiveLinks(
             current=feed_url(settings, spec.name, fmt),
             prev_archive=feed_url(settings, spec.name, fmt, page - 1) if page > 1 else "",
@@ -283,14 +306,44 @@ def build(
         )
     else:
         if limit is None:  # everything not archived yet: fewer than 2 * size
-            articles = store.in_stored_order(**filters, offset=pages * size, limit=2 * size)
+            articles = store.in_stored_order(
+                **filters, offset=pages * size, limit=2 * size, now=now
+            )
         else:
-            articles = store.latest(**filters, limit=min(limit, settings.feeds.max_items))
+            articles = store.latest(**filters, limit=min(limit, settings.feeds.max_items), now=now)
         archive = ArchiveLinks(
             prev_archive=feed_url(settings, spec.name, fmt, pages) if pages else ""
         )
     articles = [_as_published(a, settings) for a in articles]
-    return _document(spec, fmt, settings, articles, page, archive)
+    if page is not None:
+        return _document(spec, fmt, settings, articles, page, archive)
+    stones = tombstones(spec, store, settings, now)
+    document = _document(spec, fmt, settings, articles, page, archive, stones)
+    return replace(document, expires=_expiry(store, settings, stones, now))
+
+
+def tombstones(spec: FeedSpec, store: Store, settings: Settings, now: datetime) -> list[Tombstone]:
+    """The tombstones a subscription document of ``spec`` carries, newest first."""
+    days = settings.feeds.tombstone_days
+    if not days:
+        return []
+    found = store.states.tombstones(now - timedelta(days=days))
+    return [stone for stone in found if spec.name in feed_names(stone)]
+
+
+def _expiry(
+    store: Store, settings: Settings, stones: list[Tombstone], now: datetime
+) -> datetime | None:
+    """When a subscription document goes stale with no write: the next scheduled article is
+    due, or the oldest tombstone in it is too old to carry."""
+    times: list[datetime] = []
+    due = store.states.next_release()
+    if due is not None:
+        times.append(max(due, now + PENDING_RELEASE))
+    if stones:
+        oldest = min(stone.removed for stone in stones)
+        times.append(oldest + timedelta(days=settings.feeds.tombstone_days))
+    return min(times, default=None)
 
 
 def _document(
@@ -300,9 +353,11 @@ def _document(
     articles: list[Article],
     page: int | None,
     archive: ArchiveLinks,
+    stones: list[Tombstone] | None = None,
 ) -> FeedDocument:
     meta = channel(spec, fmt, settings, articles, page)
     permalink = article_url(settings)
+    stones = stones or []
     if fmt == "json":
         rendered = render_json_feed(
             meta, articles, permalink=permalink, next_url=archive.prev_archive
@@ -314,10 +369,12 @@ def _document(
             fmt,  # type: ignore[arg-type]
             permalink=permalink,
             archive=archive,
+            deleted=[Deleted(stone.id, stone.removed) for stone in stones],
         )
     links = (("self", meta.feed_url),) + tuple(("hub", hub) for hub in meta.hubs)
     max_age = ARCHIVE_MAX_AGE if page is not None else max_age_of(spec, settings)
-    return FeedDocument(rendered, frozenset(a.id for a in articles), max_age, links)
+    ids = frozenset(a.id for a in articles) | {stone.id for stone in stones}
+    return FeedDocument(rendered, ids, max_age, links)
 
 
 def _as_published(article: Article, settings: Settings) -> Article:

@@ -33,7 +33,7 @@ from syndicate.model import Article
 from syndicate.publish import catalog
 from syndicate.publish.cache import DEFAULT_WATCH_INTERVAL, CacheKey, FeedCache
 from syndicate.sources.fetch import Fetcher
-from syndicate.store import Store
+from syndicate.store import Store, Tombstone
 
 log = logging.getLogger(__name__)
 
@@ -213,12 +213,20 @@ def topics(settings: Settings, keys: Iterable[CacheKey]) -> list[str]:
     return [catalog.feed_url(settings, name, fmt) for name, fmt, _ in keys]
 
 
-def announce(cache: FeedCache, publisher: Publisher, articles: Iterable[Article]) -> list[str]:
-    """After a write of ``articles``: invalidate, and ping hubs for each feed whose bytes changed.
+def announce(
+    cache: FeedCache,
+    publisher: Publisher,
+    articles: Iterable[Article | Tombstone],
+    *,
+    appeared: bool = False,
+) -> list[str]:
+    """After a write of ``articles`` (or the removal of those a tombstone stands for):
+    invalidate, and ping hubs for each feed whose bytes changed.
 
     Returns the feed URLs pinged. Rebuilding happens here, on the writer's thread.
+    ``appeared``: released scheduled articles (see :meth:`FeedCache.changed_documents`).
     """
-    urls = topics(cache.settings, cache.changed_documents(articles))
+    urls = topics(cache.settings, cache.changed_documents(articles, appeared=appeared))
     publisher.publish(urls)
     return urls
 
@@ -226,7 +234,7 @@ def announce(cache: FeedCache, publisher: Publisher, articles: Iterable[Article]
 def publish_after_write(
     settings: Settings,
     store: Store,
-    articles: Iterable[Article],
+    articles: Iterable[Article | Tombstone],
     *,
     settle: float = DEFAULT_SETTLE,
     timeout: float = 60.0,

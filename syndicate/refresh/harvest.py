@@ -10,8 +10,8 @@ clock), it returns one immutable :class:`Harvest`, or raises
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from syndicate.config import SourceSettings
@@ -55,6 +55,12 @@ class Harvest:
 
 NOT_MODIFIED = Harvest(not_modified=True)
 
+# Where scheduling starts for upstream entries (feeds and pages): one dated at most this far
+# ahead of our clock is taken as published now (the other server's clock runs fast); one
+# dated further ahead is scheduled, shown nowhere until its time. Folder files are the
+# publisher's own and are scheduled to the second.
+CLOCK_SKEW = timedelta(minutes=10)
+
 
 class SourceKind(Protocol):
     """One kind of source (``kind = "..."`` in the configuration)."""
@@ -74,10 +80,24 @@ def normalized(
     skipped: list[str] = []
     for entry in entries:
         try:
-            articles.append(normalize(entry, source=source.name, now=now, defaults=defaults))
+            article = normalize(entry, source=source.name, now=now, defaults=defaults)
         except ParseError as exc:
             skipped.append(f"{entry.title or entry.link or 'untitled'}: {exc.reason}")
+            continue
+        articles.append(article if source.kind == "folder" else within_skew(article, now))
     return articles, skipped
+
+
+def within_skew(article: Article, now: datetime) -> Article:
+    """An upstream article dated a little ahead (:data:`CLOCK_SKEW`) as published ``now``.
+
+    The content hash stays that of the upstream's date, so the next refresh, when that date
+    has passed, finds the article unchanged instead of rewriting it.
+    """
+    if not now < article.published <= now + CLOCK_SKEW:
+        return article
+    at = now.replace(microsecond=0)
+    return replace(article, published=at, updated=at)
 
 
 def fetch_conditional(source: SourceSettings, url: str, ctx: Context) -> FetchResult:

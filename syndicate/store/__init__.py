@@ -382,12 +382,12 @@ class Store:
     def tag_name(self, slug: str) -> str | None:
         """The display name of a tag's slug, without counting; ``None`` when unused."""
         with self._db.transaction(f"read tag {slug}") as conn:
-            return reads.term_name(conn, schema.article_tags, slug)
+            return reads.term_name(conn, schema.article_tags, slug, utc_now())
 
     def author_name(self, slug: str) -> str | None:
         """The display name of an author's slug, without counting; ``None`` when unused."""
         with self._db.transaction(f"read author {slug}") as conn:
-            return reads.term_name(conn, schema.article_authors, slug)
+            return reads.term_name(conn, schema.article_authors, slug, utc_now())
 
     def languages(self, limit: int = 100) -> list[str]:
         """The slugs of the language tags articles carry, ``""`` for none, at most ``limit``.

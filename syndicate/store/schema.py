@@ -220,6 +220,7 @@ tombstones = Table(
     Column("categories", Text, nullable=False),  # JSON lists of names, as on the article
     Column("tags", Text, nullable=False),
     Column("authors", Text, nullable=False),
+    Column("language", String, nullable=False, default=""),
     Index("ix_tombstones_slug", "slug"),
     Index("ix_tombstones_removed", "removed"),
 )

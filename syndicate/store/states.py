@@ -52,6 +52,7 @@ class Tombstone:
     categories: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     authors: tuple[str, ...] = ()
+    language: str = ""
 
 
 class ArticleStates:
@@ -282,6 +283,7 @@ def _bury(conn: Connection, article: Article, status: str, now: datetime) -> Non
             categories=_names(article.categories),
             tags=_names(article.tags),
             authors=_names(article.authors),
+            language=article.language,
         )
     )
 
@@ -306,4 +308,5 @@ def _from_row(row: Row[Any]) -> Tombstone:
         categories=tuple(json.loads(row.categories)),
         tags=tuple(json.loads(row.tags)),
         authors=tuple(json.loads(row.authors)),
+        language=row.language,
     )

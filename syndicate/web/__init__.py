@@ -17,12 +17,12 @@ from collections.abc import Callable, Sequence
 from flask import Flask, Response, current_app, request
 
 from syndicate.config import Settings, load_settings
-from syndicate.errors import InvalidRequest, UnknownArticle, UnknownFeed
+from syndicate.errors import ArticleGone, InvalidRequest, UnknownArticle, UnknownFeed
 from syndicate.model import Article
 from syndicate.publish.cache import DEFAULT_WATCH_INTERVAL, ChangeWatcher, FeedCache
 from syndicate.publish.websub import Publisher, announce
 from syndicate.render.html import FeedLink, Page, render_error
-from syndicate.store import Store
+from syndicate.store import Store, Tombstone
 from syndicate.web.headers import security_headers
 
 STORE_KEY = "syndicate.store"
@@ -67,6 +67,7 @@ def create_app(
     app.register_error_handler(UnknownFeed, _not_found)
     app.register_error_handler(UnknownArticle, _not_found)
     app.register_error_handler(InvalidRequest, _bad_request)
+    app.register_error_handler(ArticleGone, _gone)
     app.register_error_handler(404, _no_route)
     app.after_request(security_headers)
     _mount_feed_cache(
@@ -85,7 +86,11 @@ def _mount_feed_cache(
     app.extensions[PUBLISHER_KEY] = publisher
     app.wsgi_app = FeedLayer(app.wsgi_app, cache, settings)  # type: ignore[method-assign]
     if watch_interval is not None:
-        watcher = ChangeWatcher(cache, watch_interval)
+        watcher = ChangeWatcher(
+            cache,
+            watch_interval,
+            on_release=lambda new: announce(cache, publisher, new, appeared=True),
+        )
         watcher.start()
         app.extensions[WATCHER_KEY] = watcher
 
@@ -106,6 +111,15 @@ def change_hook(app: Flask) -> Callable[[str, list[Article]], None]:
         announce(cache, publisher, articles)
 
     return on_change
+
+
+def written(changed: Sequence[Article | Tombstone]) -> list[str]:
+    """After a write by a request of this process (the API, Micropub, the admin): drop the
+    feeds it changed at once and ping WebSub for them. Other processes see it through the
+    change log within a second. Returns the feed URLs pinged."""
+    cache: FeedCache = current_app.extensions[CACHE_KEY]
+    publisher: Publisher = current_app.extensions[PUBLISHER_KEY]
+    return announce(cache, publisher, changed)
 
 
 def get_store() -> Store:
@@ -145,6 +159,10 @@ def _not_found(exc: Exception) -> Response:
 
 def _bad_request(exc: Exception) -> Response:
     return error_response(400, "Bad request", f"{request.path}: {exc}")
+
+
+def _gone(exc: Exception) -> Response:
+    return error_response(410, "Gone", str(exc))
 
 
 def _no_route(exc: Exception) -> Response:

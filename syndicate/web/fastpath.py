@@ -78,9 +78,12 @@ class FeedLayer:
         return [] if method == "HEAD" else body
 
     def _prepare(self, entry: CachedFeed, environ: dict[str, Any]) -> Prepared:
-        """The entry's prepared response in the negotiated coding, made once per document."""
+        """The entry's prepared response in the negotiated coding, made once per document
+        (per request for one that expires, whose ``max-age`` counts down)."""
         coding = self._coding(environ)
         browser = self._browser(environ)
+        if entry.expires is not None:
+            return prepare(entry, coding, self._policy if browser else "")
         memo = (entry.key, entry.etag, coding, browser)  # the etag names the bytes
         found = self._prepared.get(memo)
         if found is None:

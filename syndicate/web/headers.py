@@ -4,7 +4,8 @@ Feeds (and every document served from the byte cache) carry, besides their ETag:
 
 - ``Last-Modified``: the newest ``updated`` in the document;
 - ``Cache-Control: public, max-age=N``: the shortest refresh interval of the sources that can
-  change it (archives: a day), as the catalog decides;
+  change it (archives: a day), as the catalog decides, and never past the moment the document
+  expires by itself (the next scheduled article is due): no copy outlives that;
 - ``Vary: Accept-Encoding``: one URL, three content codings; RSS and Atom add ``Accept``: a
   request that prefers ``text/html`` (a browser) gets the same bytes as ``application/xml``,
   since browsers show ``application/rss+xml`` and ``application/atom+xml`` as text and never
@@ -23,6 +24,7 @@ metadata (RFC 9110 §15.4.5). Pages get a Content-Security-Policy that allows no
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.utils import format_datetime
 
 from flask import Response
@@ -67,8 +69,11 @@ def negotiates_for_browsers(entry: CachedFeed) -> bool:
     return entry.content_type.startswith(BROWSER_NEGOTIATED)
 
 
-def prepare(entry: CachedFeed, coding: str, browser_policy: str = "") -> Prepared:
-    """The bytes and headers of ``entry`` in ``coding`` (compressing it the first time).
+def prepare(
+    entry: CachedFeed, coding: str, browser_policy: str = "", now: datetime | None = None
+) -> Prepared:
+    """The bytes and headers of ``entry`` in ``coding`` (compressing it the first time), as
+    served at ``now`` (an expiring entry's ``max-age`` counts down).
 
     ``browser_policy``: the CSP of the variant for a request that prefers HTML (see
     :func:`feed_csp`), when the document has one; ``""`` for every other request.
@@ -76,7 +81,7 @@ def prepare(entry: CachedFeed, coding: str, browser_policy: str = "") -> Prepare
     body = entry.body_for(coding)
     etag = entry.etag_for(coding)
     content_type = entry.content_type
-    common = [*document_headers(entry)]
+    common = [*document_headers(entry, now or datetime.now(UTC))]
     if browser_policy and negotiates_for_browsers(entry):
         etag, content_type = f'{etag[:-1]}-xml"', BROWSER_TYPE
         common.append(("Content-Security-Policy", browser_policy))
@@ -87,13 +92,13 @@ def prepare(entry: CachedFeed, coding: str, browser_policy: str = "") -> Prepare
     return Prepared(body, etag, full, common)
 
 
-def document_headers(entry: CachedFeed) -> Headers:
+def document_headers(entry: CachedFeed, now: datetime) -> Headers:
     """The headers of a cached document that do not depend on its content coding."""
     headers: Headers = []
     if entry.last_modified is not None:
         headers.append(("Last-Modified", format_datetime(entry.last_modified, usegmt=True)))
     headers += [
-        ("Cache-Control", f"public, max-age={entry.max_age}"),
+        ("Cache-Control", f"public, max-age={entry.max_age_at(now)}"),
         (
             "Vary",
             "Accept-Encoding, Accept" if negotiates_for_browsers(entry) else "Accept-Encoding",

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from flask import Blueprint, Response, request
 
-from syndicate.errors import UnknownArticle, UnknownFeed
+from syndicate.errors import ArticleGone, UnknownArticle, UnknownFeed
 from syndicate.model import Article, Category
 from syndicate.publish import catalog
 from syndicate.render.html import (
@@ -183,6 +183,8 @@ def article(slug: str) -> Response:
     store, settings = get_store(), get_settings()
     found = store.get_by_slug(slug)
     if found is None:
+        if store.states.removal_by_slug(slug) is not None:
+            raise ArticleGone(f"the article {slug!r} was removed and is no longer published")
         raise UnknownArticle(f"no article {slug!r}")
     categories = category_links(store, settings, found)
     subscribe = subscription(settings, found, categories)

@@ -60,6 +60,7 @@ def upgrade() -> None:
         sa.Column("categories", sa.Text(), nullable=False),
         sa.Column("tags", sa.Text(), nullable=False),
         sa.Column("authors", sa.Text(), nullable=False),
+        sa.Column("language", sa.String(), nullable=False),
         sa.PrimaryKeyConstraint("article_id", name="pk_tombstones"),
     )
     op.create_index("ix_tombstones_slug", "tombstones", ["slug"])
