@@ -61,12 +61,14 @@ def normalize(
     now: datetime,
     defaults: Defaults = NO_DEFAULTS,
     origin: str = "",
+    key: str = "",
 ) -> Article:
     """Turn one parsed entry into a canonical :class:`Article`.
 
     ``now`` is the time the entry is seen; it becomes ``published`` (with ``date_estimated``)
-    when the input carries no date. Raises :class:`ParseError`, naming ``origin`` (the file or
-    URL; the source name when not given), when there is neither a title nor any body.
+    when the input carries no date. ``key`` is the input's own id for the article, when it
+    names one (the articles API's ``id``). Raises :class:`ParseError`, naming ``origin`` (the
+    file or URL; the source name when not given), when there is neither a title nor any body.
     """
     origin = origin or source
     link = canonical_url(raw.link)
@@ -80,7 +82,7 @@ def normalize(
         raise ParseError(origin, f"{title!r}: the article has no body")
     published, updated, estimated = _dates(raw, now)
     article = Article(
-        id=article_id(source, link, title),  # the one id rule (see entry_id)
+        id=article_id(source, link, title, key),  # the one id rule (see entry_id)
         source=source,
         slug=slugify(raw.slug or title, max_length=SLUG_MAX_CHARS) or "article",
         title=title,
@@ -112,13 +114,17 @@ def entry_id(raw: RawEntry, source: str) -> str:
     return article_id(source, canonical_url(raw.link), _title(raw, clean_blocks(raw.blocks)))
 
 
-def article_id(source: str, link: str, title: str) -> str:
-    """A stable id: the source plus the canonical URL, or the normalized title without one.
+def article_id(source: str, link: str, title: str, key: str = "") -> str:
+    """A stable id: the source plus the input's own id when it names one (the articles API),
+    else the canonical URL, else the normalized title.
 
     Never the body: an edited article must keep its id so the update lands in place.
     """
-    key = f"url:{link}" if link else f"title:{normalized_title(title)}"
-    return str(uuid.uuid5(ARTICLE_NAMESPACE, f"{source}\n{key}"))
+    if key:
+        name = f"id:{key}"
+    else:
+        name = f"url:{link}" if link else f"title:{normalized_title(title)}"
+    return str(uuid.uuid5(ARTICLE_NAMESPACE, f"{source}\n{name}"))
 
 
 def normalized_title(title: str) -> str:

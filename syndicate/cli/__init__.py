@@ -7,7 +7,8 @@ key, exit status 2.
 - :mod:`.ingest`: ``ingest``; :mod:`.normalize`: ``normalize``; :mod:`.feeds`: ``feeds``;
 - :mod:`.sources`: ``refresh`` and ``sources``;
 - :mod:`.serve`: ``serve``, ``scheduler``, ``worker``; :mod:`.queue`: ``queue init|status``;
-- :mod:`.db`: ``db upgrade|current``.
+- :mod:`.db`: ``db upgrade|current``; :mod:`.tokens`: ``token create|list|revoke``;
+- :mod:`.articles`: ``articles list|show|unpublish|publish|delete``.
 
 At scale (``schedule.mode = "queue"``): ``syndicate queue init`` once, then ``syndicate
 scheduler`` (one or more replicas) enqueues due sources and ``syndicate worker`` processes
@@ -26,6 +27,7 @@ from syndicate.cli.normalize import normalize_command
 from syndicate.cli.queue import queue_group
 from syndicate.cli.serve import scheduler, serve, worker
 from syndicate.cli.sources import refresh, sources
+from syndicate.cli.tokens import token_group
 from syndicate.config import load_settings
 from syndicate.errors import ConfigError
 
@@ -51,3 +53,4 @@ for command in (ingest, normalize_command, feeds, refresh, sources, serve, sched
     cli.add_command(command)
 cli.add_command(queue_group, "queue")
 cli.add_command(db_group, "db")
+cli.add_command(token_group, "token")

@@ -45,8 +45,7 @@ def serve(
     import waitress
 
     from syndicate.refresh import Refresher
-    from syndicate.web import change_hook, create_app
-    from syndicate.web.admin import SCHEDULER_KEY
+    from syndicate.web import SCHEDULER_KEY, change_hook, create_app
 
     store = open_store(settings, migrate=False)
     app = create_app(settings, store=store)

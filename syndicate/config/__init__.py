@@ -10,6 +10,7 @@ from syndicate.config.loading import (
     is_postgresql_url,
     load_settings,
     parse_interval,
+    parse_source,
 )
 from syndicate.config.settings import (
     DEFAULT_BASE_URL,
@@ -47,4 +48,5 @@ __all__ = [
     "is_postgresql_url",
     "load_settings",
     "parse_interval",
+    "parse_source",
 ]

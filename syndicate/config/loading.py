@@ -319,23 +319,38 @@ def _categories(raw: Any, origin: str) -> tuple[CategorySettings, ...]:
 
 
 def _sources(raw: Any, origin: str) -> tuple[SourceSettings, ...]:
-    result: list[SourceSettings] = []
-    for where, values in _array_of_tables(raw, "sources", origin):
-        kind = values.get("kind")
-        if kind is None:
-            raise ConfigError(
-                f"{origin}: {where}: kind is missing; expected one of: {', '.join(SOURCE_KINDS)}"
-            )
-        if kind == "folder" and not values.get("path"):
-            raise ConfigError(f"{origin}: {where}: path is missing; a folder source needs one")
-        if kind != "folder" and not (values.get("url") or values.get("urls")):
-            raise ConfigError(f"{origin}: {where}: url is missing; a {kind} source needs one")
-        if "interval" in values:
-            values["interval"] = parse_interval(values["interval"])
-        if "urls" in values:
-            values["urls"] = tuple(values["urls"])
-        result.append(SourceSettings(**values))
-    return tuple(result)
+    return tuple(
+        _source(values, origin, where) for where, values in _array_of_tables(raw, "sources", origin)
+    )
+
+
+def parse_source(definition: Mapping[str, Any], origin: str = "source") -> SourceSettings:
+    """One source from the keys a ``[[sources]]`` table has (a source added at run time),
+    checked by the same rules; :class:`ConfigError` naming the key and what was expected."""
+    if not isinstance(definition, Mapping):
+        raise ConfigError(f"{origin}: expected an object of source keys, got {_kind(definition)}")
+    values = _checked(definition, "sources", "source", origin)
+    name = values.get("name")
+    if not isinstance(name, str) or not name.strip() or "/" in name:
+        raise ConfigError(f"{origin}: source.name: expected a non-empty string without '/'")
+    return _source(values, origin, f"source {name!r}")
+
+
+def _source(values: dict[str, Any], origin: str, where: str) -> SourceSettings:
+    kind = values.get("kind")
+    if kind is None:
+        raise ConfigError(
+            f"{origin}: {where}: kind is missing; expected one of: {', '.join(SOURCE_KINDS)}"
+        )
+    if kind == "folder" and not values.get("path"):
+        raise ConfigError(f"{origin}: {where}: path is missing; a folder source needs one")
+    if kind != "folder" and not (values.get("url") or values.get("urls")):
+        raise ConfigError(f"{origin}: {where}: url is missing; a {kind} source needs one")
+    if "interval" in values:
+        values["interval"] = parse_interval(values["interval"])
+    if "urls" in values:
+        values["urls"] = tuple(values["urls"])
+    return SourceSettings(**values)
 
 
 def _apply_environment(settings: Settings, env: Mapping[str, str]) -> Settings:

@@ -24,7 +24,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from syndicate.errors import NotPublished, ParseError
-from syndicate.model import Media, RawEntry
+from syndicate.model import Block, Media, RawEntry
 from syndicate.sources import charset
 from syndicate.sources.blocks import html_to_blocks
 from syndicate.text.dates import MAX_YEAR, MIN_YEAR, parse_date
@@ -267,3 +267,8 @@ def _dedupe(names: list[str]) -> tuple[str, ...]:
     for name in names:
         seen.setdefault(name.casefold(), name)
     return tuple(seen.values())
+
+
+def body_blocks(text: str) -> tuple[Block, ...]:
+    """A Markdown body (no front matter) as blocks: the articles API's ``markdown`` field."""
+    return html_to_blocks(MD.render(text))

@@ -198,6 +198,19 @@ class ArticleStates:
                 for row in conn.execute(query)
             ]
 
+    def find_by_link(self, source: str, link: str) -> Article | None:
+        """The stored article of ``source`` whose canonical link is ``link`` (the articles
+        API finds an article made with its own ``id`` again by its ``url``)."""
+        articles = schema.articles
+        query = (
+            select(articles)
+            .where(articles.c.source == source, articles.c.link == link)
+            .order_by(articles.c.id)
+            .limit(1)
+        )
+        with self._db.transaction("find article by link") as conn:
+            return reads.one(conn, query)
+
     # -- scheduled articles ------------------------------------------------------------------
 
     def release_due(self, now: datetime) -> list[Article]:

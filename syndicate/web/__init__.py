@@ -30,6 +30,7 @@ SETTINGS_KEY = "syndicate.settings"
 CACHE_KEY = "syndicate.feedcache"
 PUBLISHER_KEY = "syndicate.websub"
 WATCHER_KEY = "syndicate.feedcache.watcher"
+SCHEDULER_KEY = "syndicate.scheduler"  # app.extensions: the scheduler running in this process
 
 
 def create_app(
@@ -57,12 +58,17 @@ def create_app(
         store.check_schema()
     app.extensions[STORE_KEY] = store
 
-    from syndicate.web import admin, discovery, fastpath, health, pages
+    from syndicate.editorial.articles import MAX_BODY_BYTES
+    from syndicate.web import admin, api, discovery, fastpath, health, pages
+    from syndicate.web.auth import LIMITER_KEY, FailureLimiter
 
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.extensions[LIMITER_KEY] = FailureLimiter()
     app.register_blueprint(fastpath.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(discovery.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)
     app.register_error_handler(UnknownFeed, _not_found)
     app.register_error_handler(UnknownArticle, _not_found)

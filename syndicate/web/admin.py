@@ -14,9 +14,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from syndicate.refresh.health import Timetable, source_health
 from syndicate.render.html import render_admin_sources
-from syndicate.web import error_response, get_settings, get_store, page_context
-
-SCHEDULER_KEY = "syndicate.scheduler"  # app.extensions: the scheduler running in this process
+from syndicate.web import SCHEDULER_KEY, error_response, get_settings, get_store, page_context
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
