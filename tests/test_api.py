@@ -117,7 +117,7 @@ def test_bodies_in_text_and_markdown(site) -> None:
 @pytest.mark.parametrize(
     ("payload", "field", "status"),
     [
-        ({"content_html": "<p>x</p>"}, "title", 422),
+        ({"content_html": "<p> </p>", "summary": "s"}, "title", 422),
         ({"title": "No body"}, "content_html", 422),
         ({"title": "T", "content_text": "x", "tags": ["a", 3]}, "tags[1]", 422),
         ({"title": "T", "content_text": "x", "published": "last tuesday"}, "published", 422),

@@ -74,6 +74,7 @@ class Page:
     newer: str = ""
     older: str = ""
     kind: str = "website"  # OpenGraph og:type
+    micropub: str = ""  # the Micropub endpoint, linked from the home page
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,8 +54,9 @@ class Submission:
 def read_submission(payload: object, origin: str, *, partial: bool = False) -> Submission:
     """Check and convert one submitted article.
 
-    A full submission (create) needs a ``title`` and a body or a ``summary``; a ``partial``
-    one (an update) may give any fields, each replacing the stored one.
+    A full submission (create) needs a body or a ``summary``, and a ``title`` unless its body
+    can give one (a note: ``normalize`` titles it from its first sentence); a ``partial`` one
+    (an update) may give any fields, each replacing the stored one.
     """
     if not isinstance(payload, Mapping):
         raise InvalidField(origin, "(body)", f"expected a JSON object, got {_kind(payload)}")
@@ -88,8 +89,8 @@ def read_submission(payload: object, origin: str, *, partial: bool = False) -> S
     if len(key) > MAX_KEY:
         read.fail("id", f"at most {MAX_KEY} characters")
     if not partial:
-        if not changes.get("title"):
-            read.fail("title", "required: a non-empty string")
+        if not changes.get("title") and not changes.get("blocks"):
+            read.fail("title", "required: a non-empty string (or a body to take one from)")
         if not changes.get("blocks") and not changes.get("summary"):
             read.fail("content_html", f"required: one of {', '.join(BODY_FIELDS)} or a summary")
     return Submission(changes, key, status)

@@ -198,6 +198,17 @@ class ArticleStates:
                 for row in conn.execute(query)
             ]
 
+    def find_by_slug(self, slug: str) -> Listed | None:
+        """The stored article at this slug, visible or not (Micropub names posts by URL)."""
+        query = select(schema.articles).where(schema.articles.c.slug == slug)
+        with self._db.transaction("read article by slug") as conn:
+            row = conn.execute(query).first()
+        return (
+            None
+            if row is None
+            else Listed(schema.article_from_row(row), reads.status_of(row, utc_now()))
+        )
+
     def find_by_link(self, source: str, link: str) -> Article | None:
         """The stored article of ``source`` whose canonical link is ``link`` (the articles
         API finds an article made with its own ``id`` again by its ``url``)."""

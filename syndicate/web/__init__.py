@@ -59,7 +59,7 @@ def create_app(
     app.extensions[STORE_KEY] = store
 
     from syndicate.editorial.articles import MAX_BODY_BYTES
-    from syndicate.web import admin, api, discovery, fastpath, health, pages
+    from syndicate.web import admin, api, discovery, fastpath, health, micropub, pages
     from syndicate.web.auth import LIMITER_KEY, FailureLimiter
 
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
@@ -69,6 +69,7 @@ def create_app(
     app.register_blueprint(discovery.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(micropub.bp)
     app.register_blueprint(admin.bp)
     app.register_error_handler(UnknownFeed, _not_found)
     app.register_error_handler(UnknownArticle, _not_found)

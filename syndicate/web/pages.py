@@ -13,7 +13,7 @@ what a page shows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from flask import Blueprint, Response, request
 
@@ -85,7 +85,9 @@ def index() -> Response:
         categories=categories,
         size=catalog.FRONT_PAGE_ARTICLES,
     )
-    return _listing(store, subject)
+    response = _listing(store, subject)
+    response.headers["Link"] = f'<{settings.site.base_url}/micropub>; rel="micropub"'
+    return response
 
 
 @bp.get("/categories/<slug>")
@@ -165,6 +167,8 @@ def _listing(store: Store, subject: Subject) -> Response:
         older=with_query(url, shown.older),
         image=subject.image,
     )
+    if subject.path == "/":  # the home page names the Micropub endpoint (Micropub §5.3)
+        page = replace(page, micropub=f"{settings.site.base_url}/micropub")
     listing = Listing(
         heading=subject.heading,
         description=subject.description,
