@@ -20,6 +20,7 @@ from __future__ import annotations
 import click
 
 from syndicate import __version__
+from syndicate.cli.articles import articles_group
 from syndicate.cli.db import db_group
 from syndicate.cli.feeds import feeds
 from syndicate.cli.ingest import ingest
@@ -54,3 +55,4 @@ for command in (ingest, normalize_command, feeds, refresh, sources, serve, sched
 cli.add_command(queue_group, "queue")
 cli.add_command(db_group, "db")
 cli.add_command(token_group, "token")
+cli.add_command(articles_group, "articles")

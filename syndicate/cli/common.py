@@ -54,6 +54,8 @@ def build_scheduler(
 
 def scheduling_line(settings: Settings) -> str:
     count = sum(1 for s in settings.sources if s.enabled)
+    if not count:
+        return "no configured sources; those added at run time start within seconds"
     if queue_mode(settings):
         return f"enqueuing {count} source(s) for `syndicate worker` processes when due"
     return f"refreshing {count} source(s) in this process"

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from syndicate import __version__
@@ -39,8 +37,8 @@ def serve(
 ) -> None:
     """Serve feeds and pages with a production WSGI server (waitress).
 
-    When sources are configured, their scheduler runs in the same process (the embedded
-    default); stopping the server waits for a running refresh to finish.
+    The scheduler runs in the same process (the embedded default): the configured sources and
+    those added at run time; stopping the server waits for a running refresh to finish.
     """
     import waitress
 
@@ -50,7 +48,7 @@ def serve(
     store = open_store(settings, migrate=False)
     app = create_app(settings, store=store)
     scheduler = None
-    if with_scheduler and settings.sources and settings.schedule.enabled:
+    if with_scheduler and settings.schedule.enabled:  # sources may be added at run time
         refresher = Refresher(settings, store, on_change=change_hook(app))
         scheduler = build_scheduler(settings, store, refresher, blocking=False)
         app.extensions[SCHEDULER_KEY] = scheduler
@@ -76,9 +74,6 @@ def scheduler(settings: Settings) -> None:
     """
     from syndicate.refresh import Refresher
 
-    if not settings.sources:
-        click.echo("syndicate: no sources are configured; nothing to schedule", err=True)
-        sys.exit(2)
     store = open_store(settings, migrate=False)
     refresher = (
         None

@@ -47,6 +47,7 @@ from procrastinate.retry import BaseRetryStrategy, RetryDecision
 from syndicate.backoff import backoff_seconds
 from syndicate.config import Settings, check_schedule, is_postgresql_url
 from syndicate.errors import ConfigError, StoreError
+from syndicate.refresh.roster import roster
 from syndicate.refresh.seam import Refresher, RunResult
 
 log = logging.getLogger(__name__)
@@ -260,7 +261,9 @@ class RefreshQueue:
         """
         refresher = self._refresher
         assert refresher is not None, "jobs run only in run_worker"
-        if self.settings.source(source) is None:
+        if refresher.settings.source(source) is None:  # added at run time, perhaps
+            refresher.settings = roster(self.settings, refresher.store).settings
+        if refresher.settings.source(source) is None:
             log.warning("queued source %s is not configured here; job dropped", source)
             return "unknown source"
         if _served(refresher, source, after):

@@ -21,6 +21,11 @@ the last failure) and, if so, enqueues it for the workers (an :class:`Enqueuer`,
 to the store, so backoff and health read the same facts in both modes, and any number of
 scheduler replicas can run: they read the same store and the queue admits one waiting job per
 source.
+
+Operators change the schedule without a restart (:mod:`.roster`): every
+``control_interval`` seconds a job reads the roster from the store (sources added or
+removed at run time, pauses) and adds or removes jobs to match, and carries out the requests
+for a refresh now (claimed in the store, so of several replicas one acts).
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from syndicate.backoff import backoff_seconds
 from syndicate.config import ScheduleSettings, Settings, SourceSettings
 from syndicate.errors import StoreError
 from syndicate.refresh.health import next_run
+from syndicate.refresh.roster import roster
 from syndicate.refresh.seam import Refresher, RunResult
 from syndicate.store import Store
 from syndicate.text.dates import utc_now
@@ -49,6 +55,8 @@ from syndicate.text.dates import utc_now
 log = logging.getLogger(__name__)
 
 DEFAULT_WORKERS = 4  # refreshes at once; the fetcher also limits requests per host
+CONTROL_INTERVAL = 5.0  # seconds between reads of the operators' requests in the store
+CONTROL_JOB = "syndicate:controls"  # the job id of those reads (a source name has no colon)
 
 
 class Enqueuer(Protocol):
@@ -84,6 +92,7 @@ class RefreshScheduler:
         queue: Enqueuer | None = None,
         blocking: bool = False,
         workers: int = DEFAULT_WORKERS,
+        control_interval: float = CONTROL_INTERVAL,
     ) -> None:
         if (refresher is None) == (queue is None):
             raise ValueError("give a refresher (refresh in process) or a queue, not both")
@@ -91,15 +100,23 @@ class RefreshScheduler:
         if found is None:
             raise ValueError("queue mode needs the store the workers write to")
         self.settings, self.refresher, self.store, self.queue = settings, refresher, found, queue
+        self.configured = settings  # the configuration's own sources; the roster adds the rest
+        self._jobs: set[str] = set()  # names of the sources with a job
         self._idle = threading.Condition()
         self._in_flight = 0  # jobs running now; shutdown(wait=True) waits for none
         kind = BlockingScheduler if blocking else BackgroundScheduler
         self.scheduler: BaseScheduler = kind(
             executors={"default": ThreadPoolExecutor(max_workers=workers)}, timezone="UTC"
         )
-        for source in settings.sources:
-            if source.enabled:
-                self._add_job(source)
+        self._apply_roster()
+        self.scheduler.add_job(
+            self.sync,
+            IntervalTrigger(seconds=control_interval, timezone="UTC"),
+            id=CONTROL_JOB,
+            name="operators' requests",
+            max_instances=1,
+            coalesce=True,
+        )
 
     def start(self) -> None:
         """Start running jobs; blocks until shutdown for a blocking scheduler."""
@@ -129,6 +146,49 @@ class RefreshScheduler:
         job = self.scheduler.get_job(name)
         when: datetime | None = getattr(job, "next_run_time", None) if job else None
         return when
+
+    def sync(self) -> None:
+        """Follow the roster (sources added, removed, paused, resumed) and run the refreshes
+        operators asked for. A database error is logged; the next look tries again."""
+        try:
+            self._apply_roster()
+            self._run_requests()
+        except StoreError as exc:
+            log.warning("cannot read the operators' requests: %s", exc)
+
+    def _apply_roster(self) -> None:
+        current = roster(self.configured, self.store).settings
+        self.settings = current
+        if self.refresher is not None:
+            self.refresher.settings = current
+        wanted = {source.name: source for source in current.sources if source.enabled}
+        jobs = set(self._jobs)
+        for name in jobs - set(wanted):
+            self._jobs.discard(name)
+            if self.scheduler.get_job(name) is not None:
+                self.scheduler.remove_job(name)
+            log.info("source %s is no longer scheduled (paused or removed)", name)
+        for name in sorted(set(wanted) - jobs):
+            self._add_job(wanted[name])
+            if self.scheduler.running:
+                log.info("source %s is scheduled", name)
+
+    def _run_requests(self) -> None:
+        for name, asked in self.store.controls.requested().items():
+            if self.settings.source(name) is None or not self.store.controls.take_request(
+                name, asked
+            ):
+                continue
+            log.info("refresh of %s asked for at %s", name, asked.isoformat())
+            if self.queue is not None:
+                runs = self.store.recent_runs(name, limit=1)
+                self.queue.enqueue(name, after=runs[0].started if runs else None)
+            elif self.scheduler.get_job(name) is not None:
+                self.scheduler.modify_job(name, next_run_time=utc_now())
+            else:  # paused: a refresh once, as asked
+                self.scheduler.add_job(
+                    self._counted(self.run_job), args=(name,), id=f"now:{name}", name=name
+                )
 
     def run_job(self, name: str) -> RunResult:
         """One scheduled refresh, then the backoff bookkeeping (the job's function)."""
@@ -186,6 +246,7 @@ class RefreshScheduler:
             misfire_grace_time=source.interval,
             next_run_time=self._first_run(source),
         )
+        self._jobs.add(source.name)
 
     def _counted(self, job: Callable[[str], object]) -> Callable[[str], None]:
         """The job, counted in and out so :meth:`shutdown` can wait for it."""
