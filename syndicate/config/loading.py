@@ -25,6 +25,7 @@ from syndicate.config.settings import (
     SCHEDULE_MODES,
     SITEMAP_MAX_URLS,
     SOURCE_KINDS,
+    AdminSettings,
     CategorySettings,
     FeedSettings,
     FetchSettings,
@@ -183,6 +184,10 @@ SCHEMA: dict[str, dict[str, tuple[Check, str]]] = {
     "websub": {
         "hubs": (lambda v: v == [] or _is_url_list(v), "a list of absolute http(s) hub URLs"),
     },
+    "admin": {
+        "secret_key_file": (_is_str, "a file path such as 'var/secret_key'"),
+        "session_hours": (_is_positive_int, "a whole number of hours above 0"),
+    },
 }
 
 
@@ -264,6 +269,7 @@ def _from_mapping(data: Mapping[str, Any], origin: str) -> Settings:
         fetch=FetchSettings(**_table(data, "fetch", origin)),
         schedule=ScheduleSettings(**_table(data, "schedule", origin)),
         websub=WebSubSettings(hubs=tuple(_table(data, "websub", origin).get("hubs", ()))),
+        admin=AdminSettings(**_table(data, "admin", origin)),
         database_url=database.get("url", DEFAULT_DATABASE_URL),
         config_path=origin,
     )
@@ -393,6 +399,13 @@ def _apply_environment(settings: Settings, env: Mapping[str, str]) -> Settings:
     token = env.get("SYNDICATE_ADMIN_TOKEN")
     if token is not None:
         settings = replace(settings, admin_token=token.strip())
+    key = env.get("SYNDICATE_SECRET_KEY")
+    if key is not None:
+        if len(key.strip()) < 32:
+            raise ConfigError(
+                "SYNDICATE_SECRET_KEY: expected at least 32 characters of random text"
+            )
+        settings = replace(settings, secret_key=key.strip())
     return settings
 
 

@@ -149,6 +149,15 @@ class WebSubSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class AdminSettings:
+    """The admin pages' sessions: where the signing key is kept when none is given
+    (``SYNDICATE_SECRET_KEY``), and how long a login lasts."""
+
+    secret_key_file: str = "var/secret_key"
+    session_hours: int = 12
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything syndicate can be told; frozen, passed explicitly, never global."""
 
@@ -160,8 +169,10 @@ class Settings:
     fetch: FetchSettings = field(default_factory=FetchSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     websub: WebSubSettings = field(default_factory=WebSubSettings)
+    admin: AdminSettings = field(default_factory=AdminSettings)
     database_url: str = DEFAULT_DATABASE_URL
     admin_token: str = ""  # SYNDICATE_ADMIN_TOKEN only: secrets stay out of config files
+    secret_key: str = ""  # SYNDICATE_SECRET_KEY only: signs the admin's session cookies
     config_path: str = ""  # the file these settings came from, "" for defaults only
 
     def source(self, name: str) -> SourceSettings | None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -195,11 +195,96 @@ def _headline(title: str) -> str:
     return title[: _HEADLINE_CHARS - 1].rsplit(" ", 1)[0] + "…"
 
 
-def render_admin_sources(page: Page, sources: Sequence[Any], scheduler_running: bool) -> str:
-    """The operators' page of source health (``sources``: the health records, as
-    ``syndicate.refresh.health`` makes them; the template reads their attributes)."""
+@dataclass(frozen=True, slots=True)
+class Admin:
+    """What every admin page shares: who is logged in, the form token, a message to show."""
+
+    user: str = ""
+    csrf: str = ""  # empty: the page is read-only (a bearer-token request has no forms)
+    notice: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """One run in a sparkline: its place, height and outcome (the CSS class)."""
+
+    x: int
+    y: int
+    height: int
+    outcome: str
+    label: str
+
+
+SPARK_WIDTH, SPARK_HEIGHT, SPARK_BAR = 120, 24, 4
+
+
+def sparkline(runs: Sequence[Any], width: int = SPARK_WIDTH) -> list[Bar]:
+    """Bars of the latest runs (newest first in ``runs``, drawn oldest first, left to right):
+    height from the articles each run wrote (new + updated), a failed run at full height."""
+    shown = list(reversed(runs[: width // SPARK_BAR]))
+    most = max((run.new + run.updated for run in shown), default=0) or 1
+    bars = []
+    for index, run in enumerate(shown):
+        written = run.new + run.updated
+        height = (
+            SPARK_HEIGHT if run.outcome == "failed" else 2 + (SPARK_HEIGHT - 2) * written // most
+        )
+        label = f"{run.started:%Y-%m-%d %H:%M} {run.outcome}: {run.new} new, {run.updated} updated"
+        bars.append(Bar(index * SPARK_BAR, SPARK_HEIGHT - height, height, str(run.outcome), label))
+    return bars
+
+
+def render_admin_login(page: Page, admin: Admin) -> str:
+    """The admin's login form: an admin token, once."""
+    return _ENV.get_template("admin_login.html").render(page=page, admin=admin)
+
+
+def render_admin_sources(
+    page: Page,
+    sources: Sequence[Any],
+    scheduler_running: bool,
+    admin: Admin = Admin(),
+    runs: Mapping[str, Sequence[Any]] | None = None,
+) -> str:
+    """The operators' page of source health (``sources``: the health records, as the API
+    shows them; ``runs``: each source's latest runs, for its sparkline). With ``admin.csrf``
+    it has the forms: refresh now, pause, resume, remove (added sources), add."""
+    sparks = {name: sparkline(found) for name, found in (runs or {}).items()}
     return _ENV.get_template("admin_sources.html").render(
-        page=page, sources=sources, scheduler_running=scheduler_running
+        page=page,
+        sources=sources,
+        scheduler_running=scheduler_running,
+        admin=admin,
+        sparks=sparks,
+        spark=(SPARK_WIDTH, SPARK_HEIGHT, SPARK_BAR - 1),
+    )
+
+
+def render_admin_source(page: Page, source: Any, runs: Sequence[Any], admin: Admin) -> str:
+    """One source's run log."""
+    return _ENV.get_template("admin_source.html").render(
+        page=page,
+        source=source,
+        runs=runs,
+        admin=admin,
+        bars=sparkline(runs, width=SPARK_BAR * 100),
+        spark=(SPARK_BAR * 100, SPARK_HEIGHT, SPARK_BAR - 1),
+    )
+
+
+def render_admin_articles(
+    page: Page,
+    rows: Sequence[tuple[Any, str]],
+    filters: dict[str, str],
+    choices: Mapping[str, Sequence[str]],
+    next_url: str,
+    admin: Admin,
+) -> str:
+    """The editors' article list: search and filters, and per article unpublish, publish
+    and delete (``rows``: each listed article with its page URL)."""
+    return _ENV.get_template("admin_articles.html").render(
+        page=page, rows=rows, filters=filters, choices=choices, next_url=next_url, admin=admin
     )
 
 

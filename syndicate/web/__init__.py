@@ -61,8 +61,10 @@ def create_app(
     from syndicate.editorial.articles import MAX_BODY_BYTES
     from syndicate.web import admin, api, discovery, fastpath, health, micropub, pages
     from syndicate.web.auth import LIMITER_KEY, FailureLimiter
+    from syndicate.web.session import configure
 
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    configure(app, settings)
     app.extensions[LIMITER_KEY] = FailureLimiter()
     app.register_blueprint(fastpath.bp)
     app.register_blueprint(pages.bp)
