@@ -201,3 +201,44 @@ class Tab:
 
     def close(self) -> None:
         self.browser.send("Target.closeTarget", targetId=self.target)
+
+    # -- using a page as a person does ---------------------------------------------------------
+
+    def navigate(self, url: str) -> None:
+        """Load another page in this tab."""
+        self.send("Page.navigate", url=url)
+        self.browser.wait_for("Page.loadEventFired", self.session)
+
+    def fill(self, selector: str, value: str) -> None:
+        """Type a value into a form field."""
+        done = self.evaluate(
+            f"(() => {{ const e = document.querySelector({json.dumps(selector)});"
+            f" if (!e) return false; e.value = {json.dumps(value)}; return true; }})()"
+        )
+        assert done, f"no field {selector}"
+
+    def press(self, selector: str) -> None:
+        """Click a button with the mouse, as a person would, and wait for the page it loads."""
+        box = self.evaluate(
+            f"(() => {{ const e = document.querySelector({json.dumps(selector)});"
+            " if (!e) return null; e.scrollIntoView(); const r = e.getBoundingClientRect();"
+            " return [r.x + r.width / 2, r.y + r.height / 2]; })()"
+        )
+        assert box, f"no button {selector}"
+        for kind in ("mousePressed", "mouseReleased"):
+            self.send(
+                "Input.dispatchMouseEvent",
+                type=kind,
+                x=box[0],
+                y=box[1],
+                button="left",
+                clickCount=1,
+            )
+        self.browser.wait_for("Page.loadEventFired", self.session)
+
+    def text(self) -> str:
+        """The page's visible text."""
+        return str(self.evaluate("document.body.innerText"))
+
+    def url(self) -> str:
+        return str(self.evaluate("location.href"))
