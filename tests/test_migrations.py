@@ -238,3 +238,26 @@ def test_db_upgrade_error_exits_2(monkeypatch: pytest.MonkeyPatch, database_url:
     result = run_db(monkeypatch, database_url, "upgrade", "--to", "9999")
     assert result.exit_code == 2
     assert "database error" in result.output
+
+
+def test_revision_0003_schedules_articles_already_stored_with_a_future_date(
+    database_url: str,
+) -> None:
+    from datetime import timedelta
+
+    from syndicate.text.dates import utc_now
+
+    with Store(database_url) as store:
+        store.upgrade("0002")
+        later = make_article(2, published=utc_now() + timedelta(days=1))
+        with store.engine.begin() as conn:
+            for article in (make_article(1), later):
+                insert_as_of_0001(conn, article)
+                conn.execute(
+                    text("INSERT INTO article_order (article_id) VALUES (:id)"), {"id": article.id}
+                )
+        store.upgrade()
+        assert [a.id for a in store.latest()] == [make_article(1).id]
+        assert [a.id for a in store.in_stored_order()] == [make_article(1).id]
+        assert store.states.next_release() == later.published
+        assert store.states.listed(later.id).status == "scheduled"
