@@ -51,6 +51,7 @@ from syndicate.model import Article, Block, BlockKind, Channel  # noqa: E402
 from syndicate.render.xmlfeed import render_feed  # noqa: E402
 from syndicate.store import Store  # noqa
 from syndicate.store.articles import filters, latest_query  # noqa: E402
+from syndicate.text.dates import utc_now  # noqa: E402
 
 CATEGORIES = 1000
 TAGS = 5000
@@ -185,7 +186,7 @@ def time_feeds(url: str, slug: str, runs: int) -> dict[str, float]:
 
 def query_plan(url: str, slug: str) -> str:
     engine = create_engine(url, poolclass=NullPool)
-    query = latest_query(filters(slug, None, None), FEED_ITEMS, None)
+    query = latest_query(filters(slug, None, None), FEED_ITEMS, None, utc_now())
     sql = str(query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
     explain = (
         "EXPLAIN QUERY PLAN "
