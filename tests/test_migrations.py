@@ -240,7 +240,7 @@ def test_db_upgrade_error_exits_2(monkeypatch: pytest.MonkeyPatch, database_url:
     assert "database error" in result.output
 
 
-def test_revision_0003_schedules_articles_already_stored_with_a_future_date(
+def test_revision_0004_schedules_articles_already_stored_with_a_future_date(
     database_url: str,
 ) -> None:
     from datetime import timedelta
@@ -248,7 +248,7 @@ def test_revision_0003_schedules_articles_already_stored_with_a_future_date(
     from syndicate.text.dates import utc_now
 
     with Store(database_url) as store:
-        store.upgrade("0002")
+        store.upgrade("0003")
         later = make_article(2, published=utc_now() + timedelta(days=1))
         with store.engine.begin() as conn:
             for article in (make_article(1), later):
