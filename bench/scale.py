@@ -186,7 +186,7 @@ def time_feeds(url: str, slug: str, runs: int) -> dict[str, float]:
 
 def query_plan(url: str, slug: str) -> str:
     engine = create_engine(url, poolclass=NullPool)
-    query = latest_query(filters(slug, None, None), FEED_ITEMS, None, utc_now())
+    query = latest_query(filters(slug, None, None), FEED_ITEMS, None, now=utc_now())
     sql = str(query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
     explain = (
         "EXPLAIN QUERY PLAN "

@@ -167,6 +167,8 @@ class Channel:
     hubs: tuple[str, ...] = ()
     generator: str = "syndicate"
     alternates: dict[str, str] = field(default_factory=dict)
+    # RFC 6721: (article id, when) of articles removed from the feed, for Atom tombstones.
+    deleted: tuple[tuple[str, datetime], ...] = ()
     icon: str = ""
     logo: str = ""
     copyright: str = ""

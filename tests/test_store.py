@@ -639,7 +639,7 @@ def test_schema_compiles_for_postgresql() -> None:
 
 def test_latest_query_compiles_for_postgresql() -> None:
     wanted = {"categories": "world", "tags": "space", "authors": None}
-    query = latest_query(wanted, 10, (T0, "id"), T0)
+    query = latest_query(wanted, 10, (T0, "id"), now=T0)
     sql = str(query.compile(dialect=postgresql.dialect()))  # type: ignore[no-untyped-call]
     assert "ORDER BY article_categories.published DESC, article_categories.article_id DESC" in sql
     assert "LIMIT" in sql

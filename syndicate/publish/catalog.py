@@ -44,7 +44,6 @@ from syndicate.render.xmlfeed import (
     ATOM_TYPE,
     RSS_TYPE,
     ArchiveLinks,
-    Deleted,
     RenderedFeed,
     render_feed,
 )
@@ -328,7 +327,7 @@ def tombstones(spec: FeedSpec, store: Store, settings: Settings, now: datetime) 
     if not days:
         return []
     found = store.states.tombstones(now - timedelta(days=days))
-    return [stone for stone in found if spec.name in feed_names(stone)]
+    return [stone for stone in found if spec.name in feed_names(stone, settings)]
 
 
 def _expiry(
@@ -355,9 +354,10 @@ def _document(
     archive: ArchiveLinks,
     stones: list[Tombstone] | None = None,
 ) -> FeedDocument:
-    meta = channel(spec, fmt, settings, articles, page)
-    permalink = article_url(settings)
     stones = stones or []
+    meta = channel(spec, fmt, settings, articles, page)
+    meta = replace(meta, deleted=tuple((stone.id, stone.removed) for stone in stones))
+    permalink = article_url(settings)
     if fmt == "json":
         rendered = render_json_feed(
             meta, articles, permalink=permalink, next_url=archive.prev_archive
@@ -369,7 +369,6 @@ def _document(
             fmt,  # type: ignore[arg-type]
             permalink=permalink,
             archive=archive,
-            deleted=[Deleted(stone.id, stone.removed) for stone in stones],
         )
     links = (("self", meta.feed_url),) + tuple(("hub", hub) for hub in meta.hubs)
     max_age = ARCHIVE_MAX_AGE if page is not None else max_age_of(spec, settings)

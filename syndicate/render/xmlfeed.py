@@ -27,9 +27,9 @@ A face: the channel's ``logo`` is RSS ``<image>`` (with the channel's title and 
 ``<copyright>`` and Atom ``<rights>``. A channel ``stylesheet`` becomes an
 ``<?xml-stylesheet type="text/xsl"?>`` processing instruction right after the XML declaration
 (feedgen writes none), so a browser shows the document as a page; feed readers ignore it.
-Removed articles (RFC 6721): an Atom document may carry ``<at:deleted-entry ref when/>`` for
-articles that left it (:class:`Deleted`), ``ref`` being the entry's id; RSS 2.0 and JSON Feed
-have no such element, and simply no longer list the article.
+
+Removed articles: the channel's ``deleted`` become RFC 6721 ``<at:deleted-entry ref when/>`` in
+Atom (``ref``: the entry's id); RSS 2.0 and JSON Feed have none and just no longer list them.
 """
 
 from __future__ import annotations
@@ -110,14 +110,6 @@ NO_ARCHIVE = ArchiveLinks()
 
 
 @dataclass(frozen=True, slots=True)
-class Deleted:
-    """An article that left a feed: its id (the entry's id is made from it) and when."""
-
-    article_id: str
-    when: datetime
-
-
-@dataclass(frozen=True, slots=True)
 class FeedItem:
     """One article's strings and dates, cleaned once for the writers (RSS, Atom, JSON Feed)."""
 
@@ -139,13 +131,11 @@ def render_feed(
     *,
     permalink: Callable[[Article], str],
     archive: ArchiveLinks = NO_ARCHIVE,
-    deleted: Sequence[Deleted] = (),
 ) -> RenderedFeed:
     """Write ``articles`` as an RSS 2.0 or Atom 1.0 feed of ``channel``, newest first.
 
     Every given article is written (the caller limits the count). ``permalink(article)`` is the
     absolute URL of the article's page on our site. ``archive`` adds RFC 5005 links;
-    ``deleted`` adds RFC 6721 tombstones to Atom (newest first; RSS has none).
     Raises ``ValueError`` for another ``fmt``.
     """
     items = [feed_item(article, permalink) for article in newest_first(articles)]
@@ -154,7 +144,7 @@ def render_feed(
     if fmt == "rss":
         body, content_type = _rss(channel, items, updated, archive), RSS_CONTENT_TYPE
     elif fmt == "atom":
-        body, content_type = _atom(channel, items, updated, archive, deleted), ATOM_CONTENT_TYPE
+        body, content_type = _atom(channel, items, updated, archive), ATOM_CONTENT_TYPE
     else:
         raise ValueError(f"unknown feed format {fmt!r}: expected 'rss' or 'atom'")
     return RenderedFeed(body, content_type, strong_etag(body), last_modified)
@@ -331,11 +321,7 @@ def _drop_default_build_date(fg: Any) -> None:
 
 
 def _atom(
-    channel: Channel,
-    items: Sequence[FeedItem],
-    updated: datetime,
-    archive: ArchiveLinks,
-    deleted: Sequence[Deleted] = (),
+    channel: Channel, items: Sequence[FeedItem], updated: datetime, archive: ArchiveLinks
 ) -> bytes:
     fg = _new_feed(channel)
     fg.id(
@@ -358,7 +344,7 @@ def _atom(
     if clean_text(channel.copyright).strip():
         fg.rights(clean_line(channel.copyright))
     fg.syndicate.archive = archive
-    fg.syndicate.deleted = tuple(deleted)
+    fg.syndicate.deleted = channel.deleted
     for item in items:
         _atom_entry(fg.add_entry(order="append"), item)
     body: bytes = fg.atom_str(pretty=False)
@@ -407,7 +393,7 @@ class _ChannelExtras:
         self.build_date = FALLBACK_UPDATED
         self.hubs: tuple[str, ...] = ()
         self.archive = NO_ARCHIVE
-        self.deleted: tuple[Deleted, ...] = ()
+        self.deleted: tuple[tuple[str, datetime], ...] = ()
 
     def extend_ns(self) -> dict[str, str]:
         spaces = {"fh": FH_NS} if self.archive.is_archive else {}
@@ -424,9 +410,9 @@ class _ChannelExtras:
     def extend_atom(self, atom: Any) -> Any:
         # feedgen's Atom elements carry no namespace (the root declares xmlns): match them.
         self._archive(atom, "link")
-        for gone in self.deleted:  # RFC 6721 §2.1: ref is the entry's atom:id
-            when = whole_seconds(gone.when).isoformat()
-            xml_elem(f"{{{AT_NS}}}deleted-entry", atom, ref=_entry_id(gone.article_id), when=when)
+        for gone, at in self.deleted:  # RFC 6721 §2.1: ref is the entry's atom:id
+            when = whole_seconds(at).isoformat()
+            xml_elem(f"{{{AT_NS}}}deleted-entry", atom, ref=_entry_id(gone), when=when)
         return atom
 
     def _archive(self, parent: Any, link_tag: str) -> None:

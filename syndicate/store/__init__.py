@@ -8,13 +8,10 @@ scale. It is composed of parts, each in its own module:
 - :mod:`.schema`: the tables and how an article maps onto a row; :mod:`.migrations`: Alembic;
 - :mod:`.articles`: the read queries; :mod:`.writes`: the upserts;
 - :mod:`.runlog`: what is remembered about each source, and the log of refresh runs;
-- :mod:`.states` (``store.states``): unpublish, publish, delete, tombstones, scheduled
-  articles; :mod:`.tokens` (``store.tokens``): API tokens; :mod:`.controls`
-  (``store.controls``): sources added at run time, pauses, refresh requests.
+- ``store.states`` (removal, tombstones, scheduling), ``store.tokens``, ``store.controls``.
 
 The :class:`Store` opens one transaction per call and hands the connection to those modules.
-Reads for readers (feeds, pages, archives) see only visible articles: published, and whose time
-has come (``now``, the current time unless given).
+Readers' reads see only visible articles: published, and their time (``now``) has come.
 """
 
 from __future__ import annotations
@@ -41,23 +38,9 @@ from syndicate.store.tokens import ADMIN, PUBLISH, SCOPES, Token, Tokens
 from syndicate.store.writes import UpsertResult, WriteRule
 from syndicate.text.dates import utc_now
 
-__all__ = [
-    "ADMIN",
-    "DELETED",
-    "PUBLISH",
-    "PUBLISHED",
-    "SCHEDULED",
-    "SCOPES",
-    "UNPUBLISHED",
-    "Listed",
-    "ManagedSource",
-    "Run",
-    "SourceState",
-    "Store",
-    "Token",
-    "Tombstone",
-    "UpsertResult",
-]
+__all__ = ["ADMIN", "DELETED", "PUBLISH", "PUBLISHED", "SCHEDULED", "SCOPES", "UNPUBLISHED"]
+__all__ += ["Listed", "ManagedSource", "Run", "SourceState", "Store", "Token", "Tombstone"]
+__all__ += ["UpsertResult"]
 
 DEFAULT_BATCH_SIZE = 200  # articles per transaction in upsert_each / upsert_many
 
@@ -173,18 +156,14 @@ class Store:
         ``published`` date, unless that date was estimated and the new one is real. ``updated``
         always moves forward: an incoming value not later than the stored one becomes the
         stored one plus a second, so readers see the change. Categories, tags and authors are
-        replaced. A new article whose slug is taken gets ``<slug>-<first 6 of id>``.
-
-        An article an editor removed is ``WITHHELD``: left as it is (unpublished) or not stored
-        again (deleted). One dated in the future waits for its time (``store.states``).
+        replaced. A new article whose slug is taken gets ``<slug>-<first 6 of id>``. One an
+        editor removed is ``WITHHELD``; one dated in the future waits (``store.states``).
         """
         with self._db.transaction(f"upsert of article {article.id}", write=True) as conn:
             return writes.upsert(conn, article, WriteRule(utc_now()))
 
     def put(self, article: Article, *, set_published: bool = False) -> UpsertResult:
-        """An editor's write (the API, Micropub): as :meth:`upsert`, but a deleted article is
-        stored afresh and an unpublished one updated (still unpublished). ``set_published``:
-        the article's ``published`` replaces the stored one (the editor gave it)."""
+        """An editor's write (see :mod:`.writes`); ``set_published``: the given date wins."""
         rule = WriteRule(utc_now(), set_published=set_published)
         with self._db.transaction(f"write of article {article.id}", write=True) as conn:
             return writes.put(conn, article, rule)
@@ -221,9 +200,8 @@ class Store:
 
     def get_by_slug(self, slug: str, *, now: datetime | None = None) -> Article | None:
         """The visible article at this URL slug, or ``None``."""
-        query = select(schema.articles).where(
-            schema.articles.c.slug == slug, reads.visible(now or utc_now())
-        )
+        visible = reads.visible(now or utc_now())
+        query = select(schema.articles).where(schema.articles.c.slug == slug, visible)
         with self._db.transaction("read article") as conn:
             return reads.one(conn, query)
 
@@ -319,8 +297,7 @@ class Store:
         languages: tuple[str, ...] | None = None,
         now: datetime | None = None,
     ) -> int:
-        """How many visible articles in :meth:`in_stored_order` match all the given slugs
-        (all of them when none is given)."""
+        """How many articles :meth:`in_stored_order` has that match all the given slugs."""
         wanted = reads.filters(category, tag, author, languages)
         query = reads.ordered_count_query(wanted, now or utc_now())
         with self._db.transaction("count matching articles") as conn:

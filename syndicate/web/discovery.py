@@ -45,11 +45,14 @@ def news() -> Response:
 
 @bp.get("/robots.txt")
 def robots() -> Response:
-    """Crawl everything but the operators' pages; where the sitemaps are."""
+    """Crawl everything but the operators' pages and the publishers' endpoints; where the
+    sitemaps are."""
     base = get_settings().site.base_url
     body = (
         "User-agent: *\n"
         "Disallow: /admin/\n"
+        "Disallow: /api/\n"
+        "Disallow: /micropub\n"
         "Allow: /\n"
         f"Sitemap: {base}/sitemap.xml\n"
         f"Sitemap: {base}/sitemaps/news.xml\n"
