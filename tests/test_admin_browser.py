@@ -1,6 +1,6 @@
 """The admin pages in headless Chromium, as an editor uses them: sign in, refresh a source
 now (carried out by the scheduler of this process), read its run log, unpublish an article.
-A screenshot of each page is kept under ``test-artifacts/admin/``."""
+A screenshot of each page is kept under ``var/test-artifacts/admin/``."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def test_sign_in_refresh_now_and_unpublish_in_a_browser(
             refresher.close()
 
 
-ARTIFACTS = Path(__file__).parent.parent / "test-artifacts" / "admin"
+ARTIFACTS = Path(__file__).parent.parent / "var" / "test-artifacts" / "admin"
 
 
 def shot(tab: Tab, name: str) -> None:
