@@ -12,6 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+# What a :class:`Media` is to its article: a file that goes with it (a podcast episode, a
+# video: RSS <enclosure>, Atom rel="enclosure", JSON Feed attachments) or its lead image
+# (media:thumbnail, JSON Feed image, shown at the top of its page).
+ENCLOSURE = "enclosure"
+IMAGE = "image"
+MEDIA_ROLES = (ENCLOSURE, IMAGE)
+
 
 class BlockKind(StrEnum):
     """What a body block is; the order of blocks is the order of the article."""
@@ -42,6 +49,7 @@ class Block:
     ordered: bool = False  # lists
     src: str = ""  # images: URL
     alt: str = ""  # images: alternative text
+    srcset: str = ""  # images: the candidate list (absolute URLs once normalized), if any
 
     def plain_text(self) -> str:
         """The block's words as plain text (list items one per line)."""
@@ -52,12 +60,21 @@ class Block:
 
 @dataclass(frozen=True, slots=True)
 class Media:
-    """An image or other enclosure attached to an article (lead image, podcast file)."""
+    """A file attached to an article: an enclosure (podcast file, video) or its lead image.
+
+    ``role`` is :data:`ENCLOSURE` or :data:`IMAGE` (see :data:`MEDIA_ROLES`).
+    """
 
     url: str
     type: str = ""  # MIME type when known, e.g. "image/jpeg"
     length: int = 0  # bytes, 0 when unknown
     title: str = ""
+    role: str = ENCLOSURE
+
+    @property
+    def is_image(self) -> bool:
+        """True for the article's lead image."""
+        return self.role == IMAGE
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +99,13 @@ class RawEntry:
     link: str = ""  # canonical URL of the article where it came from
     slug: str = ""  # a slug the input asked for (front matter); otherwise made from the title
     media: tuple[Media, ...] = ()
+    # Identity, as far as the input tells it (normalize.article_key makes the id from these):
+    guid: str = ""  # an id the input gives: front matter or JSON id/guid, a feed's guid/Atom id
+    path: str = ""  # the file's path under its source root (plus "#title" in a multi-entry file)
+    # The link earlier versions read from this input when it is not ``link`` (they did not read
+    # front matter ``url:``, say); ``None``: the same. Their id was made from it (see
+    # normalize.legacy_ids), so this is how an article they stored is found again.
+    former_link: str | None = None
 
     def __post_init__(self) -> None:
         _require_aware("published", self.published)
@@ -92,10 +116,16 @@ class RawEntry:
 class Article:
     """One article in canonical form, as stored and as rendered.
 
-    ``id`` is stable for the same article from the same source (derived from the source and the
-    canonical link, or the normalized title when there is none, never from the body).
+    ``id`` is stable for the same article from the same source: made from the source and the
+    input's own id, else its canonical link, else its file's path under the source root, else
+    its normalized title (see ``normalize.article_key``), never from the body.
     ``date_estimated`` is true when the input gave no date and ``published`` is the time the
     article was first seen. ``content_hash`` changes exactly when the content does.
+
+    Two fields are for the write path only and take no part in comparisons: ``legacy_ids``
+    are the ids an earlier version of the id rule gave the same input (the store keeps an
+    article stored under one of them at that id), and ``seen`` is when this copy was read
+    from its source (an edit the source does not date is dated by it).
     """
 
     id: str
@@ -117,12 +147,25 @@ class Article:
     link: str = ""
     media: tuple[Media, ...] = ()
     word_count: int = 0
+    legacy_ids: tuple[str, ...] = field(default=(), compare=False)
+    seen: datetime | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         _require_aware("published", self.published)
         _require_aware("updated", self.updated)
+        _require_aware("seen", self.seen)
         if not self.title.strip():
             raise ValueError("an article needs a non-empty title")
+
+    @property
+    def image(self) -> Media | None:
+        """The lead image, if the article has one."""
+        return next((m for m in self.media if m.is_image), None)
+
+    @property
+    def enclosures(self) -> tuple[Media, ...]:
+        """The files that go with the article, in the order the input gave them."""
+        return tuple(m for m in self.media if not m.is_image)
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +216,7 @@ class Channel:
     logo: str = ""
     copyright: str = ""
     stylesheet: str = ""
+    author: str = ""  # the feed's author (site.author); the title stands in when empty
 
     def __post_init__(self) -> None:
         _require_aware("updated", self.updated)

@@ -49,7 +49,7 @@ def test_article_id_from_link_ignores_tracking_and_fragment() -> None:
 
 
 def test_article_id_differs_per_source() -> None:
-    assert article_id("one", "", "Title") != article_id("two", "", "Title")
+    assert article_id("one", "title:title") != article_id("two", "title:title")
 
 
 def test_normalize_without_date_uses_now_marked_estimated() -> None:

@@ -135,7 +135,7 @@ def test_policy_tags_are_disjoint_and_exclude_active_content() -> None:
 def test_policy_attributes_exclude_handlers_styles_and_unchecked_urls() -> None:
     every = set().union(*ALLOWED_ATTRIBUTES.values())
     assert not {a for a in every if a.startswith("on")}
-    assert not every & {"style", "srcset", "rel", "formaction", "action", "xlink:href", "class"}
+    assert not every & {"style", "rel", "formaction", "action", "xlink:href", "class"}
     assert set(ALLOWED_ATTRIBUTES) - {"*"} <= ALLOWED_TAGS
     assert ALLOWED_URL_SCHEMES == {"http", "https", "mailto"}
 

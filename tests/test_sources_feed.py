@@ -28,7 +28,7 @@ def test_feed_broken_entry_is_skipped_and_counted() -> None:
     parsed = feed.parse_feed((DATA / "feed" / "broken_entry.xml").read_bytes(), "broken")
     assert len(parsed.items) == 2
     assert len(parsed.skipped) == 1
-    assert "no content and no summary" in parsed.skipped[0]
+    assert "no title and no text" in parsed.skipped[0]
     assert "https://fine.example.com/empty" in parsed.skipped[0]
 
 

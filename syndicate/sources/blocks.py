@@ -22,6 +22,7 @@ import lxml.etree
 import lxml.html
 
 from syndicate.model import Block, BlockKind
+from syndicate.text.sanitize import image_source, is_tracking_pixel
 
 # lxml ships no type information; its elements are typed as Any at this seam.
 Element = Any
@@ -187,7 +188,12 @@ def _list(element: Element, *, ordered: bool) -> Block | None:
 
 def _image(element: Element) -> Block | None:
     image = element if _tag(element) == "img" else next(element.iter("img"), None)
-    if image is None or not (src := (image.get("src") or "").strip()):
+    if image is None:
+        return None
+    # A lazy-loaded image keeps its picture in data-src while src holds a placeholder.
+    attributes = {str(k): str(v) for k, v in image.attrib.items()}
+    src, srcset = image_source(attributes)
+    if not src or is_tracking_pixel(attributes):
         return None
     caption = None if element is image else next(element.iter("figcaption"), None)
     return Block(
@@ -196,6 +202,7 @@ def _image(element: Element) -> Block | None:
         html=inline_html(caption) if caption is not None else "",
         src=src,
         alt=collapse(image.get("alt")),
+        srcset=srcset,
     )
 
 

@@ -37,6 +37,9 @@ MAX_DECODE_CHAOS = 0.1
 # chaos at all); below this many bytes it is not tried.
 MIN_DETECT_BYTES = 256
 DECLARATION_BYTES = 4096  # where an XML declaration or <meta charset> must appear
+# Valid multi-byte UTF-8 characters needed before a few broken ones count as damage to UTF-8
+# text rather than a sign of another encoding.
+MIN_UTF8_SEQUENCES = 2
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]+)""", re.I)
 _BOMS = (
@@ -94,21 +97,56 @@ def decode(data: bytes, origin: str, *, policy: Policy = LABELLED, label: str = 
         except UnicodeDecodeError:
             continue
         note = (
-            f"labelled {label} but decoded as {encoding}" if claimed and encoding != claimed else ""
+            f"labelled {label} but decoded as {display_name(encoding)}"
+            if claimed and encoding != claimed
+            else ""
         )
         return Decoded(text, encoding, note)
     wanted = claimed or "utf-8"
+    was = f"not {wanted} as labelled" if claimed else "not UTF-8 text"
+    if policy.detect:
+        repaired = _mostly_utf8(data) if wanted == "utf-8" else None
+        if repaired is not None:
+            text, bad = repaired
+            note = f"{was}: {bad} malformed byte(s) replaced by U+FFFD, the rest read as UTF-8"
+            return Decoded(text, "utf-8", note)
     if policy.detect and len(data) >= MIN_DETECT_BYTES:
         found = _detected(data)
         if found is not None:
             text, encoding = found
             return Decoded(
-                text, encoding, f"not {wanted} as labelled; decoded as {encoding} by detection"
+                text, encoding, f"{was}; decoded as {display_name(encoding)} by detection"
             )
     if policy.fallback is Fallback.WINDOWS_1252:
-        note = f"not {wanted} text; decoded as windows-1252"
+        note = f"{was}; decoded as windows-1252"
         return Decoded(data.decode("cp1252", errors="replace"), "cp1252", note)
     raise ParseError(origin, _refusal(data, wanted, policy.detect))
+
+
+def display_name(codec: str) -> str:
+    """A codec as people know it, by its WHATWG/IANA label: ``cp1252`` is ``windows-1252``."""
+    name = codecs.lookup(codec).name if codec else codec
+    if name.startswith("cp125"):
+        return "windows-" + name[2:]
+    return re.sub(r"^iso8859-", "iso-8859-", name)
+
+
+def _mostly_utf8(data: bytes) -> tuple[str, int] | None:
+    """UTF-8 text with a few broken sequences (a bad byte pasted in, a truncated character),
+    as ``(text with U+FFFD for them, how many)``; ``None`` when the bytes are not that.
+
+    Detection would read such text as a legacy encoding and garble every other non-ASCII
+    character in it ("Café" becoming "CafĂ©"); browsers read it as UTF-8 and mark the bad
+    bytes, and so do we, when the valid multi-byte characters are at least as many as the
+    broken sequences (text in a one-byte encoding has next to none: its accented letters are
+    single bytes, which UTF-8 never pairs with the ASCII that follows them).
+    """
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - data.count("\ufffd".encode())
+    valid = sum(1 for ch in text if ord(ch) > 0x7F and ch != "\ufffd")
+    if bad <= 0 or valid < MIN_UTF8_SEQUENCES or bad > valid:
+        return None
+    return text, bad
 
 
 def declared_encoding(data: bytes) -> str:

@@ -16,8 +16,9 @@ from datetime import datetime
 from typing import Any, NoReturn
 
 from syndicate.errors import ParseError
-from syndicate.model import Block, BlockKind, Media, RawEntry
+from syndicate.model import IMAGE, Block, BlockKind, Media, RawEntry
 from syndicate.sources import charset
+from syndicate.sources.attachments import ENCLOSURE_KEYS, read_media
 from syndicate.sources.blocks import collapse, html_to_blocks, strip_unsafe_chars
 from syndicate.text.dates import MAX_YEAR, MIN_YEAR, parse_date
 
@@ -100,9 +101,12 @@ def _entry(item: Item, path: str, origin: str) -> RawEntry:
         published=read.date("published", "date_published", "datePublished", "date"),
         updated=read.date("updated", "date_modified", "dateModified"),
         language=read.string("language", "lang", "inLanguage").strip(),
-        link=read.url("url", "link"),
+        link=(former := read.url("url", "link"))
+        or read.optional_url("permalink", "canonical", "canonical_url"),
+        former_link=former,  # earlier versions read only url and link
         slug=read.string("slug").strip(),
-        media=(Media(url=image),) if (image := read.image()) else (),
+        media=read.media(),
+        guid=read.identifier("id", "guid"),
     )
 
 
@@ -191,14 +195,44 @@ class _Reader:
                 return text
         return ""
 
-    def image(self) -> str:
-        """``image`` as a URL string or an object with ``url`` (schema.org ImageObject)."""
-        value = self.item.get("image")
-        if isinstance(value, Mapping):
-            value = value.get("url")
-        if value is not None and not isinstance(value, str):
-            self.fail("image", "a URL string or an object with a 'url' string", value)
-        return (value or "").strip()
+    def optional_url(self, *keys: str) -> str:
+        """The first of ``keys`` holding an absolute URL; relative paths are not links."""
+        for key in keys:
+            text = self.string(key).strip()
+            if re.match(r"^https?://[^/\s]+", text, re.I):
+                return text
+        return ""
+
+    def identifier(self, *keys: str) -> str:
+        """The article's own id: a string or a number (JSON Feed ids are strings)."""
+        for key in keys:
+            value = self.item.get(key)
+            if isinstance(value, bool) or value is None:
+                continue
+            if isinstance(value, int):
+                return str(value)
+            if not isinstance(value, str):
+                self.fail(key, "a string or a number", value)
+            if value.strip():
+                return collapse(strip_unsafe_chars(value))
+        return ""
+
+    def media(self) -> tuple[Media, ...]:
+        """Enclosures (``attachments`` as JSON Feed writes them, ``enclosure(s)``) and the lead
+        image (``image`` as a URL or a schema.org ImageObject, else ``banner_image``)."""
+        found: list[Media] = []
+        for key in ENCLOSURE_KEYS:
+            media = read_media(self.item.get(key))
+            if media is None:
+                self.fail(key, "a URL, an object with a 'url', or a list of them", self.item[key])
+            found += media
+        for key in ("image", "banner_image"):
+            images = read_media(self.item.get(key), IMAGE)
+            if images is None:
+                self.fail(key, "a URL string or an object with a 'url' string", self.item[key])
+            if images:
+                return (*found, images[0])
+        return tuple(found)
 
     def fail(self, key: str, expected: str, value: object) -> NoReturn:
         where = f"{self.path}.{key}" if self.path else key

@@ -24,8 +24,9 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from syndicate.errors import NotPublished, ParseError
-from syndicate.model import Block, Media, RawEntry
+from syndicate.model import IMAGE, Block, Media, RawEntry
 from syndicate.sources import charset
+from syndicate.sources.attachments import ENCLOSURE_KEYS, read_media
 from syndicate.sources.blocks import html_to_blocks
 from syndicate.text.dates import MAX_YEAR, MIN_YEAR, parse_date
 
@@ -37,6 +38,10 @@ _FENCES = {"---": ("---", "..."), "+++": ("+++",)}
 # Jekyll posts are named YYYY-MM-DD-slug.md and take their date and slug from the name.
 _JEKYLL_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+)\.(?:md|markdown|mkd|mkdn)$", re.I)
 _TOML_POSITION = re.compile(r"at line (\d+), column (\d+)")
+# Front matter keys that may hold the post's canonical URL, in order; earlier versions read all
+# but "url" (their ids were made from what they read: see RawEntry.former_link).
+LINK_KEYS = ("link", "canonical_url", "canonical", "permalink", "url")
+FORMER_LINK_KEYS = LINK_KEYS[:-1]
 
 Meta = Mapping[str, Any]
 
@@ -75,8 +80,10 @@ def read_text(text: str, origin: str) -> list[RawEntry]:
             updated=_first_date(meta, origin, "updated", "lastmod", "last_modified_at", "modified"),
             language=_first_string(meta, "lang", "language"),
             link=_absolute_link(meta),
+            former_link=_absolute_link(meta, FORMER_LINK_KEYS),
             slug=_string(meta.get("slug")) or name_slug,
             media=_media(meta),
+            guid=_first_string(meta, "id", "guid", "uid"),
         )
     ]
 
@@ -230,9 +237,9 @@ def _first_date(meta: Meta, origin: str, *keys: str) -> datetime | None:
     return None
 
 
-def _absolute_link(meta: Meta) -> str:
+def _absolute_link(meta: Meta, keys: tuple[str, ...] = LINK_KEYS) -> str:
     # Jekyll's permalink is usually a path pattern ("/:year/:title/"): only URLs count.
-    for key in ("link", "canonical_url", "canonical", "permalink"):
+    for key in keys:
         text = _string(meta.get(key))
         if re.match(r"^https?://[^/\s]+", text, re.I):
             return text
@@ -240,19 +247,17 @@ def _absolute_link(meta: Meta) -> str:
 
 
 def _media(meta: Meta) -> tuple[Media, ...]:
-    for key in ("image", "cover", "images"):
-        value = meta.get(key)
-        if isinstance(value, list):  # Hugo: images: [a.jpg, b.jpg]; the first leads
-            value = value[0] if value else None
-        if isinstance(value, Mapping):
-            # Hugo themes: cover: {image: …, alt: …}; Jekyll themes: image: {path: …}
-            url = _first_string(value, "image", "path", "url", "src", "feature")
-            title = _first_string(value, "alt", "caption", "title")
-        else:
-            url, title = _string(value), ""
-        if url:
-            return (Media(url=url, title=title),)
-    return ()
+    """The enclosures the front matter names, then its lead image."""
+    found: list[Media] = []
+    for key in ENCLOSURE_KEYS:
+        found += read_media(meta.get(key)) or []
+    for key in ("image", "cover", "images", "featured_image", "thumbnail"):
+        # Hugo: images: [a.jpg, b.jpg] (the first leads); themes: cover: {image: …, alt: …};
+        # Jekyll themes: image: {path: …}
+        images = read_media(meta.get(key), IMAGE)
+        if images:
+            return (*found, images[0])
+    return tuple(found)
 
 
 def _jekyll_name(origin: str) -> tuple[datetime | None, str]:

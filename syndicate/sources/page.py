@@ -16,6 +16,7 @@ title. Relative links and image sources are made absolute when the page tells it
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import trafilatura
 
@@ -119,15 +120,47 @@ def _content_blocks(html: str, doc: Element, base: str) -> tuple[Block, ...]:
         with_metadata=False,  # read below, in the order of trust this module documents
     )
     blocks = _blocks_of(parse_fragment(extracted), base) if extracted else ()
-    if _char_count(blocks) >= MIN_EXTRACTED_CHARS:
-        return blocks
     container = _fallback_container(doc)
+    if _char_count(blocks) >= MIN_EXTRACTED_CHARS:
+        if container is None or next(container.iter("img"), None) is None:
+            return blocks  # no image to put back: the container need not be walked
+        return with_images(blocks, _blocks_of(container, base))
     fallback = _blocks_of(container, base) if container is not None else ()
     # A thin extraction often glues chrome ("Home") onto the text; the container keeps its
     # paragraphs apart, so it wins unless it is clearly poorer.
     if _char_count(fallback) >= FALLBACK_SHARE * _char_count(blocks):
         return fallback
-    return blocks
+    return with_images(blocks, fallback)
+
+
+def with_images(blocks: tuple[Block, ...], around: tuple[Block, ...]) -> tuple[Block, ...]:
+    """The extracted body with the images of the page's article put back where they stood.
+
+    trafilatura is asked for text only (images pull captions, credits and author boxes in
+    with them), so each image of the article container (``around``, its blocks in page order)
+    goes after the extracted paragraph it follows on the page. An image that follows no
+    paragraph of the body (a head shot before the text, a picture in a sidebar) stays out;
+    the page's own lead image is kept as its media. Captions are not carried: the image alone.
+    """
+    after: dict[str, list[Block]] = {}
+    previous = ""
+    for block in around:
+        if block.kind is BlockKind.IMAGE:
+            if previous:
+                after.setdefault(previous, []).append(replace(block, text="", html=""))
+        elif block.plain_text().strip():
+            previous = _key(block.plain_text())
+    if not after:
+        return blocks
+    result: list[Block] = []
+    for block in blocks:
+        result.append(block)
+        result += after.pop(_key(block.plain_text()), [])
+    return tuple(result)
+
+
+def _key(text: str) -> str:
+    return collapse(text).casefold()
 
 
 def _blocks_of(element: Element, base: str) -> tuple[Block, ...]:

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from syndicate.model import Media
+from syndicate.model import IMAGE, Media
 from syndicate.sources.blocks import Element, collapse, text_of
 from syndicate.text.dates import parse_date
 
@@ -303,7 +303,7 @@ def _link(doc: Element, ld: dict[str, Any], base: str) -> str:
 def _media(doc: Element, ld: dict[str, Any], base: str) -> tuple[Media, ...]:
     url = _first(_ld_url(ld.get("image")), _meta(doc, "og:image"), _meta(doc, "twitter:image"))
     url = urljoin(base, url) if base and url else url
-    return (Media(url=url),) if url else ()
+    return (Media(url=url, role=IMAGE),) if url else ()  # the page's lead image
 
 
 # --- small helpers ------------------------------------------------------------------------

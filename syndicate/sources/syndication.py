@@ -4,9 +4,15 @@ feedparser reads the XML dialects, including broken real-world ones (it falls ba
 lenient parser; a document it cannot read at all, or that is no feed, is a
 :class:`ParseError`). JSON Feed 1.0/1.1 is plain JSON and is read with the standard library.
 
-One entry that makes no article (no title and no text, no content and no summary, a value of
-the wrong type) is skipped and counted in :attr:`ParsedFeed.skipped`, never failing its feed.
-HTML found in entries is kept as found: ``normalize`` sanitizes it (one sanitizer, one policy).
+One entry that makes no article (no title and no text, a value of the wrong type) is skipped
+and counted in :attr:`ParsedFeed.skipped`, never failing its feed. An entry with a title but no
+text (a link blog's link, a podcast episode's file) is kept with an empty body. HTML found in
+entries is kept as found: ``normalize`` sanitizes it (one sanitizer, one policy).
+
+What feedparser reads is checked where it is known to go wrong: its split of an RSS
+``<author>`` into name and address keeps only top-level domains of up to four letters
+(``desk@wire.example (Wire Desk)`` becomes the name ``ple (Wire Desk``), so authors are read
+from the raw string where it is there and repaired where it is not (:func:`_authors`).
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from urllib.parse import urljoin
 import feedparser
 
 from syndicate.errors import ParseError
-from syndicate.model import Media, RawEntry
+from syndicate.model import IMAGE, Media, RawEntry
 from syndicate.sources.blocks import collapse, html_to_blocks, parse_fragment, text_of
 from syndicate.sources.jsonarticle import text_blocks
 from syndicate.text.dates import parse_date
@@ -32,6 +38,10 @@ from syndicate.text.dates import parse_date
 _JSON_FEED_VERSION = re.compile(r"^https?://jsonfeed\.org/version/1(\.\d+)?/?$")
 _XML_DECLARATION = re.compile(r"""^(\s*<\?xml[^>]*?encoding\s*=\s*)(["'])[^"']*\2""")
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
+# A category domain or scheme naming tags rather than categories (WordPress "post_tag").
+_TAG_SCHEME = re.compile(r"tag|keyword|label")
+# feedparser's address pattern stops after four letters of top-level domain.
+_CUT_SHORT = re.compile(r"\.[A-Za-z]{4}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,25 +132,29 @@ def _xml_entry(entry: Any, language: str) -> FeedItem:
     content = _content(entry)
     summary_html = str(entry.get("summary", ""))
     body = content or summary_html
-    if not body.strip():
-        raise ValueError("no content and no summary")
     title = _title(entry)
-    blocks = html_to_blocks(body) if _is_html(entry, content) else text_blocks(body)
+    blocks = (
+        (html_to_blocks(body) if _is_html(entry, content) else text_blocks(body))
+        if body.strip()
+        else ()
+    )
     if not title and not blocks:
         raise ValueError("no title and no text")
+    categories, tags = _categories_and_tags(entry.get("tags", ()) or ())
     return FeedItem(
         RawEntry(
             title=title,
             blocks=blocks,
             summary=_plain(summary_html) if content else "",
-            categories=(),
-            tags=_terms(entry.get("tags", ())),
+            categories=categories,
+            tags=tags,
             authors=_authors(entry),
             published=_date(entry, "published"),
             updated=_date(entry, "updated"),
             language=str(entry.get("language", "") or language),
             link=str(entry.get("link", "")),
             media=_xml_media(entry),
+            guid=collapse(str(entry.get("id", "") or "")),
         ),
         summary_only=not content,
     )
@@ -168,16 +182,52 @@ def _plain(html: str) -> str:
     return text_of(parse_fragment(html)) if "<" in html else collapse(html)
 
 
-def _terms(tags: Iterable[Any]) -> tuple[str, ...]:
-    names = (collapse(str(t.get("label") or t.get("term") or "")) for t in tags)
-    return tuple(dict.fromkeys(n for n in names if n))
+def _categories_and_tags(terms: Iterable[Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """An entry's RSS ``<category>`` and Atom ``<category>`` names are its categories, except
+    those whose domain or scheme says they are tags (WordPress ``post_tag``, ``.../tags``)."""
+    categories: list[str] = []
+    tags: list[str] = []
+    for term in terms:
+        name = collapse(str(term.get("label") or term.get("term") or ""))
+        scheme = str(term.get("scheme") or "").lower()
+        if name:
+            (tags if _TAG_SCHEME.search(scheme) else categories).append(name)
+    return tuple(dict.fromkeys(categories)), tuple(dict.fromkeys(tags))
 
 
 def _authors(entry: Any) -> tuple[str, ...]:
-    names = [collapse(str(a.get("name", ""))) for a in entry.get("authors", ())]
+    """The entry's authors as written: feedparser's split is used only when it is sound.
+
+    ``entry.author`` keeps the raw string of the last author element, which is what the split
+    cut short; other authors whose split left a broken name are repaired (:func:`_rejoined`).
+    """
+    raw = collapse(str(entry.get("author", "") or ""))
+    names: list[str] = []
+    for detail in entry.get("authors", ()) or ():
+        name = collapse(str(detail.get("name", "") or ""))
+        email = str(detail.get("email", "") or "")
+        if email and email in raw:
+            names.append(raw)
+        elif email:
+            names.append(_rejoined(name, email))
+        else:
+            names.append(name)
     if not any(names):
-        names = [collapse(str(entry.get("author", "")))]
+        names = [raw]
     return tuple(dict.fromkeys(n for n in names if n))
+
+
+def _rejoined(name: str, email: str) -> str:
+    """A name feedparser left broken, repaired: the rest of the address it cut short is at
+    the start of the name (``ple (Wire Desk``) or in its brackets (``Jane Roe <ple>``)."""
+    if not _CUT_SHORT.search(email):
+        return name  # a top-level domain shorter than four letters: the split was sound
+    # The rest of a domain is lower case letters, digits, dots and hyphens; names are not.
+    if re.fullmatch(r"[a-z0-9.-]+", name):
+        return ""  # the whole name is the rest of the address: there was no name
+    name = re.sub(r"<[a-z0-9.-]*>", "", name)
+    name = re.sub(r"^[a-z0-9.-]+(?=\s*\()", "", name)
+    return name.strip().strip("()").strip()
 
 
 def _date(entry: Any, key: str) -> datetime | None:
@@ -190,16 +240,24 @@ def _date(entry: Any, key: str) -> datetime | None:
 
 
 def _xml_media(entry: Any) -> tuple[Media, ...]:
+    """Enclosures (RSS ``<enclosure>``, Atom ``rel="enclosure"``, Media RSS ``media:content``)
+    and lead images (``media:thumbnail``, ``itunes:image``), in that order."""
     found: list[Media] = []
-    for link in entry.get("links", ()):
+    for link in entry.get("links", ()) or ():
         if link.get("rel") == "enclosure" and link.get("href"):
-            found.append(
-                Media(str(link["href"]), str(link.get("type", "")), _int(link.get("length")))
-            )
-    for key in ("media_content", "media_thumbnail"):
-        for item in entry.get(key, ()):
-            if item.get("url"):
-                found.append(Media(str(item["url"]), str(item.get("type", ""))))
+            length = _int(link.get("length"))
+            found.append(Media(str(link["href"]), str(link.get("type", "")), length))
+    for item in entry.get("media_content", ()) or ():
+        if item.get("url"):
+            kind = str(item.get("type", "") or "")
+            length = _int(item.get("filesize") or item.get("fileSize"))
+            found.append(Media(str(item["url"]), kind, length))
+    for item in entry.get("media_thumbnail", ()) or ():
+        if item.get("url"):
+            found.append(Media(str(item["url"]), role=IMAGE))
+    image = entry.get("image")
+    if isinstance(image, Mapping) and image.get("href"):
+        found.append(Media(str(image["href"]), role=IMAGE))
     return _unique_media(found)
 
 
@@ -233,13 +291,12 @@ def _json_item(item: Any, base: str, language: str, feed_authors: tuple[str, ...
     if not isinstance(item, Mapping):
         raise ValueError(f"expected an object, got {type(item).__name__}")
     html, text, summary = (_str(item, k) for k in ("content_html", "content_text", "summary"))
-    if not (html or text or summary).strip():
-        raise ValueError("no content and no summary")
     blocks = html_to_blocks(html) if html.strip() else text_blocks(text or summary)
     title = collapse(_str(item, "title"))
     if not title and not blocks:
         raise ValueError("no title and no text")
     link = _str(item, "url") or _str(item, "external_url")
+    guid = item.get("id")
     return FeedItem(
         RawEntry(
             title=title,
@@ -252,6 +309,8 @@ def _json_item(item: Any, base: str, language: str, feed_authors: tuple[str, ...
             language=_str(item, "language") or language,
             link=urljoin(base, link) if link else "",
             media=_json_media(item, base),
+            # JSON Feed 1.1: id is a string; 1.0 feeds sometimes wrote numbers.
+            guid=collapse(str(guid)) if isinstance(guid, str | int) and guid != "" else "",
         ),
         summary_only=not (html or text).strip(),
     )
@@ -267,11 +326,8 @@ def _json_authors(obj: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def _json_media(item: Mapping[str, Any], base: str) -> tuple[Media, ...]:
-    found = [
-        Media(urljoin(base, _str(item, key)))
-        for key in ("image", "banner_image")
-        if _str(item, key)
-    ]
+    """``attachments`` (enclosures), then ``image`` (else ``banner_image``) as the lead image."""
+    found: list[Media] = []
     for attachment in _list(item, "attachments"):
         if isinstance(attachment, Mapping) and attachment.get("url"):
             found.append(
@@ -282,6 +338,9 @@ def _json_media(item: Mapping[str, Any], base: str) -> tuple[Media, ...]:
                     str(attachment.get("title", "")),
                 )
             )
+    image = _str(item, "image") or _str(item, "banner_image")
+    if image:
+        found.append(Media(urljoin(base, image), role=IMAGE))
     return _unique_media(found)
 
 

@@ -5,7 +5,8 @@ checked, so a fixture states exactly what it proves:
 
 - entry fields: ``title``, ``dek``, ``summary``, ``categories``, ``tags``, ``authors``,
   ``published``/``updated`` (ISO 8601 or null), ``link``, ``slug``, ``language``,
-  ``media`` (list of URLs);
+  ``media`` (list of URLs), ``enclosures`` (their URLs), ``image`` (the lead image's URL),
+  ``guid`` (the input's own id);
 - body: ``body_starts``, ``body_ends``, ``headings`` (heading texts in order), ``kinds``
   (the block-kind sequence), ``kind_counts`` ({kind: n}), ``contains`` / ``absent``
   (substrings of the body text and HTML), ``html_contains``;
@@ -79,6 +80,12 @@ def check_entry(entry: RawEntry, expected: dict[str, object]) -> None:
             assert _iso(getattr(entry, key)) == expected[key], key
     if "media" in expected:
         assert [m.url for m in entry.media] == expected["media"]
+    if "enclosures" in expected:
+        assert [m.url for m in entry.media if not m.is_image] == expected["enclosures"]
+    if "image" in expected:
+        assert next((m.url for m in entry.media if m.is_image), None) == expected["image"]
+    if "guid" in expected:
+        assert entry.guid == expected["guid"]
     check_body(entry, expected)
 
 

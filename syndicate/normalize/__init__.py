@@ -2,7 +2,11 @@
 
 Every parser's output passes through here, so every article in the store obeys the same rules:
 strings are XML-legal and NFC, the body HTML is sanitized once (the renderers trust it), dates
-are aware UTC, and the id and content hash are derived the same way whatever the input kind.
+are aware UTC, bylines are names, and the id and content hash are derived the same way whatever
+the input kind.
+
+The id rule is in :mod:`.identity` (:func:`article_key`, :func:`legacy_ids`), an article's
+enclosures and lead image in :mod:`.media`.
 """
 
 from __future__ import annotations
@@ -10,26 +14,49 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import unicodedata
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from html import escape
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from syndicate.errors import ParseError
-from syndicate.model import Article, Block, BlockKind, Media, RawEntry
+from syndicate.model import Article, Block, BlockKind, RawEntry
+from syndicate.normalize.identity import (
+    ARTICLE_NAMESPACE,
+    TRACKING_PARAMS,
+    article_id,
+    article_key,
+    canonical_url,
+    legacy_ids,
+    normalized_title,
+)
+from syndicate.normalize.media import article_media
+from syndicate.text.bylines import byline
 from syndicate.text.sanitize import clean_html, clean_text
 from syndicate.text.slugs import slugify
 
-# Fixed namespace for article ids: uuid5(namespace, source + key) is the same on every
-# machine and every run, so re-ingesting keeps ids (and feed guids) stable.
-ARTICLE_NAMESPACE = uuid.UUID("5b1f6c1e-8f0a-4d7e-9a55-3c2d0e7f4a10")
+__all__ = [
+    "ARTICLE_NAMESPACE",
+    "DEFAULT_LIMITS",
+    "NO_DEFAULTS",
+    "TRACKING_PARAMS",
+    "Defaults",
+    "Limits",
+    "article_id",
+    "article_key",
+    "article_media",
+    "canonical_url",
+    "entry_id",
+    "entry_legacy_ids",
+    "legacy_ids",
+    "normalize",
+    "normalized_title",
+]
+
 SUMMARY_MAX_CHARS = 300
+TITLE_MAX_CHARS = 300
+ENTRY_MAX_BYTES = 2 * 1024 * 1024  # text of one entry (a long read is ~100 KB of HTML)
 SLUG_MAX_CHARS = 80
-# Query parameters that only track a click; they make two URLs of one article differ.
-TRACKING_PARAMS = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ref_src|cmpid|ocid)$", re.I)
 _SPACES = re.compile(r"\s+")
 # Latin-style ends need a space after them; CJK full stops are followed directly by text.
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’»)\]]*(?=\s|$)|(?<=[。！？])[」』”）]*")
@@ -54,6 +81,22 @@ class Defaults:
 NO_DEFAULTS = Defaults()
 
 
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Caps on one entry, from ``[ingest]``: bytes of its text, characters of title and summary.
+
+    An entry over ``max_bytes`` is refused; a longer title is cut (with a note); a summary is
+    always an excerpt of at most ``max_summary_chars``, cut where a sentence ends.
+    """
+
+    max_bytes: int = ENTRY_MAX_BYTES
+    max_title_chars: int = TITLE_MAX_CHARS
+    max_summary_chars: int = SUMMARY_MAX_CHARS
+
+
+DEFAULT_LIMITS = Limits()
+
+
 def normalize(
     raw: RawEntry,
     *,
@@ -61,46 +104,63 @@ def normalize(
     now: datetime,
     defaults: Defaults = NO_DEFAULTS,
     origin: str = "",
+    limits: Limits = DEFAULT_LIMITS,
+    notes: list[str] | None = None,
     key: str = "",
 ) -> Article:
     """Turn one parsed entry into a canonical :class:`Article`.
 
     ``now`` is the time the entry is seen; it becomes ``published`` (with ``date_estimated``)
-    when the input carries no date. ``key`` is the input's own id for the article, when it
-    names one (the articles API's ``id``). Raises :class:`ParseError`, naming ``origin`` (the
-    file or URL; the source name when not given), when there is neither a title nor any body.
+    when the input carries no date, and dates an edit the source does not date itself.
+    ``key`` is an id the caller gives the article on the input's behalf (the articles API's
+    ``id``): it stands for the input's own id. Raises :class:`ParseError`, naming ``origin``
+    (the file or URL; the source name when not given), when there is no title, when there is
+    nothing besides a title (no text, link, enclosure or id of its own), or when the entry is
+    over ``limits.max_bytes``. What was cut to fit the limits is said in ``notes``, when given.
     """
     origin = origin or source
+    if key:
+        raw = replace(raw, guid=key)
+    _check_size(raw, origin, limits)
     link = canonical_url(raw.link)
     blocks = clean_blocks(raw.blocks)
     title = _title(raw, blocks)
     if not title:
         raise ParseError(origin, "no title and no text to take one from")
+    title = _capped_title(title, origin, limits, notes)
     body_source = blocks_to_html(blocks) if blocks else clean_text(raw.body_html)
     body_html = clean_html(body_source, base_url=link)
-    if not blocks and not body_html.strip() and not raw.summary.strip():
-        raise ParseError(origin, f"{title!r}: the article has no body")
+    media = article_media(raw.media, link, body_html)
+    # A link-blog entry or a podcast episode may be a title and a link or a file: kept, with
+    # an empty body. A title alone with nothing to point at is no article.
+    if not (blocks or body_html.strip() or raw.summary.strip() or link or media or raw.guid):
+        raise ParseError(origin, f"{title!r}: a title alone, with no text, link or enclosure")
     published, updated, estimated = _dates(raw, now)
+    key_id = article_id(source, article_key(raw, title))  # the one id rule (see entry_id)
     article = Article(
-        id=article_id(source, link, title, key),  # the one id rule (see entry_id)
+        id=key_id,
         source=source,
         slug=slugify(raw.slug or title, max_length=SLUG_MAX_CHARS) or "article",
         title=title,
-        dek=one_line(raw.dek),
+        dek=cut_at_sentence(one_line(raw.dek), limits.max_summary_chars),
         blocks=blocks,
         body_html=body_html,
-        summary=summarize(raw.summary, blocks),
+        summary=summarize(raw.summary, blocks, limits.max_summary_chars),
         categories=unique(raw.categories or defaults.categories),
         tags=unique(raw.tags),
-        authors=unique(raw.authors),
+        authors=unique(byline(name) for name in raw.authors),
         published=published,
         updated=updated,
         date_estimated=estimated,
         language=one_line(raw.language) or defaults.language,
         link=link,
-        media=tuple(m for m in (_clean_media(m, link) for m in raw.media) if m is not None),
+        media=media,
         word_count=word_count(blocks),
         content_hash="",
+        legacy_ids=tuple(
+            i for i in legacy_ids(source, _former_link(raw, link), title) if i != key_id
+        ),
+        seen=now.replace(microsecond=0),
     )
     return replace(article, content_hash=content_hash(article))
 
@@ -111,49 +171,18 @@ def entry_id(raw: RawEntry, source: str) -> str:
     For callers that must know whether an entry is stored before doing more work for it (a
     feed's full-text fetch): the one id rule, applied to the same cleaned values.
     """
-    return article_id(source, canonical_url(raw.link), _title(raw, clean_blocks(raw.blocks)))
+    return article_id(source, article_key(raw, _title(raw, clean_blocks(raw.blocks))))
 
 
-def article_id(source: str, link: str, title: str, key: str = "") -> str:
-    """A stable id: the source plus the input's own id when it names one (the articles API),
-    else the canonical URL, else the normalized title.
-
-    Never the body: an edited article must keep its id so the update lands in place.
-    """
-    if key:
-        name = f"id:{key}"
-    else:
-        name = f"url:{link}" if link else f"title:{normalized_title(title)}"
-    return str(uuid.uuid5(ARTICLE_NAMESPACE, f"{source}\n{name}"))
+def entry_legacy_ids(raw: RawEntry, source: str) -> tuple[str, ...]:
+    """The ids earlier versions gave this entry (see :func:`legacy_ids`), without normalizing."""
+    title = _title(raw, clean_blocks(raw.blocks))
+    return legacy_ids(source, _former_link(raw, canonical_url(raw.link)), title)
 
 
-def normalized_title(title: str) -> str:
-    """Case, width, punctuation and spacing folded, so trivial retypes keep the id."""
-    folded = unicodedata.normalize("NFKC", title).casefold()
-    return " ".join(re.findall(r"\w+", folded))
-
-
-def canonical_url(url: str) -> str:
-    """An absolute http(s) URL with host lowercased, fragment and tracking parameters dropped.
-
-    Anything else (relative, other schemes, garbage) is not a canonical link: "".
-    """
-    url = clean_text(url).strip()
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return ""
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return ""
-    query = urlencode(
-        [
-            (k, v)
-            for k, v in parse_qsl(parts.query, keep_blank_values=True)
-            if not TRACKING_PARAMS.match(k)
-        ]
-    )
-    netloc = parts.netloc.lower()
-    return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", query, ""))
+def _former_link(raw: RawEntry, link: str) -> str:
+    """The canonical link earlier versions read from the entry (``link`` unless it says)."""
+    return link if raw.former_link is None else canonical_url(raw.former_link)
 
 
 def one_line(text: str) -> str:
@@ -187,6 +216,7 @@ def clean_blocks(blocks: Sequence[Block]) -> tuple[Block, ...]:
             if len(block.items_html) == len(block.items) == len(items)
             else (),
             src=clean_text(block.src).strip(),
+            srcset=clean_text(block.srcset).strip(),
             alt=one_line(block.alt),
             level=min(max(block.level, 2), 6) if block.kind is BlockKind.HEADING else block.level,
         )
@@ -219,7 +249,8 @@ def _block_html(block: Block) -> str:
         items = block.items_html or tuple(escape(i, quote=False) for i in block.items)
         return f"<{tag}>" + "".join(f"<li>{i}</li>" for i in items) + f"</{tag}>"
     if block.kind is BlockKind.IMAGE:
-        img = f'<img src="{escape(block.src)}" alt="{escape(block.alt)}">'
+        srcset = f' srcset="{escape(block.srcset)}"' if block.srcset else ""
+        img = f'<img src="{escape(block.src)}"{srcset} alt="{escape(block.alt)}">'
         caption = f"<figcaption>{inner}</figcaption>" if block.text else ""
         return f"<figure>{img}{caption}</figure>"
     if inner.lstrip().startswith("<pre"):
@@ -280,11 +311,44 @@ def content_hash(article: Article) -> str:
         "authors": article.authors,
         "language": article.language,
         "link": article.link,
-        "media": [[m.url, m.type, m.length, m.title] for m in article.media],
+        "media": [[m.url, m.type, m.length, m.title, m.role] for m in article.media],
         "published": None if article.date_estimated else article.published.isoformat(),
     }
     encoded = json.dumps(content, ensure_ascii=False, sort_keys=True).encode("utf-8")
     return hashlib.sha256(encoded).hexdigest()
+
+
+def _check_size(raw: RawEntry, origin: str, limits: Limits) -> None:
+    """Refuse an entry whose text is over the byte limit, before any work is spent on it."""
+    size = len(raw.body_html.encode("utf-8", "replace")) + len(
+        raw.summary.encode("utf-8", "replace")
+    )
+    for block in raw.blocks:
+        size += len(block.text.encode("utf-8", "replace")) + len(
+            block.html.encode("utf-8", "replace")
+        )
+        size += sum(len(item.encode("utf-8", "replace")) for item in block.items_html)
+        if size > limits.max_bytes:
+            break
+    if size > limits.max_bytes:
+        what = f"{one_line(raw.title)[:80]!r}: " if raw.title.strip() else ""
+        raise ParseError(
+            origin,
+            f"{what}the entry's text is over {limits.max_bytes} bytes, the limit "
+            f"([ingest] max_bytes); it was not stored",
+        )
+
+
+def _capped_title(title: str, origin: str, limits: Limits, notes: list[str] | None) -> str:
+    if len(title) <= limits.max_title_chars:
+        return title
+    cut = cut_at_sentence(title, limits.max_title_chars)
+    if notes is not None:
+        notes.append(
+            f"{origin}: title of {len(title)} characters cut to {len(cut)} "
+            f"([ingest] max_title_chars = {limits.max_title_chars})"
+        )
+    return cut
 
 
 def _title(raw: RawEntry, blocks: Sequence[Block]) -> str:
@@ -304,14 +368,3 @@ def _dates(raw: RawEntry, now: datetime) -> tuple[datetime, datetime, bool]:
     published = (published or now).replace(microsecond=0)
     updated = max((raw.updated or published).replace(microsecond=0), published)
     return published, updated, estimated
-
-
-def _clean_media(media: Media, base: str) -> Media | None:
-    url = canonical_url(media.url) if media.url.startswith(("http://", "https://")) else ""
-    if not url and base and media.url:
-        url = canonical_url(urljoin(base, media.url))
-    if not url:
-        return None
-    return Media(
-        url=url, type=one_line(media.type), length=max(media.length, 0), title=one_line(media.title)
-    )
