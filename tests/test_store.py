@@ -27,8 +27,10 @@ from syndicate.config import Settings
 from syndicate.errors import StoreError
 from syndicate.model import Article, Block, BlockKind, Category, Media
 from syndicate.store import Store, UpsertResult, schema
+from syndicate.store import keys as store_keys
 from syndicate.store import writes as store_writes
 from syndicate.store.articles import latest_query
+from syndicate.text.dates import utc_now
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -207,23 +209,36 @@ def test_upsert_changed_hash_updates_in_place(store: Store) -> None:
     assert execute(store, "SELECT revision FROM articles") == [(2,)]
 
 
+SEEN = T0 + timedelta(days=30)
+
+
 @pytest.mark.parametrize(
-    ("incoming", "expected"),
+    ("incoming", "seen", "expected"),
     [
-        (T0 + timedelta(hours=1), T0 + timedelta(hours=1)),  # later: taken as is
-        (T0, T0 + timedelta(seconds=1)),  # equal: nudged forward
-        (T0 - timedelta(days=1), T0 + timedelta(seconds=1)),  # earlier: never goes back
+        (T0 + timedelta(hours=1), SEEN, T0 + timedelta(hours=1)),  # the source dates its edit
+        (T0, SEEN, SEEN),  # no later date from the source: when the edit was seen
+        (T0 - timedelta(days=1), SEEN, SEEN),  # an older date is no edit time either
+        (T0, T0 - timedelta(hours=5), T0 + timedelta(seconds=1)),  # a clock behind: forward
     ],
-    ids=["later", "equal", "earlier"],
+    ids=["source-dated", "seen", "older", "clock-behind"],
 )
-def test_upsert_updated_strictly_increases(
-    store: Store, incoming: datetime, expected: datetime
+def test_upsert_updated_is_the_sources_date_or_when_the_edit_was_seen(
+    store: Store, incoming: datetime, seen: datetime, expected: datetime
 ) -> None:
     article = plain_article(0, published=T0 - timedelta(days=2), updated=T0)
     store.upsert(article)
-    store.upsert(replace(article, content_hash="changed", updated=incoming))
+    store.upsert(replace(article, content_hash="changed", updated=incoming, seen=seen))
     stored = store.get(article.id)
     assert stored is not None and stored.updated == expected
+
+
+def test_upsert_updated_without_a_seen_time_is_now(store: Store) -> None:
+    article = plain_article(0, published=T0 - timedelta(days=2), updated=T0)
+    store.upsert(article)
+    before = utc_now().replace(microsecond=0)
+    store.upsert(replace(article, content_hash="changed"))
+    stored = store.get(article.id)
+    assert stored is not None and before <= stored.updated <= utc_now()
 
 
 REAL = T0 + timedelta(days=1)
@@ -378,8 +393,10 @@ def test_upsert_many_falls_back_when_another_writer_got_there_first(
     # our read and our insert: the bulk insert fails and each article goes one by one.
     real = store_writes._insert_fresh
 
-    def as_if_unseen(conn: Any, fresh: list[Article], rule: Any) -> Any:
-        return real(conn, [plain_article(1), *fresh], rule)
+    def as_if_unseen(conn: Any, fresh: list[Any], rule: Any) -> Any:
+        first = plain_article(1)
+        unseen = store_keys.Plan(first, None, True, first.id, (first.id,))
+        return real(conn, [unseen, *fresh], rule)
 
     monkeypatch.setattr(store_writes, "_insert_fresh", as_if_unseen)
     results = store.upsert_many([plain_article(2), plain_article(3)])

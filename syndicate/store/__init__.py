@@ -27,7 +27,7 @@ from sqlalchemy import Engine, func, select
 from syndicate.errors import StoreError
 from syndicate.model import Article, ArticleRef, Category
 from syndicate.store import articles as reads
-from syndicate.store import migrations, schema, writes
+from syndicate.store import keys, migrations, schema, writes
 from syndicate.store.articles import SCHEDULED, Listed
 from syndicate.store.controls import Controls, ManagedSource
 from syndicate.store.engine import Database
@@ -152,24 +152,28 @@ class Store:
     def upsert(self, article: Article) -> UpsertResult:
         """Insert a new article, update a changed one, and leave an unchanged one untouched.
 
-        On update the article keeps its stored slug (URLs never move) and its first
-        ``published`` date, unless that date was estimated and the new one is real. ``updated``
-        always moves forward: an incoming value not later than the stored one becomes the
-        stored one plus a second, so readers see the change. Categories, tags and authors are
+        Found by its key (``id``), or by an earlier version's id (:mod:`.keys`), whose id it
+        keeps. On update the article keeps its stored slug and first ``published`` date
+        (unless that was estimated and the new one is real); ``updated`` is the source's later
+        date, else when the edit was seen, always forward. Categories, tags and authors are
         replaced. A new article whose slug is taken gets ``<slug>-<first 6 of id>``. One an
         editor removed is ``WITHHELD``; one dated in the future waits (``store.states``).
         """
         with self._db.transaction(f"upsert of article {article.id}", write=True) as conn:
-            return writes.upsert(conn, article, WriteRule(utc_now()))
+            return writes.upsert(conn, article, WriteRule(utc_now()))[1]
 
     def put(self, article: Article, *, set_published: bool = False) -> UpsertResult:
-        """An editor's write (see :mod:`.writes`); ``set_published``: the given date wins."""
+        """An editor's write (see :mod:`.writes`); ``set_published``: the given date wins.
+
+        ``article.id`` may be the stored id itself (an update the editor addresses by it)."""
         rule = WriteRule(utc_now(), set_published=set_published)
         with self._db.transaction(f"write of article {article.id}", write=True) as conn:
-            return writes.put(conn, article, rule)
+            return writes.put(conn, article, rule)[1]
 
     def upsert_each(self, articles: Iterable[Article]) -> Iterator[tuple[Article, UpsertResult]]:
         """Upsert a stream of articles, one transaction per batch, yielding what each became.
+
+        Each article is yielded under the id it is published with (see :meth:`upsert`).
 
         The iterable is consumed one batch at a time, so a generator of any length is stored
         in bounded memory. The outcome is what :meth:`upsert` of each article in turn would
@@ -184,7 +188,7 @@ class Store:
         while batch := list(islice(pending, self._batch_size)):
             with self._db.transaction(f"upsert of {len(batch)} articles", write=True) as conn:
                 results = writes.upsert_batch(conn, batch, WriteRule(utc_now()))
-            yield from zip(batch, results, strict=True)
+            yield from results
 
     def upsert_many(self, articles: Iterable[Article]) -> Counter[UpsertResult]:
         """Upsert a stream of articles as :meth:`upsert_each` does; how many became what."""
@@ -244,6 +248,16 @@ class Store:
         query = select(schema.articles.c.id).where(schema.articles.c.source == source)
         with self._db.transaction(f"list articles of source {source}") as conn:
             return set(conn.execute(query).scalars())
+
+    def article_keys(self, source: str) -> set[str]:
+        """The keys of a source's articles (:mod:`.keys`); one not taken over counts by id."""
+        with self._db.transaction(f"list article keys of source {source}") as conn:
+            return keys.source_keys(conn, source)
+
+    def stored_id(self, key: str, legacy_ids: Iterable[str] = ()) -> str | None:
+        """Where the article of ``key`` (or, not taken over yet, of ``legacy_ids``) is stored."""
+        with self._db.transaction("find a stored article") as conn:
+            return keys.stored_id(conn, key, legacy_ids)
 
     def newest_updated(self, category: str | None = None) -> datetime | None:
         """The latest ``updated`` of all visible articles, or of one category's; ``None`` when

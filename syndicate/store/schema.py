@@ -2,8 +2,8 @@
 
 Only portable types are used: text, integers, booleans, floats and :class:`UTCDateTime`.
 Blocks, media and the category/tag/author names of an article are JSON text on the article
-row, so one row reads back into one :class:`~syndicate.model.Article`. The link tables
-(``article_categories`` and friends) exist for filtering: each repeats the article's
+row (read and written by :mod:`.jsoncolumns`), so one row reads back into one article. The
+link tables (``article_categories`` and friends) exist for filtering: each repeats the article's
 ``published`` so a per-category feed is one range scan of ``(slug, published desc,
 article_id desc)`` joined to the articles by primary key.
 
@@ -17,10 +17,8 @@ metadata on both backends.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import fields
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from enum import Enum
 from functools import lru_cache
 from typing import Any
 
@@ -42,7 +40,8 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 
 from syndicate.errors import StoreError
-from syndicate.model import Article, Block, BlockKind, Media
+from syndicate.model import Article, Block, Media
+from syndicate.store.jsoncolumns import dump_objects, load_media, load_names, load_objects
 from syndicate.text.slugs import slugify
 
 # Constraint names, so that later migrations (SQLite rebuilds tables to alter them) can name
@@ -225,6 +224,25 @@ tombstones = Table(
     Index("ix_tombstones_removed", "removed"),
 )
 
+# How each article is found when its input comes again: by the id the current rule gives that
+# input (``normalize.article_key``). An article stored since this table exists is its own key.
+# One stored by an earlier version (under the id of its link or of its title) has no row until
+# an input arrives whose legacy ids name it: that input then takes it over, at its stored id,
+# so no published id ever changes. At most one key per article, so two inputs that once shared
+# a title id (two files called "Weather update") become two articles again.
+article_keys = Table(
+    "article_keys",
+    metadata,
+    Column("key_id", KEY, primary_key=True),
+    Column(
+        "article_id",
+        KEY,
+        ForeignKey("articles.id", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
+)
+
 sources = Table(
     "sources",
     metadata,
@@ -297,7 +315,7 @@ def article_values(article: Article) -> dict[str, Any]:
         "slug": article.slug,
         "title": article.title,
         "dek": article.dek,
-        "blocks": _dump_objects(article.blocks),
+        "blocks": dump_objects(article.blocks),
         "body_html": article.body_html,
         "summary": article.summary,
         "published": article.published,
@@ -309,7 +327,7 @@ def article_values(article: Article) -> dict[str, Any]:
         "authors": json.dumps(list(article.authors), ensure_ascii=False),
         "language": article.language,
         "link": article.link,
-        "media": _dump_objects(article.media),
+        "media": dump_objects(article.media),
         "word_count": article.word_count,
     }
 
@@ -366,83 +384,23 @@ def article_from_row(row: Row[Any]) -> Article:
             source=row.source,
             slug=row.slug,
             title=row.title,
-            blocks=tuple(Block(**kwargs) for kwargs in _load_objects(row.blocks, Block)),
+            blocks=tuple(Block(**kwargs) for kwargs in load_objects(row.blocks, Block)),
             body_html=row.body_html,
             summary=row.summary,
             published=row.published,
             updated=row.updated,
             content_hash=row.content_hash,
             dek=row.dek,
-            categories=_load_names(row.categories),
-            tags=_load_names(row.tags),
-            authors=_load_names(row.authors),
+            categories=load_names(row.categories),
+            tags=load_names(row.tags),
+            authors=load_names(row.authors),
             date_estimated=bool(row.date_estimated),
             language=row.language,
             link=row.link,
-            media=tuple(Media(**kwargs) for kwargs in _load_objects(row.media, Media)),
+            media=tuple(load_media(kwargs) for kwargs in load_objects(row.media, Media)),
             word_count=row.word_count,
         )
     except (ValueError, TypeError, KeyError) as exc:
         raise StoreError(
             f"article {row.id} is stored in a form this version cannot read: {exc}"
         ) from exc
-
-
-# -- JSON columns ------------------------------------------------------------------------------
-
-
-def _dump_objects(items: Iterable[Block | Media]) -> str:
-    """Blocks or media as a JSON list of objects, default-valued fields left out."""
-    return json.dumps([_object_dict(item) for item in items], ensure_ascii=False)
-
-
-def _object_dict(item: Block | Media) -> dict[str, object]:
-    data: dict[str, object] = {}
-    for field in fields(item):
-        value = getattr(item, field.name)
-        if value == field.default:
-            continue
-        if isinstance(value, Enum):
-            value = value.value
-        data[field.name] = list(value) if isinstance(value, tuple) else value
-    return data
-
-
-# Field types as model.py spells them (postponed annotations are strings).
-_SCALARS: dict[str, type] = {"str": str, "int": int, "bool": bool}
-
-
-def _load_objects(text: str, cls: type[Block] | type[Media]) -> list[dict[str, Any]]:
-    """Constructor arguments for each stored object, type-checked against the dataclass."""
-    types = {field.name: str(field.type) for field in fields(cls)}
-    loaded = json.loads(text)
-    if not isinstance(loaded, list):
-        raise ValueError(f"expected a JSON list of {cls.__name__}, got {type(loaded).__name__}")
-    return [_checked_kwargs(data, types, cls.__name__) for data in loaded]
-
-
-def _checked_kwargs(data: object, types: dict[str, str], what: str) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise ValueError(f"expected a JSON object for {what}, got {type(data).__name__}")
-    kwargs: dict[str, Any] = {}
-    for key, value in data.items():
-        kind = types[key]  # KeyError: a field this version does not know
-        if kind == "BlockKind":
-            kwargs[key] = BlockKind(value)
-        elif kind == "tuple[str, ...]":
-            kwargs[key] = _load_str_tuple(value)
-        elif type(value) is _SCALARS[kind]:
-            kwargs[key] = value
-        else:
-            raise ValueError(f"{what}.{key} should be {kind}, got {value!r}")
-    return kwargs
-
-
-def _load_names(text: str) -> tuple[str, ...]:
-    return _load_str_tuple(json.loads(text))
-
-
-def _load_str_tuple(value: object) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise ValueError(f"expected a list of strings, got {value!r}")
-    return tuple(value)

@@ -15,22 +15,28 @@ article afresh, and updates an unpublished one in place, still unpublished.
 
 Scheduling: an article dated after ``now`` gets a row in ``article_schedule`` instead of its
 place in ``article_order``; :mod:`syndicate.store.states` releases it when its time comes.
+
+Identity: an incoming article is found by its key, or by the id an earlier version gave it
+(:mod:`syndicate.store.keys`); results come back under the id each article is published with.
+``updated`` of an edit is the source's own later date, else when the edit was seen.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, delete, insert, select, update
+from sqlalchemy import Connection, Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from syndicate.errors import StoreError
 from syndicate.model import Article
 from syndicate.store import schema
+from syndicate.store.keys import Plan, Stored, plans
+from syndicate.text.dates import utc_now
 
 _SLUG_CANDIDATES = 20  # fallback slugs tried before giving up on a new article
 _WRITE_ATTEMPTS = 3  # a concurrent writer can take an id or slug between our read and write
@@ -59,31 +65,43 @@ class WriteRule:
     set_published: bool = False
 
 
-def upsert_batch(conn: Connection, batch: list[Article], rule: WriteRule) -> list[UpsertResult]:
-    """Upsert a batch as :func:`upsert` would one by one, inserting the new ones in bulk."""
+def upsert_batch(
+    conn: Connection, batch: list[Article], rule: WriteRule
+) -> list[tuple[Article, UpsertResult]]:
+    """Upsert a batch as :func:`upsert` would one by one, inserting the new ones in bulk.
+
+    Returns each article under its published id (an article stored by an earlier version
+    keeps that version's id) with what became of it.
+    """
     if len({article.id for article in batch}) < len(batch):
         return [upsert(conn, article, rule) for article in batch]  # one article twice: in order
-    articles = schema.articles
-    ids = [article.id for article in batch]
-    query = select(articles.c.id, articles.c.content_hash, articles.c.status).where(
-        articles.c.id.in_(ids)
-    )
-    stored = {row.id: row for row in conn.execute(query)}
-    withheld = {row.id for row in stored.values() if row.status != schema.PUBLISHED}
-    withheld |= deleted_ids(conn, [i for i in ids if i not in stored])
-    fresh = [a for a in batch if a.id not in stored and a.id not in withheld]
+    found = plans(conn, batch, editorial=rule.editorial)
+    withheld = _withheld(conn, found, rule)
+    fresh = [p for p in found if p.stored is None and p.key not in withheld]
     inserted = _insert_fresh(conn, fresh, rule)
-    results = []
-    for article in batch:
-        if article.id in withheld:
-            results.append(UpsertResult.WITHHELD)
-        elif article.id not in stored:
-            results.append(inserted[article.id])
-        elif stored[article.id].content_hash == article.content_hash:
-            results.append(UpsertResult.UNCHANGED)
-        else:  # changes are rare next to new and unchanged articles: one at a time
-            results.append(upsert(conn, article, rule))
+    results: list[tuple[Article, UpsertResult]] = []
+    for plan in found:
+        if plan.key in withheld:
+            results.append((plan.published, UpsertResult.WITHHELD))
+        elif plan.stored is None:
+            results.append(inserted[plan.key])
+        elif plan.stored.content_hash == plan.published.content_hash and not plan.claim:
+            results.append((plan.published, UpsertResult.UNCHANGED))
+        else:  # changes and takeovers are rare next to new and unchanged articles
+            with conn.begin_nested():
+                results.append((plan.published, _write_stored(conn, plan, rule)))
     return results
+
+
+def _withheld(conn: Connection, found: list[Plan], rule: WriteRule) -> set[str]:
+    """The keys of articles a refresh must not write: an editor unpublished or deleted them
+    (under any id they may be stored under)."""
+    if rule.editorial:
+        return set()
+    held = {p.key for p in found if p.stored is not None and p.stored.status != schema.PUBLISHED}
+    loose = [p for p in found if p.stored is None]
+    stones = deleted_ids(conn, {name for p in loose for name in p.names})
+    return held | {p.key for p in loose if stones.intersection(p.names)}
 
 
 def deleted_ids(conn: Connection, ids: Collection[str]) -> set[str]:
@@ -98,13 +116,14 @@ def deleted_ids(conn: Connection, ids: Collection[str]) -> set[str]:
 
 
 def _insert_fresh(
-    conn: Connection, fresh: list[Article], rule: WriteRule
-) -> dict[str, UpsertResult]:
+    conn: Connection, fresh: list[Plan], rule: WriteRule
+) -> dict[str, tuple[Article, UpsertResult]]:
     """Insert articles not stored when the batch was read; falls back to one by one.
 
     Between our read and our insert a concurrent writer (PostgreSQL) may store one of these
     ids or take one of their slugs: the bulk insert then fails as a whole, is rolled back to
     its savepoint, and each article goes through the single-article path with its retries.
+    Keyed by the articles' keys.
     """
     if not fresh:
         return {}
@@ -112,15 +131,18 @@ def _insert_fresh(
         with conn.begin_nested():
             _insert_many(conn, fresh, rule.now)
     except IntegrityError:
-        return {article.id: upsert(conn, article, rule) for article in fresh}
-    return dict.fromkeys((article.id for article in fresh), UpsertResult.INSERTED)
+        return {p.key: upsert(conn, replace(p.published, id=p.key), rule) for p in fresh}
+    return {plan.key: (plan.published, UpsertResult.INSERTED) for plan in fresh}
 
 
-def _insert_many(conn: Connection, fresh: list[Article], now: datetime) -> None:
+def _insert_many(conn: Connection, plans_: list[Plan], now: datetime) -> None:
     """One multi-row INSERT per table for articles known to be new."""
+    fresh = [plan.published for plan in plans_]
     slugs = _free_slugs(conn, fresh)
     rows = [schema.article_values(a) | {"slug": slugs[a.id]} for a in fresh]
     conn.execute(insert(schema.articles), rows)
+    keys = [{"key_id": p.key, "article_id": p.published.id} for p in plans_]
+    conn.execute(insert(schema.article_keys), keys)
     ids = [{"article_id": article.id} for article in fresh]
     due = [{"article_id": a.id} for a in fresh if a.published <= now]
     if due:
@@ -131,11 +153,11 @@ def _insert_many(conn: Connection, fresh: list[Article], now: datetime) -> None:
     conn.execute(insert(schema.article_changes), ids)
     links: dict[Table, list[dict[str, Any]]] = {table: [] for _, table in schema.LINK_TABLES}
     for article in fresh:
-        for table, rows in schema.article_links(article.id, article, article.published):
-            links[table] += rows
-    for table, rows in links.items():
-        if rows:
-            conn.execute(insert(table), rows)
+        for table, rows_ in schema.article_links(article.id, article, article.published):
+            links[table] += rows_
+    for table, rows_ in links.items():
+        if rows_:
+            conn.execute(insert(table), rows_)
 
 
 def _free_slugs(conn: Connection, fresh: list[Article]) -> dict[str, str]:
@@ -157,8 +179,8 @@ def _free_slugs(conn: Connection, fresh: list[Article]) -> dict[str, str]:
     return chosen
 
 
-def upsert(conn: Connection, article: Article, rule: WriteRule) -> UpsertResult:
-    """Upsert with retries: on PostgreSQL a concurrent writer may take our id or slug."""
+def upsert(conn: Connection, article: Article, rule: WriteRule) -> tuple[Article, UpsertResult]:
+    """Upsert with retries: on PostgreSQL a concurrent writer may take our id, key or slug."""
     attempts_left = _WRITE_ATTEMPTS
     while True:
         attempts_left -= 1
@@ -169,44 +191,37 @@ def upsert(conn: Connection, article: Article, rule: WriteRule) -> UpsertResult:
                 raise
 
 
-def put(conn: Connection, article: Article, rule: WriteRule) -> UpsertResult:
+def put(conn: Connection, article: Article, rule: WriteRule) -> tuple[Article, UpsertResult]:
     """An editor's write: stored whatever removals say (see the module's docstring)."""
     editor = WriteRule(rule.now, editorial=True, set_published=rule.set_published)
     return upsert(conn, article, editor)
 
 
-def _upsert_once(conn: Connection, article: Article, rule: WriteRule) -> UpsertResult:
-    articles = schema.articles
-    state = select(
-        articles.c.content_hash,
-        articles.c.slug,
-        articles.c.published,
-        articles.c.date_estimated,
-        articles.c.updated,
-        articles.c.status,
-    ).where(articles.c.id == article.id)
-    stored = conn.execute(state).first()
-    if not rule.editorial and (
-        (stored is not None and stored.status != schema.PUBLISHED)
-        or (stored is None and deleted_ids(conn, [article.id]))
-    ):
-        return UpsertResult.WITHHELD
-    if stored is not None and stored.content_hash == article.content_hash:
-        return UpsertResult.UNCHANGED
+def _upsert_once(
+    conn: Connection, article: Article, rule: WriteRule
+) -> tuple[Article, UpsertResult]:
+    (plan,) = plans(conn, [article], editorial=rule.editorial)
+    if _withheld(conn, [plan], rule):
+        return plan.published, UpsertResult.WITHHELD
+    stored = plan.stored
+    if stored is not None and stored.content_hash == article.content_hash and not plan.claim:
+        return plan.published, UpsertResult.UNCHANGED
     with conn.begin_nested():  # a failed write rolls back to here, not the whole batch
         if stored is None:
             if rule.editorial:  # stored afresh: its removal is over
                 stones = schema.tombstones
-                conn.execute(delete(stones).where(stones.c.article_id == article.id))
-            _insert_article(conn, article, rule.now)
-            return UpsertResult.INSERTED
-        _update_article(conn, article, stored, rule)
-        return UpsertResult.UPDATED
+                gone = stones.c.article_id == plan.published.id
+                conn.execute(delete(stones).where(gone))
+            _insert_article(conn, plan, rule.now)
+            return plan.published, UpsertResult.INSERTED
+        return plan.published, _write_stored(conn, plan, rule)
 
 
-def _insert_article(conn: Connection, article: Article, now: datetime) -> None:
+def _insert_article(conn: Connection, plan: Plan, now: datetime) -> None:
+    article = plan.published
     slug = _free_slug(conn, article.slug or article.id, article.id)
     conn.execute(insert(schema.articles).values(schema.article_values(article) | {"slug": slug}))
+    conn.execute(insert(schema.article_keys).values(key_id=plan.key, article_id=article.id))
     if article.published > now:
         conn.execute(
             insert(schema.article_schedule).values(article_id=article.id, at=article.published)
@@ -217,15 +232,26 @@ def _insert_article(conn: Connection, article: Article, now: datetime) -> None:
     _write_links(conn, article, article.published)
 
 
-def _update_article(
-    conn: Connection, article: Article, stored: Row[*tuple[Any, ...]], rule: WriteRule
-) -> None:
+def _write_stored(conn: Connection, plan: Plan, rule: WriteRule) -> UpsertResult:
+    """Claim the stored row for the article's key if it has none, and update it if changed."""
+    assert plan.stored is not None
+    if plan.claim:
+        # The unique article_id refuses a second key: a concurrent claim fails here, and the
+        # retry finds the row claimed and makes this article a new one.
+        conn.execute(insert(schema.article_keys).values(key_id=plan.key, article_id=plan.stored.id))
+    if plan.stored.content_hash == plan.published.content_hash:
+        return UpsertResult.UNCHANGED
+    _update_article(conn, plan.published, plan.stored, rule)
+    return UpsertResult.UPDATED
+
+
+def _update_article(conn: Connection, article: Article, stored: Stored, rule: WriteRule) -> None:
     published, estimated = _kept_published(stored, article, rule)
     values = schema.article_values(article) | {
         "slug": stored.slug,
         "published": published,
         "date_estimated": estimated,
-        "updated": _next_updated(stored.updated, article.updated),
+        "updated": next_updated(stored.updated, article.updated, article.seen),
         "revision": schema.articles.c.revision + 1,
         "status": stored.status,  # an unpublished article stays so until an editor says
     }
@@ -239,9 +265,7 @@ def _update_article(
     conn.execute(insert(schema.article_changes).values(article_id=article.id))
 
 
-def _kept_published(
-    stored: Row[*tuple[Any, ...]], article: Article, rule: WriteRule
-) -> tuple[datetime, bool]:
+def _kept_published(stored: Stored, article: Article, rule: WriteRule) -> tuple[datetime, bool]:
     """The first published date wins, except that a real date replaces an estimated one.
 
     An article not published yet (its stored date is still ahead) has no first published
@@ -271,13 +295,17 @@ def reschedule(conn: Connection, article_id: str, published: datetime, now: date
         conn.execute(insert(order).values(article_id=article_id))
 
 
-def _next_updated(stored: datetime, incoming: datetime) -> datetime:
-    """``incoming``, or one second past ``stored`` when the clock would not move forward.
+def next_updated(stored: datetime, incoming: datetime, seen: datetime | None) -> datetime:
+    """When an edit happened: the source's own date when it gives a later one, else when the
+    edit was seen (``seen``, the time the input was read; now without one).
 
-    A second rather than "now" keeps the result a function of its inputs (tests, replays), and
-    is still a change a feed reader sees.
+    Never earlier than a second past ``stored``, so ``updated`` always moves forward and
+    readers see the change even when clocks disagree.
     """
-    return incoming if incoming > stored else stored + timedelta(seconds=1)
+    if incoming > stored:
+        return incoming
+    when = (seen or utc_now()).replace(microsecond=0)
+    return max(when, stored + timedelta(seconds=1))
 
 
 def _free_slug(
