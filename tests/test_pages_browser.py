@@ -102,8 +102,9 @@ def path_of(live: Live, kind: str) -> str:
 def check_page(tab: Tab, base_url: str) -> None:
     """Nothing overflows sideways, every image has alt text, no request left the site.
 
-    The images an article's own body shows are its publisher's and may live anywhere (the
-    hostile article's do); nothing of the site's making comes from elsewhere.
+    The images of an article (its body's, and its lead image on its page and on the cards of
+    listings) are its publisher's and may live anywhere (the hostile article's do); nothing of
+    the site's making comes from elsewhere.
     """
     width = tab.evaluate("document.documentElement.scrollWidth")
     inner = tab.evaluate("window.innerWidth")
@@ -112,7 +113,8 @@ def check_page(tab: Tab, base_url: str) -> None:
         "[...document.images].filter(i => !i.hasAttribute('alt')).map(i => i.src)"
     )
     assert missing == [], f"images without alt text: {missing}"
-    content = set(tab.evaluate("[...document.querySelectorAll('.body img')].map(i => i.src)"))
+    shown = "[...document.querySelectorAll('.body img, figure.lead img, .card img')]"
+    content = set(tab.evaluate(f"{shown}.map(i => i.src)"))
     away = [
         url
         for url in tab.requests()

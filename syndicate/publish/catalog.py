@@ -14,10 +14,19 @@ one), its copyright, and an XSLT stylesheet (``/static/feed.xsl``) that shows RS
 documents to a person who opens them in a browser.
 
 Archives (RFC 5005): a feed's articles in the order they were first stored are cut into pages
-of ``feeds.items``. Page 1 is the oldest. A page is published only once the articles after it
-fill at least another page, so an archive page is always full and never changes members; the
-subscription document holds every article not archived yet, between ``items`` and twice that.
-Following ``prev-archive`` from the subscription document therefore meets every article once.
+of ``feeds.items``. Page 1 is the oldest, and a page is published once it is full, so a
+published page never changes members: an article stored later (new, or backfilled with an old
+date) goes after every published page. The subscription document holds the newest
+``feeds.items`` articles by published date, plus every article not yet in a published page
+(fewer than ``feeds.items``), newest first. So it always shows the newest articles, and
+following ``prev-archive`` from it reaches every article (an article may be met twice: in the
+subscription document and in its page). Archive pages link ``current`` and ``prev-archive``
+only: a ``next-archive`` link would have to be added to the newest page when the next one is
+published, and a published page changes only when an article in it is edited or removed.
+
+Size: no document passes ``feeds.max_bytes``. One that would carries fewer items (the oldest go
+first, never one the archive chain needs), then, if it must, the largest items without their
+full text (their summaries stand in).
 Removing an article takes it out of whichever page holds it.
 
 Removed articles (RFC 6721): an Atom subscription document carries the tombstone of every
@@ -33,15 +42,18 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TypedDict
+from typing import Literal, TypedDict
 
 from syndicate.config import DEFAULT_INTERVAL_SECONDS, Settings
 from syndicate.errors import UnknownFeed
 from syndicate.model import Article, Channel
+from syndicate.publish.fitting import fit
+from syndicate.render.items import newest_first
 from syndicate.render.jsonfeed import JSON_FEED_TYPE, render_json_feed
 from syndicate.render.opml import Subscription, render_opml
 from syndicate.render.xmlfeed import (
     ATOM_TYPE,
+    NO_ARCHIVE,
     RSS_TYPE,
     ArchiveLinks,
     RenderedFeed,
@@ -220,6 +232,17 @@ def feed_names(article: Article | Tombstone, settings: Settings | None = None) -
     return names
 
 
+def slug_name(name: str) -> str | None:
+    """The feed name with its tag, author or category as a slug (``tags/Local News`` is
+    ``tags/local-news``, ``Business`` is ``business``); ``None`` when it is one already."""
+    prefix = next((p for p in (TAGS, AUTHORS) if name.startswith(p)), "")
+    rest = name[len(prefix) :]
+    if "/" in rest or not rest:
+        return None
+    slug = slugify(rest)
+    return f"{prefix}{slug}" if slug and slug != rest else None
+
+
 def split_archive(path: str) -> tuple[str, int | None]:
     """``("tags/x", 3)`` for ``tags/x/archive/3``; ``(path, None)`` for a subscription name."""
     match = _ARCHIVE_PATH.match(path)
@@ -259,6 +282,7 @@ def channel(
         language=spec.language or site.language,
         updated=newest,
         hubs=settings.websub.hubs if page is None else (),
+        author=site.author,
         alternates={
             mime: feed_url(settings, spec.name, other, page)
             for other, mime in FORMATS.items()
@@ -272,8 +296,8 @@ def channel(
 
 
 def archived_pages(total: int, size: int) -> int:
-    """How many archive pages ``total`` articles make: full pages with a full page after."""
-    return max(0, total // size - 1)
+    """How many archive pages ``total`` articles make: every full page."""
+    return total // size
 
 
 def build(
@@ -300,24 +324,26 @@ def build(
         archive = ArchiveLinks(
             current=feed_url(settings, spec.name, fmt),
             prev_archive=feed_url(settings, spec.name, fmt, page - 1) if page > 1 else "",
-            next_archive=feed_url(settings, spec.name, fmt, page + 1) if page < pages else "",
             is_archive=True,
         )
-    else:
-        if limit is None:  # everything not archived yet: fewer than 2 * size
-            articles = store.in_stored_order(
-                **filters, offset=pages * size, limit=2 * size, now=now
-            )
-        else:
-            articles = store.latest(**filters, limit=min(limit, settings.feeds.max_items), now=now)
+        needed = {a.id for a in articles}  # an archive page keeps every article it has
+    elif limit is None:
+        # The newest by date, and whatever no published page holds yet (the chain needs it).
+        newest = store.latest(**filters, limit=size, now=now)
+        unpaged = store.in_stored_order(**filters, offset=pages * size, limit=size, now=now)
+        articles = list({a.id: a for a in newest + unpaged}.values())
         archive = ArchiveLinks(
             prev_archive=feed_url(settings, spec.name, fmt, pages) if pages else ""
         )
-    articles = [_as_published(a, settings) for a in articles]
+        needed = {a.id for a in unpaged}
+    else:  # exactly the newest N: a view of the feed, not a link of its archive chain
+        articles = store.latest(**filters, limit=min(limit, settings.feeds.max_items), now=now)
+        archive, needed = NO_ARCHIVE, set()
+    articles = [_as_published(a, settings) for a in newest_first(articles)]
     if page is not None:
-        return _document(spec, fmt, settings, articles, page, archive)
+        return _document(spec, fmt, settings, articles, page, archive, needed)
     stones = tombstones(spec, store, settings, now)
-    document = _document(spec, fmt, settings, articles, page, archive, stones)
+    document = _document(spec, fmt, settings, articles, page, archive, needed, stones)
     return replace(document, expires=_expiry(store, settings, stones, now))
 
 
@@ -352,27 +378,25 @@ def _document(
     articles: list[Article],
     page: int | None,
     archive: ArchiveLinks,
+    needed: set[str],
     stones: list[Tombstone] | None = None,
 ) -> FeedDocument:
     stones = stones or []
-    meta = channel(spec, fmt, settings, articles, page)
-    meta = replace(meta, deleted=tuple((stone.id, stone.removed) for stone in stones))
-    permalink = article_url(settings)
-    if fmt == "json":
-        rendered = render_json_feed(
-            meta, articles, permalink=permalink, next_url=archive.prev_archive
-        )
-    else:
-        rendered = render_feed(
-            meta,
-            articles,
-            fmt,  # type: ignore[arg-type]
-            permalink=permalink,
-            archive=archive,
-        )
+    deleted = tuple((stone.id, stone.removed) for stone in stones)
+
+    def write(shown: list[Article]) -> tuple[RenderedFeed, Channel]:
+        meta = replace(channel(spec, fmt, settings, shown, page), deleted=deleted)
+        permalink = article_url(settings)
+        if fmt == "json":
+            next_url = archive.prev_archive
+            return render_json_feed(meta, shown, permalink=permalink, next_url=next_url), meta
+        kind: Literal["rss", "atom"] = "rss" if fmt == "rss" else "atom"
+        return render_feed(meta, shown, kind, permalink=permalink, archive=archive), meta
+
+    (rendered, meta), shown = fit(write, articles, needed, settings.feeds.max_bytes)
     links = (("self", meta.feed_url),) + tuple(("hub", hub) for hub in meta.hubs)
     max_age = ARCHIVE_MAX_AGE if page is not None else max_age_of(spec, settings)
-    ids = frozenset(a.id for a in articles) | {stone.id for stone in stones}
+    ids = frozenset(a.id for a in shown) | {stone.id for stone in stones}
     return FeedDocument(rendered, ids, max_age, links)
 
 

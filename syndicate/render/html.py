@@ -18,7 +18,9 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from html import escape
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
@@ -116,17 +118,15 @@ class ArticleView:
 
 
 def lead_image(article: Article) -> Media | None:
-    """The article's first image among its media (its lead image), if it has one."""
-    for media in article.media:
-        kind = media.type.lower()
-        if kind.startswith("image/") or (not kind and _looks_like_image(media.url)):
-            return media
-    return None
+    """The article's lead image (front matter ``image:``, ``og:image``, ``media:thumbnail``,
+    else its first body image), if it has one."""
+    return article.image
 
 
-def _looks_like_image(url: str) -> bool:
-    path = url.split("?", 1)[0].lower()
-    return path.endswith((".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".svg"))
+def image_in_body(article: Article) -> bool:
+    """Whether the lead image is one of the body's own: the page then shows it once."""
+    image = article.image
+    return image is not None and f'src="{escape(image.url)}"' in article.body_html
 
 
 def reading_minutes(article: Article) -> int:
@@ -148,6 +148,8 @@ def render_article(page: Page, view: ArticleView) -> str:
         body=Markup(view.article.body_html),
         minutes=reading_minutes(view.article),
         structured=json_ld(page, view),
+        image_in_body=image_in_body(view.article),
+        enclosures=[(m, _file_label(m)) for m in view.article.enclosures],
         date=_date,
     )
 
@@ -300,3 +302,19 @@ def render_error(page: Page, status: int, title: str, message: str) -> str:
 
 def _date(value: datetime) -> str:
     return f"{value:%d %B %Y}".lstrip("0")
+
+
+def _file_label(media: Media) -> str:
+    """How an enclosure is listed: its title or file name, its type and size when known."""
+    name = media.title or unquote(urlsplit(media.url).path.rsplit("/", 1)[-1]) or media.url
+    details = [media.type] if media.type else []
+    if media.length:
+        details.append(_size(media.length))
+    return f"{name} ({', '.join(details)})" if details else name
+
+
+def _size(length: int) -> str:
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if length >= scale:
+            return f"{length / scale:.1f} {unit}"
+    return f"{length} bytes"

@@ -16,9 +16,11 @@ from datetime import datetime
 from typing import Any
 
 from syndicate.model import Article, Channel
-from syndicate.render.xmlfeed import (
+from syndicate.render.items import (
     FeedItem,
+    FeedMedia,
     RenderedFeed,
+    channel_author,
     channel_title,
     clean_line,
     feed_item,
@@ -69,7 +71,7 @@ def _feed(channel: Channel, next_url: str) -> dict[str, Any]:
         "favicon": clean_line(channel.icon),
     }
     document |= {key: value for key, value in optional.items() if value}
-    document["authors"] = [{"name": title}]
+    document["authors"] = [{"name": channel_author(channel)}]
     hubs = hub_urls(channel)
     if hubs:  # JSON Feed 1.1 "hubs": WebSub endpoints
         document["hubs"] = [{"type": "WebSub", "url": hub} for hub in hubs]
@@ -81,20 +83,36 @@ def _item(item: FeedItem, language: str) -> dict[str, Any]:
     entry: dict[str, Any] = {"id": item.uid}
     if item.link:
         entry["url"] = item.link
+    if item.source_url and item.source_url != item.link:
+        entry["external_url"] = item.source_url  # where it came from (link blogs: the link)
     entry["title"] = item.title
-    entry["content_html"] = item.body
+    entry["content_html"] = item.body  # required (this or content_text); "" when there is none
     if item.summary:
         entry["summary"] = item.summary
+    if item.image:
+        entry["image"] = item.image
     entry["date_published"] = _rfc3339(item.published)
     entry["date_modified"] = _rfc3339(item.updated)
     if item.authors:
         entry["authors"] = [{"name": name} for name in item.authors]
     if item.categories:
         entry["tags"] = list(item.categories)
+    if item.enclosures:
+        entry["attachments"] = [_attachment(media) for media in item.enclosures]
     language = clean_line(language)
     if language:
         entry["language"] = language
     return entry
+
+
+def _attachment(media: FeedMedia) -> dict[str, Any]:
+    # JSON Feed 1.1 attachments: url and mime_type are required.
+    attachment: dict[str, Any] = {"url": media.url, "mime_type": media.type}
+    if media.title:
+        attachment["title"] = media.title
+    if media.length:
+        attachment["size_in_bytes"] = media.length
+    return attachment
 
 
 def _rfc3339(value: datetime) -> str:

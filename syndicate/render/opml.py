@@ -12,7 +12,7 @@ from email.utils import format_datetime
 
 from lxml import etree
 
-from syndicate.render.xmlfeed import RenderedFeed, clean_line, strong_etag, whole_seconds
+from syndicate.render.items import RenderedFeed, clean_line, strong_etag, whole_seconds
 
 OPML_CONTENT_TYPE = "text/x-opml; charset=utf-8"
 

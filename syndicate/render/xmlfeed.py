@@ -30,14 +30,20 @@ A face: the channel's ``logo`` is RSS ``<image>`` (with the channel's title and 
 
 Removed articles: the channel's ``deleted`` become RFC 6721 ``<at:deleted-entry ref when/>`` in
 Atom (``ref``: the entry's id); RSS 2.0 and JSON Feed have none and just no longer list them.
+
+Media: RSS 2.0 allows one ``<enclosure>`` per item: the first enclosure is written so (url,
+length, type, all required); the others follow as Media RSS ``media:content``. Atom writes
+each as ``link rel="enclosure"`` with its type and length. The lead image is
+``media:thumbnail`` in both. The Media RSS namespace is declared only on documents that use it.
+
+People: entries carry their authors (RSS ``dc:creator``, since ``<author>`` must be an address);
+the feed's author is ``site.author`` (else the channel title) in Atom, and the ``dc:creator``
+of RSS items that name nobody.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
-import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -48,7 +54,41 @@ from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 
 from syndicate.model import Article, Channel
+from syndicate.render.items import (
+    FALLBACK_UPDATED,
+    MEDIA_TYPE,
+    UNTITLED,
+    FeedItem,
+    RenderedFeed,
+    channel_author,
+    channel_title,
+    clean_line,
+    entry_uid,
+    feed_item,
+    feed_last_modified,
+    hub_urls,
+    language_tag,
+    newest_first,
+    strong_etag,
+    whole_seconds,
+)
 from syndicate.text.sanitize import clean_text, escape_text_to_html
+
+__all__ = [
+    "ATOM_CONTENT_TYPE",
+    "ATOM_TYPE",
+    "FALLBACK_UPDATED",
+    "RSS_CONTENT_TYPE",
+    "RSS_TYPE",
+    "UNTITLED",
+    "NO_ARCHIVE",
+    "ArchiveLinks",
+    "RenderedFeed",
+    "clean_line",
+    "render_feed",
+    "strong_etag",
+    "whole_seconds",
+]
 
 RSS_CONTENT_TYPE = "application/rss+xml; charset=utf-8"
 ATOM_CONTENT_TYPE = "application/atom+xml; charset=utf-8"
@@ -57,30 +97,7 @@ ATOM_TYPE = "application/atom+xml"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 FH_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005 §3, §4
 AT_NS = "http://purl.org/atompub/tombstones/1.0"  # RFC 6721 §2
-
-# Neither the channel nor any article has a date (an empty feed): a fixed instant keeps the
-# bytes, and so the ETag, the same from one render to the next.
-FALLBACK_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
-UNTITLED = "Untitled"
-_TITLE_WORDS = 8  # a title made from a summary: its first words
-_TITLE_CHARS = 80
-
-_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$")  # RFC 4287 atomLanguageTag
-_MEDIA_TYPE = re.compile(r"^[^/\s]+/[^/\s]+$")  # RFC 4287 atomMediaType asks only for a slash
-
-
-@dataclass(frozen=True, slots=True)
-class RenderedFeed:
-    """A feed document ready to serve.
-
-    ``etag`` is a strong, quoted validator computed from ``body``. ``last_modified`` is the
-    channel's ``updated``, else the newest article's, else ``None`` (whole seconds, UTC).
-    """
-
-    body: bytes
-    content_type: str
-    etag: str
-    last_modified: datetime | None
+MRSS_NS = "http://search.yahoo.com/mrss/"  # Media RSS 1.5.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,21 +126,6 @@ class ArchiveLinks:
 NO_ARCHIVE = ArchiveLinks()
 
 
-@dataclass(frozen=True, slots=True)
-class FeedItem:
-    """One article's strings and dates, cleaned once for the writers (RSS, Atom, JSON Feed)."""
-
-    uid: str
-    title: str
-    link: str
-    summary: str
-    body: str
-    authors: tuple[str, ...]
-    categories: tuple[str, ...]
-    published: datetime
-    updated: datetime
-
-
 def render_feed(
     channel: Channel,
     articles: Sequence[Article],
@@ -139,7 +141,17 @@ def render_feed(
     Raises ``ValueError`` for another ``fmt``.
     """
     items = [feed_item(article, permalink) for article in newest_first(articles)]
-    last_modified = feed_last_modified(channel, articles)
+    return render_items(channel, items, fmt, feed_last_modified(channel, articles), archive)
+
+
+def render_items(
+    channel: Channel,
+    items: Sequence[FeedItem],
+    fmt: Literal["rss", "atom"],
+    last_modified: datetime | None,
+    archive: ArchiveLinks = NO_ARCHIVE,
+) -> RenderedFeed:
+    """Write items already cleaned and in order (see :func:`render_feed`)."""
     updated = last_modified or FALLBACK_UPDATED
     if fmt == "rss":
         body, content_type = _rss(channel, items, updated, archive), RSS_CONTENT_TYPE
@@ -150,94 +162,9 @@ def render_feed(
     return RenderedFeed(body, content_type, strong_etag(body), last_modified)
 
 
-def newest_first(articles: Iterable[Article]) -> list[Article]:
-    """Newest ``published`` first; ties by ``id`` ascending (sorts are stable, reversed too)."""
-    return sorted(sorted(articles, key=lambda a: a.id), key=lambda a: a.published, reverse=True)
-
-
-def feed_last_modified(channel: Channel, articles: Sequence[Article]) -> datetime | None:
-    """The channel's ``updated``, else the newest article's, to the second; None if neither."""
-    newest = channel.updated or max((a.updated for a in articles), default=None)
-    return whole_seconds(newest) if newest is not None else None
-
-
-def strong_etag(body: bytes) -> str:
-    """A strong, quoted entity tag of ``body`` (RFC 9110 §8.8.3): same bytes, same tag."""
-    return f'"{hashlib.sha256(body).hexdigest()[:32]}"'
-
-
-# --- cleaned values -------------------------------------------------------------------------
-
-
-def feed_item(article: Article, permalink: Callable[[Article], str]) -> FeedItem:
-    """The cleaned strings of one article; ``body`` falls back to the summary, then title."""
-    summary = clean_text(article.summary).strip() or clean_text(article.dek).strip()
-    title = clean_line(article.title) or _title_from(summary)
-    return FeedItem(
-        uid=_entry_id(article.id),
-        title=title,
-        link=clean_line(permalink(article)),
-        summary=summary,
-        # Atom needs content or an alternate link; RSS readers show content:encoded. An article
-        # without a body (normalize keeps those when they have a summary) shows its summary.
-        body=clean_text(article.body_html).strip() or escape_text_to_html(summary or title),
-        authors=_distinct(clean_line(name) for name in article.authors),
-        categories=_distinct(clean_line(name) for name in article.categories),
-        published=whole_seconds(article.published),
-        updated=whole_seconds(article.updated),
-    )
-
-
-def clean_line(text: str) -> str:
-    """A one-line value (title, name, URL): cleaned, whitespace runs made one space."""
-    return " ".join(clean_text(text).split())
-
-
-def _title_from(summary: str) -> str:
-    """A title for an article whose title cleaned to nothing: its summary's first words."""
-    words = " ".join(summary.split()[:_TITLE_WORDS])
-    if len(words) > _TITLE_CHARS:
-        words = words[: _TITLE_CHARS - 1].rstrip() + "…"
-    return words or UNTITLED
-
-
-def _distinct(values: Iterable[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(value for value in values if value))
-
-
-def _entry_id(article_id: str) -> str:
-    """``urn:uuid:<id>`` (RFC 4122 §3); an id that is not a UUID is hashed into one (UUIDv5)."""
-    text = clean_text(article_id).strip()
-    try:
-        return f"urn:uuid:{uuid.UUID(text)}"
-    except ValueError:
-        return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, text)}"
-
-
-def whole_seconds(value: datetime) -> datetime:
-    """The instant in UTC to the whole second: feeds and HTTP dates carry no fractions."""
-    return value.astimezone(UTC).replace(microsecond=0)
-
-
 def _rfc822(value: datetime) -> str:
     # RSS 2.0 "Elements of <item>": RFC 822 date-time, written with a 4-digit year and "GMT".
     return format_datetime(value.astimezone(UTC), usegmt=True)
-
-
-def language_tag(channel: Channel) -> str:
-    """The channel's language if it is a well-formed tag, else ``""``."""
-    language = clean_text(channel.language).strip()
-    return language if _LANGUAGE_TAG.match(language) else ""
-
-
-def hub_urls(channel: Channel) -> tuple[str, ...]:
-    """The channel's WebSub hubs, cleaned, each once."""
-    return _distinct(clean_line(hub) for hub in channel.hubs)
-
-
-def channel_title(channel: Channel) -> str:
-    """The channel's title on one line, ``Untitled`` when it has none."""
-    return clean_line(channel.title) or UNTITLED
 
 
 # --- feedgen ------------------------------------------------------------------------------
@@ -289,27 +216,33 @@ def _rss(
     fg.syndicate.build_date = updated
     fg.syndicate.hubs = hub_urls(channel)
     fg.syndicate.archive = archive
+    fg.syndicate.media = _uses_media(items)
     _drop_default_build_date(fg)
+    author = clean_line(channel.author)
     for item in items:
-        _rss_item(fg.add_entry(order="append"), item)
+        _rss_item(fg.add_entry(order="append"), item, author)
     body: bytes = fg.rss_str(pretty=False)
     return _with_stylesheet(body, channel)
 
 
-def _rss_item(fe: Any, item: FeedItem) -> None:
+def _rss_item(fe: Any, item: FeedItem, site_author: str) -> None:
     fe.title(item.title)
     fe.guid(item.uid, permalink=False)
     if item.link:
         fe.link(href=item.link, rel="alternate")
-    # RSS 2.0 <description> is read as HTML: a plain-text summary is escaped once for HTML here,
-    # then once more for XML by lxml, so "<b>" in a summary stays text.
-    fe.description(escape_text_to_html(item.summary or item.title), isSummary=True)
-    fe.content(item.body)  # no type: escaped text in content:encoded, never CDATA
+    if item.summary:
+        # RSS 2.0 <description> is read as HTML: a plain-text summary is escaped once for HTML
+        # here, then once more for XML by lxml, so "<b>" in a summary stays text.
+        fe.description(escape_text_to_html(item.summary), isSummary=True)
+    if item.body:
+        fe.content(item.body)  # no type: escaped text in content:encoded, never CDATA
     if item.categories:
         fe.category([{"term": name} for name in item.categories])
-    if item.authors:
-        fe.dc.dc_creator(list(item.authors))  # <author> must be an email address; dc:creator not
+    creators = list(item.authors) or ([site_author] if site_author else [])
+    if creators:
+        fe.dc.dc_creator(creators)  # <author> must be an email address; dc:creator not
     fe.syndicate.published = item.published
+    fe.syndicate.item = item
 
 
 def _drop_default_build_date(fg: Any) -> None:
@@ -325,12 +258,12 @@ def _atom(
 ) -> bytes:
     fg = _new_feed(channel)
     fg.id(
-        clean_line(channel.id) or clean_line(channel.feed_url) or _entry_id(channel_title(channel))
+        clean_line(channel.id) or clean_line(channel.feed_url) or entry_uid(channel_title(channel))
     )
     fg.updated(updated)
     # RFC 4287 §4.1.1: a feed needs an author unless every entry has one; entries without one
     # inherit this.
-    fg.author({"name": channel_title(channel)})
+    fg.author({"name": channel_author(channel)})
     fg.register_extension("syndicate", _ChannelExtras, _EntryExtras, atom=True, rss=False)
     description = clean_text(channel.description).strip()
     if description:
@@ -345,10 +278,16 @@ def _atom(
         fg.rights(clean_line(channel.copyright))
     fg.syndicate.archive = archive
     fg.syndicate.deleted = channel.deleted
+    fg.syndicate.media = _uses_media(items)
     for item in items:
         _atom_entry(fg.add_entry(order="append"), item)
     body: bytes = fg.atom_str(pretty=False)
     return _with_stylesheet(body, channel)
+
+
+def _uses_media(items: Sequence[FeedItem]) -> bool:
+    """Whether any item writes a Media RSS element (more than one enclosure, or an image)."""
+    return any(item.image or len(item.enclosures) > 1 for item in items)
 
 
 def _atom_links(channel: Channel) -> list[dict[str, str]]:
@@ -361,7 +300,7 @@ def _atom_links(channel: Channel) -> list[dict[str, str]]:
     for media_type, url in sorted(channel.alternates.items()):
         media_type, url = clean_line(media_type), clean_line(url)
         # RFC 4287 §4.1.1: at most one alternate link per type (and hreflang).
-        if url and _MEDIA_TYPE.match(media_type) and media_type not in (ATOM_TYPE, "text/html"):
+        if url and MEDIA_TYPE.match(media_type) and media_type not in (ATOM_TYPE, "text/html"):
             links.append({"href": url, "rel": "alternate", "type": media_type})
     links += [{"href": hub, "rel": "hub"} for hub in hub_urls(channel)]
     return [link for link in links if link["href"]]
@@ -372,14 +311,19 @@ def _atom_entry(fe: Any, item: FeedItem) -> None:
     fe.title(item.title)
     fe.updated(item.updated)  # RFC 3339 via isoformat(): 4-digit year, "+00:00"
     fe.published(item.published)
-    fe.syndicate.alternate = item.link
+    if item.link:
+        # Given to feedgen too (it refuses an entry without content or an alternate link);
+        # the extension puts back the rel and type feedgen drops.
+        fe.link(href=item.link, rel="alternate", type="text/html")
     if item.authors:
         fe.author([{"name": name} for name in item.authors])
     if item.summary:
         fe.summary(item.summary, type="text")
-    fe.content(item.body, type="html")
+    if item.body:  # RFC 4287 §4.1.2: without content, the alternate link stands in
+        fe.content(item.body, type="html")
     if item.categories:
         fe.category([{"term": name, "label": name} for name in item.categories])
+    fe.syndicate.item = item
 
 
 class _ChannelExtras:
@@ -394,10 +338,12 @@ class _ChannelExtras:
         self.hubs: tuple[str, ...] = ()
         self.archive = NO_ARCHIVE
         self.deleted: tuple[tuple[str, datetime], ...] = ()
+        self.media = False  # some item writes media:content or media:thumbnail
 
     def extend_ns(self) -> dict[str, str]:
         spaces = {"fh": FH_NS} if self.archive.is_archive else {}
-        return spaces | ({"at": AT_NS} if self.deleted else {})
+        spaces |= {"at": AT_NS} if self.deleted else {}
+        return spaces | ({"media": MRSS_NS} if self.media else {})
 
     def extend_rss(self, rss: Any) -> Any:
         channel = rss[0]
@@ -412,7 +358,7 @@ class _ChannelExtras:
         self._archive(atom, "link")
         for gone, at in self.deleted:  # RFC 6721 §2.1: ref is the entry's atom:id
             when = whole_seconds(at).isoformat()
-            xml_elem(f"{{{AT_NS}}}deleted-entry", atom, ref=_entry_id(gone), when=when)
+            xml_elem(f"{{{AT_NS}}}deleted-entry", atom, ref=entry_uid(gone), when=when)
         return atom
 
     def _archive(self, parent: Any, link_tag: str) -> None:
@@ -423,15 +369,17 @@ class _ChannelExtras:
 
 
 class _EntryExtras:
-    """feedgen entry extension: the RSS ``pubDate`` and the Atom alternate link.
+    """feedgen entry extension: the RSS ``pubDate``, the Atom alternate link, and media.
 
     feedgen 1.0 loses an Atom entry link's ``rel`` and ``type`` (its loop rebinds the link dict
-    to the new element before reading them), so the entry's link is written here.
+    to the new element before reading them), so they are set here on the link it writes; and
+    it writes one RSS enclosure at most, from the last enclosure link, so enclosures are
+    written here too.
     """
 
     def __init__(self) -> None:
         self.published: datetime | None = None
-        self.alternate = ""
+        self.item: FeedItem | None = None
 
     def extend_ns(self) -> dict[str, str]:
         return {}
@@ -439,9 +387,39 @@ class _EntryExtras:
     def extend_rss(self, item: Any) -> Any:
         if self.published is not None:
             xml_elem("pubDate", item).text = _rfc822(self.published)
+        if self.item is not None:
+            enclosures = self.item.enclosures
+            for index, media in enumerate(enclosures):
+                if index == 0:  # RSS 2.0: one enclosure, its three attributes required
+                    length, kind = str(media.length), media.type
+                    xml_elem("enclosure", item, url=media.url, length=length, type=kind)
+                else:
+                    _media_content(item, media.url, media.type, media.length)
+            if self.item.image:
+                xml_elem(f"{{{MRSS_NS}}}thumbnail", item, url=self.item.image)
         return item
 
     def extend_atom(self, entry: Any) -> Any:
-        if self.alternate:  # RFC 4287 §4.2.7; unqualified like feedgen's own Atom elements
-            xml_elem("link", entry, href=self.alternate, rel="alternate", type="text/html")
+        for link in entry.findall("link"):  # RFC 4287 §4.2.7: feedgen wrote href alone
+            if link.get("rel") is None:
+                link.set("rel", "alternate")
+                link.set("type", "text/html")
+        if self.item is not None:
+            for media in self.item.enclosures:
+                attributes = {"href": media.url, "rel": "enclosure", "type": media.type}
+                if media.length:
+                    attributes["length"] = str(media.length)
+                if media.title:
+                    attributes["title"] = media.title
+                xml_elem("link", entry, **attributes)
+            if self.item.image:
+                xml_elem(f"{{{MRSS_NS}}}thumbnail", entry, url=self.item.image)
         return entry
+
+
+def _media_content(parent: Any, url: str, kind: str, length: int) -> None:
+    """A Media RSS ``media:content`` (fileSize only when known)."""
+    attributes = {"url": url, "type": kind}
+    if length:
+        attributes["fileSize"] = str(length)
+    xml_elem(f"{{{MRSS_NS}}}content", parent, **attributes)

@@ -25,14 +25,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 from flask import Blueprint, Response, request
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header, parse_date, parse_etags, unquote_etag
 
 from syndicate.config import Settings
-from syndicate.errors import UnknownFeed
+from syndicate.errors import InvalidRequest, UnknownFeed
 from syndicate.publish import catalog
 from syndicate.publish.cache import OPML, CachedFeed, CacheKey, FeedCache
 from syndicate.web import get_feed_cache
@@ -64,7 +64,10 @@ class FeedLayer:
         method = environ.get("REQUEST_METHOD")
         if not path.startswith("/feeds") or (method != "GET" and method != "HEAD"):
             return self.app(environ, start_response)
-        key = self._key(path, environ.get("QUERY_STRING", ""))
+        try:
+            key = self._key(path, environ.get("QUERY_STRING", ""))
+        except InvalidRequest:  # Flask answers with the 400 page
+            return self.app(environ, start_response)
         entry = self.cache.peek(key) if key is not None else None
         if entry is None:
             if key is None:
@@ -145,21 +148,27 @@ def cache_key(path: str, query: str, settings: Settings) -> CacheKey | None:
     name, page = catalog.split_archive(stem)
     if page is not None:
         return (name, fmt, f"page={page}")
-    limit = _limit(query)
+    limit = _limit(query, settings)
     if limit is None:
         return (name, fmt, "")
     return (name, fmt, f"limit={min(limit, settings.feeds.max_items)}")
 
 
-def _limit(query: str) -> int | None:
-    if "limit=" not in query:
+def _limit(query: str, settings: Settings) -> int | None:
+    """The ``?limit=`` asked for; :class:`InvalidRequest` saying what is allowed when it is not a
+    whole number above 0. Above ``feeds.max_items`` it is capped, as documented."""
+    if "limit" not in query:
         return None
-    values = parse_qs(query).get("limit", [])
-    try:
-        limit = int(values[-1]) if values else 0
-    except ValueError:
+    values = parse_qs(query, keep_blank_values=True).get("limit", [])
+    if not values:
         return None
-    return limit if limit > 0 else None
+    value = values[-1].strip()
+    if not (value.isascii() and value.isdigit()) or int(value) < 1:
+        raise InvalidRequest(
+            f"?limit= must be a whole number from 1 to {settings.feeds.max_items} "
+            f"(larger ones are cut to {settings.feeds.max_items}), not {value!r}"
+        )
+    return int(value)
 
 
 def negotiate(accept_encoding: str) -> str:
@@ -255,6 +264,25 @@ def feed(filename: str) -> Response:
     )
 
 
+def _slug_url(key: CacheKey) -> str | None:
+    """Where a feed asked for by a name rather than a slug lives (``tags/Budget`` is
+    ``tags/budget``), query kept; ``None`` when it is a slug already or no such feed exists."""
+    name, fmt, variant = key
+    slugged = catalog.slug_name(name)
+    cache = get_feed_cache()
+    if slugged is None:
+        return None
+    try:
+        catalog.resolve(slugged, cache.store, cache.settings)
+    except UnknownFeed:
+        return None
+    kind, _, number = variant.partition("=")
+    page = int(number) if kind == "page" else None
+    url = catalog.feed_url(cache.settings, slugged, fmt, page).partition("/feeds/")[2]
+    query = request.query_string.decode("latin-1")
+    return f"/feeds/{quote(url)}" + (f"?{query}" if query else "")
+
+
 @bp.route("/feeds.opml", methods=["GET", "HEAD"])
 def opml() -> Response:
     """The OPML 2.0 list of every feed."""
@@ -264,7 +292,13 @@ def opml() -> Response:
 def _serve(key: CacheKey | None, path: str) -> Response:
     if key is None:
         raise UnknownFeed(f"no feed at {path}: {NOT_FOUND_HINT}")
-    entry = get_feed_cache().get(key)  # UnknownFeed -> the 404 page
+    try:
+        entry = get_feed_cache().get(key)
+    except UnknownFeed:  # a tag, author or category asked for by its name: to its slug
+        moved = _slug_url(key)
+        if moved is None:
+            raise  # the 404 page
+        return Response(status=301, headers={"Location": moved})
     coding = negotiate(request.headers.get("Accept-Encoding", ""))
     policy = browser_policy(get_feed_cache().settings)
     if not prefers_html(request.headers.get("Accept", "")):

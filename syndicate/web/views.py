@@ -16,6 +16,7 @@ from syndicate.model import Article
 from syndicate.publish import catalog
 from syndicate.render.html import Card, FeedLink, Link, Page, lead_image
 from syndicate.store import Store
+from syndicate.text.bylines import is_address
 from syndicate.text.slugs import slugify
 
 _CURSOR_TIME = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -165,7 +166,8 @@ def card(settings: Settings, article: Article) -> Card:
     return Card(
         article,
         catalog.article_url(settings)(article),
-        term_links(settings, "authors", article.authors),
+        # A byline is names: an address (stored by an earlier version) is not printed.
+        term_links(settings, "authors", [a for a in article.authors if not is_address(a)]),
         lead_image(article),
     )
 

@@ -14,10 +14,12 @@ from dataclasses import replace
 import html5lib
 
 from helpers.articles import article
-from syndicate.model import Article, Media
+from syndicate.model import IMAGE, Article, Media
 
 HOSTILE_TITLE = "</script><script>alert(1)</script> <!-- & \"q\" 'a'"
-LEAD_IMAGE = Media(url="/static/favicon.ico", type="image/vnd.microsoft.icon", title="A crane")
+LEAD_IMAGE = Media(
+    url="/static/favicon.ico", type="image/vnd.microsoft.icon", title="A crane", role=IMAGE
+)
 
 
 def site_articles() -> list[Article]:
