@@ -11,6 +11,7 @@ import pytest
 from syndicate.config import (
     DEFAULT_BASE_URL,
     DEFAULT_DATABASE_URL,
+    IngestSettings,
     Settings,
     load_settings,
     parse_interval,
@@ -36,6 +37,9 @@ def test_load_settings_full_file_reads_every_table() -> None:
     assert settings.site.language == "pt-BR"
     assert settings.database_url == "sqlite:///tmp/harbour.db"
     assert (settings.feeds.items, settings.feeds.max_items) == (20, 100)
+    assert settings.feeds.max_bytes == 500_000
+    assert settings.ingest == IngestSettings(4194304, 200, 400)
+    assert settings.site.base_url_configured
     assert (settings.server.host, settings.server.port) == ("0.0.0.0", 8080)
     port = settings.category("PORT")
     assert port is not None and port.summary_only and port.description == "Ships and cargo"
@@ -73,6 +77,12 @@ def test_load_settings_wrong_file_is_refused_naming_file_and_key(name: str) -> N
 def test_every_error_fixture_is_listed() -> None:
     files = {p.name for p in CONFIG.glob("*.toml")} - {"empty.toml", "full.toml"}
     assert files == set(ERRORS)
+
+
+def test_base_url_configured_only_when_set() -> None:
+    assert not load_settings(CONFIG / "empty.toml", environ={}).site.base_url_configured
+    env = {"SYNDICATE_BASE_URL": "https://env.example"}
+    assert load_settings(CONFIG / "empty.toml", environ=env).site.base_url_configured
 
 
 def test_environment_overrides_file() -> None:

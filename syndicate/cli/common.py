@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, NoReturn
 
 import click
@@ -36,6 +37,30 @@ def open_store(settings: Settings, *, migrate: bool = True) -> Store:
         click.echo(f"syndicate: database error: {exc}", err=True)
         sys.exit(2)
     return store
+
+
+_ANY_ADDRESS = ("", "0.0.0.0", "::", "[::]")
+
+
+def listening(settings: Settings, host: str, port: int) -> tuple[Settings, str]:
+    """The settings to serve ``host:port`` with, and the line that says what is served.
+
+    Without a configured ``site.base_url`` every link (feeds, pages, the stylesheet) is made
+    for the address served, so ``serve --port 8152`` links to port 8152; a server listening
+    on every address makes them for 127.0.0.1. A configured base URL is kept, and said when it
+    is not the address served (a proxy in front, say).
+    """
+    shown_host = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    address = f"http://{shown_host or '0.0.0.0'}:{port}"
+    if settings.site.base_url_configured:
+        base = settings.site.base_url
+        if base.rstrip("/") == address:
+            return settings, f"serving {address}"
+        return settings, f"serving on {address}; links use site.base_url {base}"
+    local = f"http://127.0.0.1:{port}" if host in _ANY_ADDRESS else address
+    site = replace(settings.site, base_url=local)
+    line = f"serving {local}" if local == address else f"serving on {address}; links use {local}"
+    return replace(settings, site=site), line
 
 
 def build_scheduler(

@@ -46,7 +46,8 @@ def ingest(
 ) -> None:
     """Ingest article files and folders (text, Markdown, HTML, JSON)."""
     from syndicate.normalize import Defaults
-    from syndicate.refresh.ingest import ingest_file
+    from syndicate.refresh.harvest import limits_of
+    from syndicate.refresh.ingest import ingest_files
     from syndicate.sources.files import expand
 
     store = open_store(settings)
@@ -55,11 +56,19 @@ def ingest(
     changed: list[Article] = []
     failures = files = skipped = 0
     try:
-        for path in expand(paths):
+        outcomes = ingest_files(
+            expand(paths),
+            store,
+            now=utc_now(),
+            source=source,
+            defaults=defaults,
+            kind=kind,
+            limits=limits_of(settings),
+        )
+        for outcome in outcomes:
             files += 1
-            outcome = ingest_file(
-                path, store, now=utc_now(), source=source, defaults=defaults, kind=kind
-            )
+            if outcome.note:  # a repaired encoding, a title cut: said, never silent
+                click.echo(f"note: {outcome.note}", err=True)
             if outcome.failed:
                 failures += 1
                 click.echo(f"error: {outcome.error}", err=True)

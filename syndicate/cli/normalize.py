@@ -56,8 +56,8 @@ class Outcome:
 def normalize_command(paths: tuple[Path, ...], kind: str | None, as_json: bool) -> None:
     """Print the canonical article of each FILE (folders: every known file inside)."""
     failed = 0
-    for path in files.expand(paths):
-        outcome = normalize_file(path, kind)
+    for path, where in files.expand(paths):
+        outcome = normalize_file(path, kind, where)
         failed += bool(outcome.error)
         if as_json:
             for line in json_lines(outcome):
@@ -68,19 +68,22 @@ def normalize_command(paths: tuple[Path, ...], kind: str | None, as_json: bool) 
         sys.exit(1)
 
 
-def normalize_file(path: Path, kind: str | None = None) -> Outcome:
+def normalize_file(path: Path, kind: str | None = None, where: str = "") -> Outcome:
     """Parse and normalize one file; any failure becomes the outcome's error, never a raise.
 
-    One unreadable file must not stop a batch, so even an unexpected exception is reported
-    with its type, as a bug to look into rather than a crash.
+    ``where`` is the file's name under the folder it was found in, as ``ingest`` names it, so
+    the ids shown are the ones ``ingest`` of the same arguments would store. One unreadable
+    file must not stop a batch, so even an unexpected exception is reported with its type, as
+    a bug to look into rather than a crash.
     """
     from syndicate.normalize import normalize
-    from syndicate.sources import parse_bytes
+    from syndicate.sources import read
 
     try:
         data = files.read_file(path)
         now = utc_now()
-        entries = parse_bytes(data, str(path), kind)
+        parsed = read(data, str(path), kind)
+        entries = files.located(parsed.entries, where or path.name)
         articles = tuple(normalize(raw, source=SOURCE, now=now) for raw in entries)
     except SyndicateError as exc:
         return Outcome(path, error=_without_origin(str(exc), path))
@@ -123,7 +126,10 @@ def _dumps(record: dict[str, Any]) -> str:
 
 def article_record(article: Article) -> dict[str, Any]:
     """The article's fields as JSON values; ``published`` is null when the input had no date."""
+    image = article.image
     return {
+        "id": article.id,  # what ingest of the same arguments would store it under (new)
+        "slug": article.slug,
         "title": article.title,
         "dek": article.dek,
         "categories": list(article.categories),
@@ -134,6 +140,10 @@ def article_record(article: Article) -> dict[str, Any]:
         "language": article.language,
         "link": article.link,
         "summary": article.summary,
+        "image": image.url if image is not None else None,
+        "enclosures": [
+            {"url": m.url, "type": m.type, "length": m.length} for m in article.enclosures
+        ],
         "word_count": article.word_count,
         "body_text": body_text(article.blocks),
         "blocks": [block_record(block) for block in article.blocks],

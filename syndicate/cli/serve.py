@@ -8,6 +8,7 @@ import click
 from syndicate import __version__
 from syndicate.cli.common import (
     build_scheduler,
+    listening,
     log_to_stderr,
     open_queue,
     open_store,
@@ -45,6 +46,9 @@ def serve(
     from syndicate.refresh import Refresher
     from syndicate.web import SCHEDULER_KEY, change_hook, create_app
 
+    host = host or settings.server.host
+    port = port or settings.server.port
+    settings, line = listening(settings, host, port)
     store = open_store(settings, migrate=False)
     app = create_app(settings, store=store)
     scheduler = None
@@ -52,9 +56,7 @@ def serve(
         refresher = Refresher(settings, store, on_change=change_hook(app))
         scheduler = build_scheduler(settings, store, refresher, blocking=False)
         app.extensions[SCHEDULER_KEY] = scheduler
-    host = host or settings.server.host
-    port = port or settings.server.port
-    click.echo(f"syndicate {__version__} serving {settings.site.base_url} on http://{host}:{port}")
+    click.echo(f"syndicate {__version__} {line}")
     if scheduler is not None:
         click.echo(scheduling_line(settings))
         scheduler.start()

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from syndicate.config.settings import (
     DEFAULT_CONFIG_PATH,
     DEFAULT_DATABASE_URL,
+    MIN_FEED_MAX_BYTES,
     SCHEDULE_MODES,
     SITEMAP_MAX_URLS,
     SOURCE_KINDS,
@@ -29,6 +30,7 @@ from syndicate.config.settings import (
     CategorySettings,
     FeedSettings,
     FetchSettings,
+    IngestSettings,
     ScheduleSettings,
     ServerSettings,
     Settings,
@@ -38,6 +40,7 @@ from syndicate.config.settings import (
 )
 from syndicate.errors import ConfigError
 
+MIN_TEXT_CHARS = 20  # a title or summary cut shorter says nothing
 _INTERVAL = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
 
 Check = Callable[[Any], bool]
@@ -137,6 +140,21 @@ SCHEMA: dict[str, dict[str, tuple[Check, str]]] = {
         "items": (_is_positive_int, "a whole number above 0"),
         "max_items": (_is_positive_int, "a whole number above 0"),
         "tombstone_days": (_is_whole_number, "a whole number of days, 0 or more"),
+        "max_bytes": (
+            lambda v: _is_positive_int(v) and v >= MIN_FEED_MAX_BYTES,
+            f"a whole number of bytes of at least {MIN_FEED_MAX_BYTES}",
+        ),
+    },
+    "ingest": {
+        "max_bytes": (_is_positive_int, "a whole number of bytes above 0"),
+        "max_title_chars": (
+            lambda v: _is_positive_int(v) and v >= MIN_TEXT_CHARS,
+            f"a whole number of characters of at least {MIN_TEXT_CHARS}",
+        ),
+        "max_summary_chars": (
+            lambda v: _is_positive_int(v) and v >= MIN_TEXT_CHARS,
+            f"a whole number of characters of at least {MIN_TEXT_CHARS}",
+        ),
     },
     "server": {
         "host": (_is_str, "a host name or address such as '127.0.0.1'"),
@@ -256,7 +274,8 @@ def _from_mapping(data: Mapping[str, Any], origin: str) -> Settings:
         if table not in SCHEMA:
             known = ", ".join(sorted(SCHEMA))
             raise ConfigError(f"{origin}: unknown table [{table}]; expected one of: {known}")
-    site = SiteSettings(**_table(data, "site", origin))
+    site_table = _table(data, "site", origin)
+    site = SiteSettings(**site_table, base_url_configured="base_url" in site_table)
     feeds = FeedSettings(**_table(data, "feeds", origin))
     server = ServerSettings(**_table(data, "server", origin))
     database = _table(data, "database", origin)
@@ -267,6 +286,7 @@ def _from_mapping(data: Mapping[str, Any], origin: str) -> Settings:
         categories=_categories(data.get("categories", []), origin),
         sources=_sources(data.get("sources", []), origin),
         fetch=FetchSettings(**_table(data, "fetch", origin)),
+        ingest=IngestSettings(**_table(data, "ingest", origin)),
         schedule=ScheduleSettings(**_table(data, "schedule", origin)),
         websub=WebSubSettings(hubs=tuple(_table(data, "websub", origin).get("hubs", ()))),
         admin=AdminSettings(**_table(data, "admin", origin)),
@@ -366,7 +386,8 @@ def _apply_environment(settings: Settings, env: Mapping[str, str]) -> Settings:
             raise ConfigError(
                 f"SYNDICATE_BASE_URL: expected an absolute http(s) URL, got {base_url!r}"
             )
-        settings = replace(settings, site=replace(settings.site, base_url=base_url.rstrip("/")))
+        site = replace(settings.site, base_url=base_url.rstrip("/"), base_url_configured=True)
+        settings = replace(settings, site=site)
     database_url = env.get("SYNDICATE_DATABASE_URL")
     if database_url is not None:
         if not _is_database_url(database_url):

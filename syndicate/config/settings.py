@@ -15,6 +15,11 @@ DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 DEFAULT_FEED_ITEMS = 50
 DEFAULT_MAX_FEED_ITEMS = 200
 DEFAULT_TOMBSTONE_DAYS = 30
+DEFAULT_FEED_MAX_BYTES = 1_000_000  # feed readers and hubs refuse or truncate bigger documents
+MIN_FEED_MAX_BYTES = 10_000  # room for a channel and one item with its summary
+DEFAULT_INGEST_MAX_BYTES = 2 * 1024 * 1024  # per file or feed entry; a long read is ~100 KB
+DEFAULT_MAX_TITLE_CHARS = 300
+DEFAULT_MAX_SUMMARY_CHARS = 300
 DEFAULT_INTERVAL_SECONDS = 30 * 60
 SITEMAP_MAX_URLS = 50_000  # the sitemap protocol's limit of URLs in one file
 SOURCE_KINDS = ("folder", "page", "feed")
@@ -31,7 +36,7 @@ class SiteSettings:
     description: str = "Articles published through syndicate"
     base_url: str = DEFAULT_BASE_URL
     language: str = "en"
-    author: str = ""  # feed-level author; Atom needs one, the site title stands in otherwise
+    author: str = ""  # feed-level author (Atom, JSON Feed, dc:creator fallback); else the title
     # Images of the site, absolute URLs or paths under base_url ("/static/logo.png"). The logo
     # is the feeds' <image>/<logo> and the pages' OpenGraph image; the icon is the favicon
     # (Atom <icon>, JSON Feed favicon); "" serves syndicate's own icon at /favicon.ico.
@@ -39,6 +44,10 @@ class SiteSettings:
     icon: str = ""
     copyright: str = ""  # RSS <copyright>, Atom <rights>, shown in the pages' footer
     sitemap_max_urls: int = SITEMAP_MAX_URLS  # URLs per sitemap file before an index splits it
+
+    # Whether base_url was set (file or SYNDICATE_BASE_URL): when it was not, `syndicate serve
+    # --port N` makes links for the address it listens on.
+    base_url_configured: bool = False
 
     def absolute(self, url: str) -> str:
         """``url`` as an absolute URL: a path on the site is put under ``base_url``."""
@@ -57,12 +66,25 @@ class SiteSettings:
 
 @dataclass(frozen=True, slots=True)
 class FeedSettings:
-    """How feeds are cut: items per feed, the cap on ``?limit=``, and how many days an Atom
-    feed carries the RFC 6721 tombstone of a removed article (0: none)."""
+    """How feeds are cut: items per feed, the cap on ``?limit=``, how many days an Atom feed
+    carries the RFC 6721 tombstone of a removed article (0: none), and the most bytes a feed
+    document may have (a feed that would pass it carries fewer items, or summaries)."""
 
     items: int = DEFAULT_FEED_ITEMS
     max_items: int = DEFAULT_MAX_FEED_ITEMS
     tombstone_days: int = DEFAULT_TOMBSTONE_DAYS
+    max_bytes: int = DEFAULT_FEED_MAX_BYTES
+
+
+@dataclass(frozen=True, slots=True)
+class IngestSettings:
+    """Caps on what goes into the store: bytes per file or feed entry (bigger ones are refused
+    with their name and the limit), characters per title (longer ones cut, with a note) and per
+    summary (summaries are excerpts, cut where a sentence ends)."""
+
+    max_bytes: int = DEFAULT_INGEST_MAX_BYTES
+    max_title_chars: int = DEFAULT_MAX_TITLE_CHARS
+    max_summary_chars: int = DEFAULT_MAX_SUMMARY_CHARS
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +189,7 @@ class Settings:
     categories: tuple[CategorySettings, ...] = ()
     sources: tuple[SourceSettings, ...] = ()
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    ingest: IngestSettings = field(default_factory=IngestSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     websub: WebSubSettings = field(default_factory=WebSubSettings)
     admin: AdminSettings = field(default_factory=AdminSettings)

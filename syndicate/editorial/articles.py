@@ -23,7 +23,7 @@ from typing import Any
 
 from syndicate.errors import ArticleGone, InvalidField, ParseError, UnknownArticle
 from syndicate.model import Article, RawEntry
-from syndicate.normalize import article_id, canonical_url, normalize
+from syndicate.normalize import article_id, article_key, canonical_url, normalize
 from syndicate.sources.files import MAX_FILE_BYTES
 from syndicate.sources.submission import Submission, read_submission
 from syndicate.store import (
@@ -205,8 +205,9 @@ class Desk:
 
 
 def article_id_for(source: str, *, key: str = "", link: str = "") -> str:
-    """The id an article of ``source`` with this client id (or canonical URL) has."""
-    return article_id(source, link, "", key)
+    """The id an article of ``source`` with this client id (or canonical URL) has: the one
+    id rule, applied to an entry that has only these."""
+    return article_id(source, article_key(RawEntry(guid=key, link=link), ""))
 
 
 def entry_of(article: Article) -> RawEntry:

@@ -12,7 +12,7 @@ from dataclasses import replace
 from syndicate.config import SourceSettings
 from syndicate.errors import SourceError
 from syndicate.model import RawEntry
-from syndicate.normalize import canonical_url, entry_id
+from syndicate.normalize import canonical_url, entry_id, entry_legacy_ids
 from syndicate.refresh.harvest import NOT_MODIFIED, Context, Harvest, fetch_conditional, normalized
 from syndicate.refresh.page_source import page_entries
 from syndicate.sources import syndication
@@ -33,13 +33,14 @@ class FeedSource:
         entries: list[RawEntry] = []
         kept: set[str] = set()
         for item in parsed.items:
-            if not (item.summary_only and source.full_text):
+            linked = bool(canonical_url(item.entry.link))
+            if not (item.summary_only and source.full_text and linked):
                 entries.append(item.entry)
             elif _stored(item.entry, source, ctx):
                 kept.add(entry_id(item.entry, source.name))
             else:
                 entries.append(_with_full_text(item.entry, source, ctx, notes))
-        articles, skipped = normalized(entries, source, ctx.clock())
+        articles, skipped = normalized(entries, source, ctx.clock(), limits=ctx.limits, notes=notes)
         return Harvest(
             tuple(articles),
             tuple(parsed.skipped) + tuple(skipped),
@@ -51,9 +52,9 @@ class FeedSource:
 
 
 def _stored(entry: RawEntry, source: SourceSettings, ctx: Context) -> bool:
-    """An article with a link that is already stored keeps its text: no page fetch."""
-    linked = bool(canonical_url(entry.link))
-    return linked and ctx.store.get(entry_id(entry, source.name)) is not None
+    """An article that is already stored keeps its text: no page fetch."""
+    key = entry_id(entry, source.name)
+    return ctx.store.stored_id(key, entry_legacy_ids(entry, source.name)) is not None
 
 
 def _with_full_text(

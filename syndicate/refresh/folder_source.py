@@ -5,6 +5,10 @@ exactly what ``syndicate ingest`` of the same folder would read. A file whose si
 modification time are unchanged since the last stored run is not read again: its articles
 count as unchanged.
 
+An article without an id or link of its own is identified by its file's path under the
+folder (``news/weather.md``), so two files of the same title are two articles, and the same
+folder mounted elsewhere keeps every id.
+
 Folders never delete: an article whose file is gone stays stored and published, and is counted
 as removed in every run until the file returns or an operator deletes it. Losing an article
 because a volume was not mounted is worse than keeping one too long. A file that cannot be
@@ -61,7 +65,7 @@ class FolderSource:
             memo = dict(self._memos.get(source.name, {}))
         walk = _Walk()
         for path in files.article_files(root):
-            self._file(source, path, memo.get(path), walk, ctx)
+            self._file(source, path, root, memo.get(path), walk, ctx)
 
         def remember() -> None:
             with self._lock:
@@ -80,6 +84,7 @@ class FolderSource:
         self,
         source: SourceSettings,
         path: Path,
+        root: Path,
         known: FileMemo | None,
         walk: _Walk,
         ctx: Context,
@@ -96,16 +101,20 @@ class FolderSource:
             walk.seen.update(known.ids)
             walk.files[path] = known
             return
+        where = files.relative_name(path, root)
         try:
-            parsed = read(files.read_file(path), str(path))
+            parsed = read(files.read_file(path, ctx.limits.max_bytes), str(path))
         except SourceError as exc:
-            walk.skipped.append(f"{path.name}: {exc.reason}")
+            walk.skipped.append(f"{where}: {exc.reason}")
             walk.seen.update(known.ids if known else ())  # a bad edit is not a removal
             return
         if parsed.note:
-            walk.notes.append(f"{path.name}: {parsed.note}")
-        articles, skipped = normalized(parsed.entries, source, ctx.clock())
-        walk.skipped += [f"{path.name}: {reason}" for reason in skipped]
+            walk.notes.append(f"{where}: {parsed.note}")
+        entries = files.located(parsed.entries, where)
+        articles, skipped = normalized(
+            entries, source, ctx.clock(), limits=ctx.limits, notes=walk.notes, origin=where
+        )
+        walk.skipped += [f"{where}: {reason}" for reason in skipped]
         ids = tuple(a.id for a in articles)
         walk.files[path] = FileMemo(stat.st_mtime_ns, stat.st_size, ids)
         walk.seen.update(ids)

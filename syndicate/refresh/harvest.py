@@ -14,10 +14,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from syndicate.config import SourceSettings
+from syndicate.config import Settings, SourceSettings
 from syndicate.errors import ParseError
 from syndicate.model import Article, RawEntry
-from syndicate.normalize import Defaults, normalize
+from syndicate.normalize import DEFAULT_LIMITS, Defaults, Limits, normalize
 from syndicate.sources.fetch import Fetcher, FetchResult
 from syndicate.store import Store
 
@@ -25,11 +25,13 @@ from syndicate.store import Store
 @dataclass(frozen=True, slots=True)
 class Context:
     """What every kind may use: the store (for validators and known ids), the guarded fetcher
-    (the only network client) and the clock (the time articles are seen)."""
+    (the only network client), the clock (the time articles are seen) and the ``[ingest]``
+    limits on each file and entry."""
 
     store: Store
     fetcher: Fetcher
     clock: Callable[[], datetime]
+    limits: Limits = DEFAULT_LIMITS
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,16 @@ NOT_MODIFIED = Harvest(not_modified=True)
 CLOCK_SKEW = timedelta(minutes=10)
 
 
+def limits_of(settings: Settings) -> Limits:
+    """The ``[ingest]`` settings as the limits normalize applies to each entry."""
+    ingest = settings.ingest
+    return Limits(
+        max_bytes=ingest.max_bytes,
+        max_title_chars=ingest.max_title_chars,
+        max_summary_chars=ingest.max_summary_chars,
+    )
+
+
 class SourceKind(Protocol):
     """One kind of source (``kind = "..."`` in the configuration)."""
 
@@ -70,19 +82,37 @@ class SourceKind(Protocol):
 
 
 def normalized(
-    entries: Iterable[RawEntry], source: SourceSettings, now: datetime
+    entries: Iterable[RawEntry],
+    source: SourceSettings,
+    now: datetime,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    notes: list[str] | None = None,
+    origin: str = "",
 ) -> tuple[list[Article], list[str]]:
-    """Articles from entries, and "title: reason" for each entry that makes none."""
+    """Articles from entries, and "title: reason" for each entry that makes none.
+
+    What was cut to fit the limits is added to ``notes`` (the run log says so).
+    """
     defaults = Defaults(
         categories=(source.category,) if source.category else (), language=source.language
     )
     articles: list[Article] = []
     skipped: list[str] = []
     for entry in entries:
+        label = _label(entry)
         try:
-            article = normalize(entry, source=source.name, now=now, defaults=defaults)
+            article = normalize(
+                entry,
+                source=source.name,
+                now=now,
+                defaults=defaults,
+                origin=origin or label,
+                limits=limits,
+                notes=notes,
+            )
         except ParseError as exc:
-            skipped.append(f"{entry.title or entry.link or 'untitled'}: {exc.reason}")
+            skipped.append(f"{label}: {exc.reason}")
             continue
         articles.append(article if source.kind == "folder" else within_skew(article, now))
     return articles, skipped
@@ -98,6 +128,14 @@ def within_skew(article: Article, now: datetime) -> Article:
         return article
     at = now.replace(microsecond=0)
     return replace(article, published=at, updated=at)
+
+
+def _label(entry: RawEntry) -> str:
+    """How an entry is named in messages: its title (shortened), else its link or id."""
+    title = " ".join(entry.title.split())
+    if len(title) > 80:
+        title = title[:79].rstrip() + "…"
+    return title or entry.link or entry.guid or "untitled"
 
 
 def fetch_conditional(source: SourceSettings, url: str, ctx: Context) -> FetchResult:

@@ -23,22 +23,25 @@ class PageSource:
     def harvest(self, source: SourceSettings, ctx: Context) -> Harvest:
         """One article per page URL; with several URLs a failing page is only skipped."""
         urls = source.locations
+        notes: list[str] = []
         if len(urls) == 1:
             result = fetch_conditional(source, urls[0], ctx)
             if result.not_modified:
                 return NOT_MODIFIED
             entries, note = page_entries(result)
-            articles, skipped = normalized(entries, source, ctx.clock())
+            notes += _notes(note)
+            articles, skipped = normalized(
+                entries, source, ctx.clock(), limits=ctx.limits, notes=notes
+            )
             return Harvest(
                 tuple(articles),
                 tuple(skipped),
-                _notes(note),
+                tuple(notes),
                 etag=result.etag,
                 last_modified=result.last_modified,
             )
         found: list[RawEntry] = []
         failed: list[str] = []
-        notes: list[str] = []
         for url in urls:
             try:
                 result = ctx.fetcher.get(url, allow_private=source.allow_private, source=url)
@@ -48,7 +51,7 @@ class PageSource:
                 continue
             found += entries
             notes += _notes(note)
-        articles, skipped = normalized(found, source, ctx.clock())
+        articles, skipped = normalized(found, source, ctx.clock(), limits=ctx.limits, notes=notes)
         return Harvest(tuple(articles), tuple(failed + skipped), tuple(notes))
 
 

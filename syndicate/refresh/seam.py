@@ -37,7 +37,7 @@ from syndicate.errors import ParseError, SourceError, StoreError
 from syndicate.model import Article
 from syndicate.refresh.feed_source import FeedSource
 from syndicate.refresh.folder_source import FolderSource
-from syndicate.refresh.harvest import Context, Harvest, SourceKind
+from syndicate.refresh.harvest import Context, Harvest, SourceKind, limits_of
 from syndicate.refresh.page_source import PageSource
 from syndicate.sources.fetch import Fetcher, RateLimited
 from syndicate.store import Store, UpsertResult
@@ -110,7 +110,7 @@ class Refresher:
         self._own_fetcher = fetcher is None
         self.fetcher = fetcher or Fetcher(settings.fetch)
         self.kinds = dict(kinds) if kinds is not None else default_kinds()
-        self._context = Context(store, self.fetcher, clock)
+        self._context = Context(store, self.fetcher, clock, limits_of(settings))
         self._locks: dict[str, threading.Lock] = {}
         self._locks_lock = threading.Lock()
 
@@ -283,7 +283,8 @@ class Refresher:
     def _removed(self, source: SourceSettings, harvest: Harvest) -> int:
         if harvest.seen is None:
             return 0
-        return len(self.store.article_ids(source.name) - harvest.seen)
+        # Keys, not ids: an article stored by an earlier version is held under its old id.
+        return len(self.store.article_keys(source.name) - harvest.seen)
 
     def _notify(self, name: str, changed: list[Article]) -> list[str]:
         """Run the change hook; its failure is a note, never an undone refresh."""
