@@ -63,49 +63,93 @@ def walk(site: Site, fmt: str) -> list[list[str]]:
     return pages
 
 
+def ids_of(*numbers: int) -> set[str]:
+    return {f"urn:uuid:{article(n).id}" for n in numbers}
+
+
 @pytest.mark.parametrize("fmt", ["rss", "atom", "json"])
-def test_archive_chain_meets_every_article_once(site: Site, fmt: str) -> None:
+def test_archive_chain_reaches_every_article(site: Site, fmt: str) -> None:
     pages = walk(site, fmt)
-    ids = [i for page in pages for i in page]
-    assert len(ids) == len(set(ids)) == TOTAL
-    assert [len(p) for p in pages] == [8, 5, 5, 5]
+    assert {i for page in pages for i in page} == ids_of(*range(1, TOTAL + 1))
+    # 23 articles, pages of 5: four full pages are published (1..20); the subscription
+    # document holds the newest five by date (19..23), 21..23 being in no page yet.
+    assert [len(p) for p in pages] == [5, 5, 5, 5, 5]
+    assert set(pages[0]) == ids_of(19, 20, 21, 22, 23)
 
 
 @pytest.mark.parametrize("fmt", ["rss", "atom"])
-def test_archive_pages_link_both_ways(site: Site, fmt: str) -> None:
+def test_archive_pages_link_back_and_to_the_current_document(site: Site, fmt: str) -> None:
     base = site.settings.site.base_url
     middle, _, archived = links_and_ids(site.get(f"/feeds/all/archive/2.{fmt}").body, fmt)
     assert archived
     assert middle["prev-archive"] == f"{base}/feeds/all/archive/1.{fmt}"
-    assert middle["next-archive"] == f"{base}/feeds/all/archive/3.{fmt}"
+    assert middle["current"] == f"{base}/feeds/all.{fmt}"
     assert middle["self"] == f"{base}/feeds/all/archive/2.{fmt}"
+    # No next-archive: the newest page would have to change when the next one is published.
+    assert "next-archive" not in middle
     oldest, _, _ = links_and_ids(site.get(f"/feeds/all/archive/1.{fmt}").body, fmt)
     assert "prev-archive" not in oldest
-    assert site.get(f"/feeds/all/archive/4.{fmt}").status == 404
+    assert site.get(f"/feeds/all/archive/5.{fmt}").status == 404
 
 
-def test_full_archive_pages_do_not_change_when_old_dated_articles_arrive(site: Site) -> None:
-    before = {k: site.get(f"/feeds/all/archive/{k}.atom").body for k in (1, 2, 3)}
-    late = article(999, published=EPOCH - timedelta(days=30), updated=EPOCH)  # oldest date
-    site.store.upsert(late)
-    site.app.extensions["syndicate.feedcache"].invalidate_articles([late])
-    for k, body in before.items():
-        assert site.get(f"/feeds/all/archive/{k}.atom").body == body
-    assert late.id in site.get("/feeds/all.json").body.decode()
+def test_archive_pages_keep_their_bytes_when_new_and_backfilled_articles_arrive(
+    site: Site,
+) -> None:
+    before = {k: site.get(f"/feeds/all/archive/{k}.atom").body for k in (1, 2, 3, 4)}
+    cache = site.app.extensions["syndicate.feedcache"]
+    # Enough to publish a fifth page: a backfilled article (the oldest date of all) and
+    # new ones (the newest dates).
+    late = [article(999, published=EPOCH - timedelta(days=30), updated=EPOCH)]
+    late += [article(n) for n in range(TOTAL + 1, TOTAL + 4)]
+    for one in late:
+        site.store.upsert(one)
+        cache.invalidate_articles([one])
+        for k, body in before.items():
+            assert site.get(f"/feeds/all/archive/{k}.atom").body == body
+    assert site.get("/feeds/all/archive/5.atom").status == 200
+    newest = {item["id"] for item in json.loads(site.get("/feeds/all.json").body)["items"]}
+    assert ids_of(TOTAL + 1, TOTAL + 2, TOTAL + 3) <= newest
 
 
 def test_tag_feeds_have_their_own_archives(site: Site) -> None:
     tagged = site.store.count_matching(tag="tag-1")  # the odd articles: 12
-    assert archived_pages(tagged, PAGE) == 1
+    assert archived_pages(tagged, PAGE) == 2
     reply = site.get("/feeds/tags/tag-1/archive/1.atom")
     assert reply.status == 200 and b"fh:archive" in reply.body
     links, ids, _ = links_and_ids(reply.body, "atom")
     assert links["current"].endswith("/feeds/tags/tag-1.atom") and len(ids) == PAGE
-    assert site.get("/feeds/tags/tag-1/archive/2.atom").status == 404
+    assert site.get("/feeds/tags/tag-1/archive/3.atom").status == 404
 
 
 @pytest.mark.parametrize(
-    ("total", "pages"), [(0, 0), (4, 0), (5, 0), (9, 0), (10, 1), (14, 1), (15, 2), (23, 3)]
+    ("total", "pages"), [(0, 0), (4, 0), (5, 1), (9, 1), (10, 2), (14, 2), (15, 3), (23, 4)]
 )
-def test_archived_pages_keeps_a_full_page_unarchived(total: int, pages: int) -> None:
+def test_archived_pages_are_the_full_pages(total: int, pages: int) -> None:
     assert archived_pages(total, 5) == pages
+
+
+NEWEST_CASES = [
+    # (feed name, filter) with articles stored oldest-date-last: the newest by date came first
+    ("all", {}),
+    ("news", {"categories": ("News",)}),
+    ("tags/budget", {"tags": ("Budget",)}),
+    ("authors/ada-byron", {"authors": ("Ada Byron",)}),
+]
+
+
+@pytest.mark.parametrize(("name", "fields"), NEWEST_CASES, ids=[c[0] for c in NEWEST_CASES])
+@pytest.mark.parametrize("fmt", ["rss", "atom", "json"])
+def test_subscription_holds_the_newest_by_date_whatever_the_stored_order(
+    settings: Settings, store: Store, name: str, fields: dict[str, object], fmt: str
+) -> None:
+    # feeds.items = 3; the article with the newest date is stored first (a backfill), then
+    # six older ones: the first page of stored order (1 of 2) holds the newest article.
+    same = {"categories": ("News",), "tags": ("Budget",), "authors": ("Ada Byron",)} | fields
+    stored = [article(100, **same)] + [article(n, **same) for n in range(1, 7)]
+    store.upsert_many(stored)
+    small = replace(settings, feeds=FeedSettings(items=3, max_items=50))
+    with serve(small, store) as live:
+        _, ids, _ = links_and_ids(live.get(f"/feeds/{name}.{fmt}").body, fmt)
+        assert ids[:3] == [f"urn:uuid:{article(n).id}" for n in (100, 6, 5)]
+        _, limited, _ = links_and_ids(live.get(f"/feeds/{name}.{fmt}?limit=2").body, fmt)
+        assert limited == [f"urn:uuid:{article(n).id}" for n in (100, 6)]

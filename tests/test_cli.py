@@ -105,3 +105,17 @@ def test_serve_refuses_a_database_older_than_it_needs(env: dict[str, str]) -> No
     code, _, err = run(env, "serve", "--port", "1")
     assert code == 2
     assert "run `syndicate db upgrade`" in err
+
+
+ENCODINGS = Path(__file__).parent / "data" / "encodings"
+
+
+def test_ingest_says_when_an_encoding_was_repaired(env: dict[str, str], tmp_path: Path) -> None:
+    broken, legacy = ENCODINGS / "broken_utf8.txt", ENCODINGS / "windows_1252.txt"
+    code, out, err = run(env, "ingest", str(broken), str(legacy))
+    assert code == 0 and "2 new" in out
+    assert f"note: {broken}: not UTF-8 text: 1 malformed byte(s) replaced by U+FFFD" in err
+    assert f"note: {legacy}: not UTF-8 text; decoded as windows-125" in err
+    assert "by detection" in err
+    code, out, _ = run(env, "normalize", "--json", str(broken))
+    assert '"title": "Caf\\ufffd( owners protest new rules"' in out or "Caf�( owners" in out

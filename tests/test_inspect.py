@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from syndicate.cli.normalize import normalize_command
+from syndicate.normalize import article_id
 
 DATA = Path(__file__).parent / "data" / "sources"
 TEXT_PAGE = DATA / "text" / "sample_news_page.txt"
@@ -127,3 +128,19 @@ def test_normalize_folder_reads_known_files_in_order(tmp_path: Path) -> None:
 def test_normalize_without_files_is_a_usage_error() -> None:
     code, _, _ = run()
     assert code == 2
+
+
+def test_normalize_json_shows_the_id_ingest_would_store_and_the_media(tmp_path: Path) -> None:
+    folder = tmp_path / "desk"
+    (folder / "weather").mkdir(parents=True)
+    post = folder / "weather" / "monday.md"
+    post.write_text(
+        "---\ntitle: Weather update\nimage: https://img.example/rain.jpg\n"
+        "enclosure: https://cdn.example/forecast.mp3\n---\n\nRain all day.\n"
+    )
+    (record,) = json_records(run("--json", folder)[1])
+    assert record["id"] == article_id("local", "path:weather/monday.md")
+    assert record["image"] == "https://img.example/rain.jpg"
+    assert record["enclosures"] == [
+        {"url": "https://cdn.example/forecast.mp3", "type": "audio/mpeg", "length": 0}
+    ]

@@ -89,7 +89,7 @@ def test_refresh_skips_a_bad_entry_and_counts_it(
     server.serve(FEED, Reply(body))
     result = refresher(settings, store, source(server)).refresh("news")
     assert (result.outcome, result.new, result.skipped) == (Outcome.OK, 2, 1)
-    assert "no content and no summary" in result.message
+    assert "'Empty': a title alone, with no text, link or enclosure" in result.message
     assert store.recent_runs("news")[0].skipped == 1
 
 
@@ -185,7 +185,7 @@ def test_refresh_decodes_windows_1251_labelled_utf8(
     server.serve(FEED, Reply(body.decode().encode("cp1251")))
     result = refresher(settings, store, source(server)).refresh("news")
     assert result.outcome is Outcome.OK, result
-    assert "decoded as cp1251" in result.message
+    assert "decoded as windows-1251" in result.message
     assert store.latest()[0].title == "Привет, мир"
 
 
@@ -407,3 +407,40 @@ def test_cli_refresh_runs_sources_and_exits_non_zero_on_failure(
     assert "news: failed" in failed.output and "HTTP 500" in failed.output
     unknown = CliRunner().invoke(cli, ["refresh", "nope"], env=env)
     assert unknown.exit_code == 2 and "no source named nope" in unknown.output
+
+
+def test_refresh_keeps_upstream_categories_and_fills_in_the_sources_for_the_rest(
+    server: TestServer, settings: Settings, store: Store
+) -> None:
+    items = (
+        "<item><title>Shares rise</title><link>https://news.example.com/shares</link>"
+        "<category>Business</category><category domain='post_tag'>markets</category>"
+        "<description>Shares rose on Monday.</description></item>"
+        "<item><title>Rain</title><link>https://news.example.com/rain</link>"
+        "<description>It rained.</description></item>"
+    )
+    body = rss().replace(b"</channel>", items.encode() + b"</channel>")
+    server.serve(FEED, Reply(body))
+    refresher(settings, store, source(server)).refresh("news")  # the source's category: World
+    stored = {a.title: a for a in store.latest()}
+    assert (stored["Shares rise"].categories, stored["Shares rise"].tags) == (
+        ("Business",),
+        ("markets",),
+    )
+    assert stored["Rain"].categories == ("World",)
+    assert store.category("business") is not None and store.category("world") is not None
+
+
+def test_folder_refresh_logs_a_repaired_encoding(
+    settings: Settings, store: Store, tmp_path: Path
+) -> None:
+    folder = tmp_path / "desk"
+    folder.mkdir()
+    encodings = Path(__file__).parent / "data" / "encodings"
+    (folder / "cafe.txt").write_bytes((encodings / "broken_utf8.txt").read_bytes())
+    desk = SourceSettings(name="desk", kind="folder", path=str(folder))
+    result = Refresher(replace(settings, sources=(desk,)), store).refresh("desk")
+    note = "cafe.txt: not UTF-8 text: 1 malformed byte(s) replaced by U+FFFD"
+    assert result.new == 1 and note in result.message
+    assert note in store.recent_runs("desk")[0].message
+    assert store.latest()[0].title == "Caf\ufffd( owners protest new rules"

@@ -196,3 +196,41 @@ def test_create_app_opens_an_upgraded_database(settings, store: Store) -> None:
 
     app = create_app(settings, watch_interval=None)
     assert app.test_client().get("/healthz").get_json()["status"] == "ok"
+
+
+@pytest.mark.parametrize(
+    ("asked", "slug"),
+    [
+        ("/feeds/tags/Libraries.atom", "/feeds/tags/libraries.atom"),
+        ("/feeds/tags/LIBRARIES.rss?limit=3", "/feeds/tags/libraries.rss?limit=3"),
+        ("/feeds/authors/Mira Okafor.json", "/feeds/authors/mira-okafor.json"),
+        ("/feeds/authors/Mira%20Okafor.rss", "/feeds/authors/mira-okafor.rss"),
+        ("/feeds/Local.atom", "/feeds/local.atom"),
+    ],
+)
+def test_tag_author_and_category_feeds_answer_to_their_names(
+    client: FlaskClient, filled: Store, asked: str, slug: str
+) -> None:
+    response = client.get(asked)
+    assert response.status_code == 301
+    assert response.headers["Location"] == slug
+    assert client.get(slug).status_code == 200
+
+
+def test_a_name_that_is_no_feed_is_still_a_404(client: FlaskClient, filled: Store) -> None:
+    assert client.get("/feeds/tags/No Such Tag.atom").status_code == 404
+    assert client.get("/feeds/tags/nope.atom").status_code == 404
+
+
+@pytest.mark.parametrize("limit", ["0", "-1", "abc", "", "2.5", "１"])
+def test_a_bad_limit_is_a_400_that_says_what_is_allowed(
+    client: FlaskClient, filled: Store, limit: str
+) -> None:
+    response = client.get(f"/feeds/all.rss?limit={limit}")
+    assert response.status_code == 400
+    assert b"?limit= must be a whole number from 1 to 200" in response.data
+
+
+def test_a_limit_above_the_cap_is_cut_to_it(client: FlaskClient, filled: Store) -> None:
+    entries = feedparser.parse(client.get("/feeds/all.rss?limit=5000").data).entries
+    assert len(entries) == filled.count()
