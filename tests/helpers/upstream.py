@@ -86,13 +86,20 @@ class TestServer:
         with self._lock:
             self.hits[seen.path] += 1
             self.requests.append(seen)
-            self.active += 1
-            self.max_active = max(self.max_active, self.active)
         return self.routes.get(seen.path)
 
-    def _leave(self) -> None:
+    def _wait(self, seconds: float) -> None:
+        """A reply's delay, counted as a request in flight: ``max_active`` is how many delays
+        overlapped. (Counting until the handler returns would also count the moment after the
+        client has read the whole reply, when it may already have sent the next request.)"""
         with self._lock:
-            self.active -= 1
+            self.active += 1
+            self.max_active = max(self.max_active, self.active)
+        try:
+            time.sleep(seconds)
+        finally:
+            with self._lock:
+                self.active -= 1
 
 
 def _handler_class(server: TestServer) -> type[BaseHTTPRequestHandler]:
@@ -113,11 +120,9 @@ def _handler_class(server: TestServer) -> type[BaseHTTPRequestHandler]:
                 self._answer(seen, reply)
             except (BrokenPipeError, ConnectionResetError):
                 self.close_connection = True
-            finally:
-                server._leave()
 
         def _answer(self, seen: Seen, reply: Reply) -> None:
-            time.sleep(reply.delay)
+            server._wait(reply.delay)
             if _not_modified(seen, reply):
                 self.send_response(304)
                 self._validators(reply)
