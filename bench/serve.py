@@ -1,31 +1,40 @@
-"""Serving a 50-item feed: syndicate against nginx, a raw WSGI app and Django syndication.
+"""Serving a cached feed and an article page: syndicate against nginx, raw WSGI and Django.
 
 Usage (from the repository root, after ``pip install -e '.[bench]'`` and
 ``apt-get install wrk nginx``)::
 
-    .venv/bin/python bench/serve.py [--duration 5] [--runs 3] [--connections 32]
+    .venv/bin/python bench/serve.py [--duration 5] [--runs 3] [--connections 32] [--threads 4]
 
-Everything listens on 127.0.0.1 only. One SQLite database of 50 generated articles (about 2 KB
-of HTML each) in a temporary folder serves all four:
+Everything listens on 127.0.0.1 only and runs one worker process. One SQLite database of 50
+generated articles (about 2 KB of HTML each) in a temporary folder serves all of them, in one
+run:
 
-(a) syndicate under gunicorn (``syndicate.web:create_app()``), ``/feeds/all.rss``;
-(b) nginx serving the very bytes syndicate sent, as a static file (gzip: a ``.gz`` beside it,
-    ``gzip_static``), the physical limit of this machine;
-(c) a raw WSGI callable returning those bytes (with an ETag check and a gzip copy) under the
-    same gunicorn settings as (a), the ceiling of Python behind gunicorn;
-(d) a Django project with ``django.contrib.syndication`` over the same ``articles`` table, with
-    ``ConditionalGetMiddleware`` and ``GZipMiddleware``: what a Python user would pick instead.
+- **syndicate, granian**: ``granian --interface wsgi --workers 1 --blocking-threads T wsgi:app``
+  (what ``syndicate serve`` runs), ``/feeds/all.rss`` and ``/articles/article-1``;
+- **syndicate, gunicorn**: ``gunicorn wsgi:app`` (gthread, 1 worker x T threads);
+- **raw WSGI, granian** and **raw WSGI, gunicorn**: a WSGI callable returning the very bytes
+  syndicate sent (an ETag check and a gzip copy, nothing else), under the same two servers:
+  the ceiling of Python behind each;
+- **nginx static**: nginx serving those same bytes as static files (``gzip_static``): what the
+  machine can do without Python, the bar every figure is divided by;
+- **nginx export**: nginx serving ``syndicate export`` output with its generated site file;
+- **Django**: ``django.contrib.syndication`` for the feed and a template view for the page,
+  over the same ``articles`` table, with ``ConditionalGetMiddleware`` and ``GZipMiddleware``,
+  under gunicorn.
 
-Each case is driven by wrk (``--latency``) as a plain 200, as a 304 (``If-None-Match`` with
-the ETag that server gave) and as a 200 with ``Accept-Encoding: gzip``; the median of
-``--runs`` runs is printed (requests per second and p99 latency), then every ratio of (a) to
-(b), (c) and (d).
+All of them run at once; wrk (``--latency``) drives the feed as a plain 200, a 304
+(``If-None-Match`` with the ETag that server gave) and a gzip 200, and the page as a 200 and a
+304; each is the median of ``--runs`` runs, and each run goes round every server in turn, so
+load from elsewhere on a shared machine falls on all of them alike. It prints requests per
+second and p99 per case, then every server's rate as a multiple
+of nginx static's, and the targets.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import platform
 import re
 import shutil
 import signal
@@ -37,7 +46,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -46,9 +55,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 ARTICLES = 50
-FEED_PATH = "/feeds/all.rss"
-WORKERS, THREADS = 1, 4  # same gunicorn settings for (a), (c) and (d); the box has few cores
-CASES = ("200", "304", "gzip")
+FEED, PAGE = "/feeds/all.rss", "/articles/article-1"
+THREADS = 4  # request threads of the Python servers (syndicate serve's default)
+CASES = {"feed": ("200", "304", "gzip"), "page": ("200", "304")}
+BASELINE = "nginx static"
+# (server, document, case) -> the least multiple of nginx static's rate asked for.
+TARGETS = {
+    ("syndicate, granian", "feed", "200"): 1.0,
+    ("syndicate, granian", "feed", "304"): 0.5,
+    ("syndicate, granian", "page", "200"): 0.5,
+    ("nginx export", "feed", "200"): 1.0,
+}
+Results = dict[str, dict[tuple[str, str], tuple[float, float]]]
 
 
 def main() -> None:
@@ -56,21 +74,44 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
     parser.add_argument("--runs", type=int, default=3, help="runs per case (median kept)")
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--threads", type=int, default=1, help="wrk threads")
+    parser.add_argument("--wrk-threads", type=int, default=1, help="wrk threads")
+    parser.add_argument("--threads", type=int, default=THREADS, help="Python server threads")
     args = parser.parse_args()
     for tool in ("wrk", "nginx"):
         if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
             sys.exit(f"{tool} is missing: apt-get install wrk nginx")
+    print(machine(), flush=True)
     with tempfile.TemporaryDirectory(prefix="syndicate-bench-") as folder:
         os.chmod(folder, 0o755)  # nginx workers run unprivileged
         results = run_all(Path(folder), args)
     report(results, args)
+    print(f"\nload after: {load()}")
 
 
-def run_all(folder: Path, args: argparse.Namespace) -> dict[str, dict[str, tuple[float, float]]]:
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores, {model}, {platform.system()} {platform.release()}; {load()}"
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def run_all(folder: Path, args: argparse.Namespace) -> Results:
+    """Start every server at once, then measure them interleaved: each case's runs go round
+    all servers in turn, so load from elsewhere on the machine falls on all of them alike."""
     database = folder / "bench.db"
     fill(database)
-    env = os.environ | {
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SYNDICATE_")}
+    env |= {
         "SYNDICATE_CONFIG": str(write(folder / "syndicate.toml", "")),
         "SYNDICATE_DATABASE_URL": f"sqlite:///{database}",
         "SYNDICATE_BASE_URL": "http://127.0.0.1",
@@ -78,26 +119,42 @@ def run_all(folder: Path, args: argparse.Namespace) -> dict[str, dict[str, tuple
         "BENCH_FOLDER": str(folder),
         "BENCH_DATABASE": str(database),
     }
-    results: dict[str, dict[str, tuple[float, float]]] = {}
-    port = free_port()
-    with gunicorn("syndicate.web:create_app()", port, env):
-        body, gz, etag = fetch(port, FEED_PATH)
-        results["syndicate"] = drive(port, FEED_PATH, etag, args)
-    (folder / "feed.rss").write_bytes(body)
-    (folder / "feed.rss.gz").write_bytes(gz)
-    env["BENCH_ETAG"] = etag
-    port = free_port()
-    with nginx(folder, port):
-        _, _, static_etag = fetch(port, "/feed.rss")
-        results["nginx"] = drive(port, "/feed.rss", static_etag, args)
-    port = free_port()
-    with gunicorn("serve_peers:raw_app", port, env):
-        results["raw wsgi"] = drive(port, "/feed.rss", etag, args)
-    port = free_port()
-    with gunicorn("serve_peers:django_app()", port, env):
-        _, _, django_etag = fetch(port, "/feed.rss")
-        results["django"] = drive(port, "/feed.rss", django_etag, args)
-    return results
+    ours = {"feed": FEED, "page": PAGE}
+    raw = {"feed": "/feed.rss", "page": "/article.html"}
+    servers: dict[str, tuple[int, dict[str, str]]] = {}
+    with ExitStack() as running:
+        port = free_port()
+        running.enter_context(granian("wsgi:app", port, env, args))
+        servers["syndicate, granian"] = (port, ours)
+        feed, feed_gz, feed_etag = fetch(port, FEED)
+        page, page_gz, page_etag = fetch(port, PAGE)
+        for name, body in (
+            ("feed.rss", feed),
+            ("feed.rss.gz", feed_gz),
+            ("article.html", page),
+            ("article.html.gz", page_gz),
+        ):
+            (folder / name).write_bytes(body)
+        env |= {"BENCH_FEED_ETAG": feed_etag, "BENCH_PAGE_ETAG": page_etag}
+        port = free_port()
+        running.enter_context(gunicorn("wsgi:app", port, env, args))
+        servers["syndicate, gunicorn"] = (port, ours)
+        port = free_port()
+        running.enter_context(granian("serve_peers:raw_app", port, env, args))
+        servers["raw WSGI, granian"] = (port, raw)
+        port = free_port()
+        running.enter_context(gunicorn("serve_peers:raw_app", port, env, args))
+        servers["raw WSGI, gunicorn"] = (port, raw)
+        port = free_port()
+        running.enter_context(nginx(folder / "static", static_site(folder, port)))
+        servers[BASELINE] = (port, raw)
+        port = free_port()
+        running.enter_context(nginx(folder / "exported", export(folder / "export", env, port)))
+        servers["nginx export"] = (port, ours)
+        port = free_port()
+        running.enter_context(gunicorn("serve_peers:django_app()", port, env, args))
+        servers["Django"] = (port, {"feed": "/feed.rss", "page": PAGE})
+        return drive(servers, args)
 
 
 def fill(database: Path) -> None:
@@ -140,36 +197,59 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def export(folder: Path, env: dict[str, str], port: int) -> Path:
+    """``syndicate export`` of the bench database; its nginx site file."""
+    command = [str(ROOT / ".venv" / "bin" / "syndicate"), "export", str(folder)]
+    subprocess.run([*command, "--listen", f"127.0.0.1:{port}"], env=env, check=True)
+    return folder / "syndicate-nginx.conf"
+
+
 @contextmanager
-def gunicorn(app: str, port: int, env: dict[str, str]) -> Iterator[None]:
-    command = [
-        str(ROOT / ".venv" / "bin" / "gunicorn"),
-        app,
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(WORKERS),
-        "--threads",
-        str(THREADS),
-        "--worker-class",
-        "gthread",
-        "--keep-alive",
-        "30",
-        "--log-level",
-        "warning",
-        "--chdir",
-        str(ROOT / "bench"),
-    ]
-    with process(command, env, port):
+def granian(app: str, port: int, env: dict[str, str], args: argparse.Namespace) -> Iterator[None]:
+    command = [str(ROOT / ".venv" / "bin" / "granian"), "--interface", "wsgi", "--workers", "1"]
+    command += ["--blocking-threads", str(args.threads), "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--log-level", "warning", "--no-ws"]
+    command += ["--working-dir", str(ROOT / "bench"), app]
+    with process(command, env | {"PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'bench'}"}, port):
         yield
 
 
 @contextmanager
-def nginx(folder: Path, port: int) -> Iterator[None]:
+def gunicorn(app: str, port: int, env: dict[str, str], args: argparse.Namespace) -> Iterator[None]:
+    command = [str(ROOT / ".venv" / "bin" / "gunicorn"), app, "--bind", f"127.0.0.1:{port}"]
+    command += ["--workers", "1", "--threads", str(args.threads), "--worker-class", "gthread"]
+    command += ["--keep-alive", "30", "--log-level", "warning", "--chdir", str(ROOT / "bench")]
+    with process(command, env, port):
+        yield
+
+
+def static_site(folder: Path, port: int) -> Path:
+    """An nginx site serving the bytes syndicate sent as plain static files."""
+    return write(
+        folder / "static-site.conf",
+        f"""
+types {{ application/rss+xml rss; text/html html; }}
+server {{
+    listen 127.0.0.1:{port};
+    root {folder};
+    gzip_static on;
+    location / {{ add_header Cache-Control "public, max-age=1800"; }}
+}}
+""",
+    )
+
+
+@contextmanager
+def nginx(folder: Path, site: Path) -> Iterator[None]:
+    """An nginx of its own (configuration, pid and log in ``folder``) including ``site``."""
+    folder.mkdir(exist_ok=True)
+    os.chmod(folder, 0o755)
+    user = "user root;" if os.getuid() == 0 else ""
     conf = write(
         folder / "nginx.conf",
         f"""
-worker_processes {WORKERS};
+{user}
+worker_processes 1;
 pid {folder}/nginx.pid;
 error_log {folder}/nginx-error.log warn;
 daemon off;
@@ -177,20 +257,14 @@ events {{ worker_connections 1024; }}
 http {{
     access_log off;
     keepalive_requests 1000000;
-    types {{ application/rss+xml rss; }}
-    server {{
-        listen 127.0.0.1:{port};
-        root {folder};
-        gzip_static on;
-        location / {{ add_header Cache-Control "public, max-age=1800"; }}
-    }}
+    include {site};
 }}
 """,
     )
+    port = int(re.search(r"listen 127\.0\.0\.1:(\d+)", site.read_text())[1])  # type: ignore[index]
     nginx_bin = shutil.which("nginx") or "/usr/sbin/nginx"
-    with process(
-        [nginx_bin, "-c", str(conf), "-e", str(folder / "nginx-error.log")], dict(os.environ), port
-    ):
+    command = [nginx_bin, "-c", str(conf), "-e", str(folder / "nginx-error.log")]
+    with process(command, dict(os.environ), port):
         yield
 
 
@@ -203,7 +277,7 @@ def process(command: list[str], env: dict[str, str], port: int) -> Iterator[None
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
-            proc.wait(timeout=10)
+            proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
@@ -233,42 +307,49 @@ def fetch(port: int, path: str) -> tuple[bytes, bytes, str]:
     return body, gz, etag
 
 
-def drive(
-    port: int, path: str, etag: str, args: argparse.Namespace
-) -> dict[str, tuple[float, float]]:
-    url = f"http://127.0.0.1:{port}{path}"
-    headers = {
+def drive(servers: dict[str, tuple[int, dict[str, str]]], args: argparse.Namespace) -> Results:
+    """Every case of every server, ``args.runs`` times, the servers in turn within each run."""
+    results: Results = {name: {} for name in servers}
+    for document, cases in CASES.items():
+        etags = {name: fetch(port, paths[document])[2] for name, (port, paths) in servers.items()}
+        for case in cases:
+            runs: dict[str, list[tuple[float, float]]] = {name: [] for name in servers}
+            for name, (port, paths) in servers.items():  # warm-up: caches, connections
+                wrk_once(url_of(port, paths[document]), headers_of(case, etags[name]), 1, args)
+            for _ in range(args.runs):
+                for name, (port, paths) in servers.items():
+                    url = url_of(port, paths[document])
+                    runs[name].append(
+                        wrk_once(url, headers_of(case, etags[name]), args.duration, args)
+                    )
+            for name in servers:
+                found = (
+                    statistics.median(r[0] for r in runs[name]),
+                    statistics.median(r[1] for r in runs[name]),
+                )
+                results[name][(document, case)] = found
+                print(f"  {name} {document} {case}: {found[0]:,.0f} rps, p99 {found[1]:.2f} ms")
+            print(f"  ({load()})", flush=True)
+    return results
+
+
+def url_of(port: int, path: str) -> str:
+    return f"http://127.0.0.1:{port}{path}"
+
+
+def headers_of(case: str, etag: str) -> list[str]:
+    return {
         "200": [],
         "304": ["-H", f"If-None-Match: {etag}"],
         "gzip": ["-H", "Accept-Encoding: gzip"],
-    }
-    results = {}
-    for case in CASES:
-        wrk_once(url, headers[case], 1, args)  # warm-up: caches, connections, compression
-        runs = [wrk_once(url, headers[case], args.duration, args) for _ in range(args.runs)]
-        results[case] = (
-            statistics.median(r[0] for r in runs),
-            statistics.median(r[1] for r in runs),
-        )
-        print(
-            f"  {url} {case}: {results[case][0]:,.0f} rps, p99 {results[case][1]:.2f} ms",
-            flush=True,
-        )
-    return results
+    }[case]
 
 
 def wrk_once(
     url: str, headers: list[str], duration: int, args: argparse.Namespace
 ) -> tuple[float, float]:
-    command = [
-        "wrk",
-        f"-t{args.threads}",
-        f"-c{args.connections}",
-        f"-d{duration}s",
-        "--latency",
-        *headers,
-        url,
-    ]
+    command = ["wrk", f"-t{args.wrk_threads}", f"-c{args.connections}", f"-d{duration}s"]
+    command += ["--latency", *headers, url]
     out = subprocess.run(
         command, capture_output=True, text=True, check=True, timeout=duration + 30
     ).stdout
@@ -281,22 +362,29 @@ def wrk_once(
     return rps, float(p99[1]) * scale
 
 
-def report(results: dict[str, dict[str, tuple[float, float]]], args: argparse.Namespace) -> None:
+def report(results: Results, args: argparse.Namespace) -> None:
+    columns = [(doc, case) for doc, cases in CASES.items() for case in cases]
     print(
-        f"\n{ARTICLES}-item RSS feed, wrk -t{args.threads} -c{args.connections} "
-        f"-d{args.duration}s, median of {args.runs}; gunicorn gthread {WORKERS} worker x "
-        f"{THREADS} threads; nginx {WORKERS} worker\n"
+        f"\n{ARTICLES}-item RSS feed ({FEED}) and an article page ({PAGE}); wrk "
+        f"-t{args.wrk_threads} -c{args.connections} -d{args.duration}s, median of {args.runs}; "
+        f"one worker process each, Python servers with {args.threads} threads\n"
     )
-    print(f"{'server':<12}" + "".join(f"{c + ' rps':>12}{c + ' p99 ms':>12}" for c in CASES))
+    head = "".join(f"{f'{d} {c}':>14}" for d, c in columns)
+    print(f"{'requests/s':<22}{head}")
     for server, cases in results.items():
-        print(
-            f"{server:<12}" + "".join(f"{cases[c][0]:>12,.0f}{cases[c][1]:>12.2f}" for c in CASES)
-        )
-    ours = results["syndicate"]
-    print("\nsyndicate rps as a multiple of each peer:")
-    for peer in ("nginx", "raw wsgi", "django"):
-        ratios = "  ".join(f"{c} {ours[c][0] / results[peer][c][0]:.2f}x" for c in CASES)
-        print(f"  vs {peer:<9} {ratios}")
+        print(f"{server:<22}" + "".join(f"{cases[c][0]:>14,.0f}" for c in columns))
+    print(f"\n{'p99 ms':<22}{head}")
+    for server, cases in results.items():
+        print(f"{server:<22}" + "".join(f"{cases[c][1]:>14.2f}" for c in columns))
+    base = results[BASELINE]
+    print(f"\n{'x nginx static':<22}{head}")
+    for server, cases in results.items():
+        print(f"{server:<22}" + "".join(f"{cases[c][0] / base[c][0]:>13.2f}x" for c in columns))
+    print("\ntargets:")
+    for (server, document, case), wanted in TARGETS.items():
+        ratio = results[server][(document, case)][0] / base[(document, case)][0]
+        verdict = "met" if ratio >= wanted else "NOT met"
+        print(f"  {server} {document} {case}: {ratio:.2f}x nginx static (>= {wanted}x: {verdict})")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""The peers of ``bench/serve.py``, loaded by gunicorn: a raw WSGI app and a Django project.
+"""The peers of ``bench/serve.py``, loaded by granian or gunicorn: a raw WSGI app and a
+Django project (``django.contrib.syndication`` for the feed, a template view for a page).
 
 Both read what ``serve.py`` prepared from ``BENCH_*`` environment variables.
 """
@@ -11,37 +12,51 @@ from pathlib import Path
 from typing import Any
 
 _FOLDER = Path(os.environ.get("BENCH_FOLDER", "."))
+# The documents the raw app serves: URL path -> (file in the folder, content type, ETag).
+_DOCUMENTS = {
+    "/feed.rss": ("feed.rss", "application/rss+xml; charset=utf-8", "BENCH_FEED_ETAG"),
+    "/article.html": ("article.html", "text/html; charset=utf-8", "BENCH_PAGE_ETAG"),
+}
 
 
-def _load() -> tuple[bytes, bytes]:
-    try:
-        return (_FOLDER / "feed.rss").read_bytes(), (_FOLDER / "feed.rss.gz").read_bytes()
-    except OSError:
-        return b"", b""
+def _load() -> dict[str, tuple[bytes, bytes, list[tuple[str, str]]]]:
+    found = {}
+    for path, (name, content_type, etag_variable) in _DOCUMENTS.items():
+        try:
+            body, gz = (_FOLDER / name).read_bytes(), (_FOLDER / f"{name}.gz").read_bytes()
+        except OSError:
+            continue
+        common = [
+            ("Content-Type", content_type),
+            ("ETag", os.environ.get(etag_variable, '"x"')),
+            ("Cache-Control", "public, max-age=1800"),
+            ("Vary", "Accept-Encoding"),
+        ]
+        found[path] = (body, gz, common)
+    return found
 
 
-_BODY, _GZIP = _load()
-_ETAG = os.environ.get("BENCH_ETAG", '"x"')
-_COMMON = [
-    ("Content-Type", "application/rss+xml; charset=utf-8"),
-    ("ETag", _ETAG),
-    ("Cache-Control", "public, max-age=1800"),
-    ("Vary", "Accept-Encoding"),
-]
+_LOADED = _load()
 
 
 def raw_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-    """The Python ceiling: the feed bytes, a 304 on a matching ETag, a gzip copy when asked."""
-    if environ.get("HTTP_IF_NONE_MATCH") == _ETAG:
-        start_response("304 Not Modified", _COMMON)
+    """The Python ceiling: the document's bytes, a 304 on a matching ETag, a gzip copy when
+    asked; nothing else (no routing framework, no other header)."""
+    found = _LOADED.get(environ.get("PATH_INFO", ""))
+    if found is None:
+        start_response("404 Not Found", [("Content-Length", "0")])
+        return []
+    body, gz, common = found
+    if environ.get("HTTP_IF_NONE_MATCH") == common[1][1]:
+        start_response("304 Not Modified", common)
         return []
     if "gzip" in environ.get("HTTP_ACCEPT_ENCODING", ""):
         start_response(
-            "200 OK", [*_COMMON, ("Content-Encoding", "gzip"), ("Content-Length", str(len(_GZIP)))]
+            "200 OK", [*common, ("Content-Encoding", "gzip"), ("Content-Length", str(len(gz)))]
         )
-        return [_GZIP]
-    start_response("200 OK", [*_COMMON, ("Content-Length", str(len(_BODY)))])
-    return [_BODY]
+        return [gz]
+    start_response("200 OK", [*common, ("Content-Length", str(len(body)))])
+    return [body]
 
 
 def django_app() -> Any:
@@ -76,6 +91,8 @@ def django_app() -> Any:
 def _urls() -> list[Any]:
     from django.contrib.syndication.views import Feed
     from django.db import models
+    from django.http import HttpResponse
+    from django.template import Context, Engine
     from django.urls import path
 
     class StoredArticle(models.Model):
@@ -115,7 +132,17 @@ def _urls() -> list[Any]:
         def item_updateddate(self, item: StoredArticle) -> Any:
             return item.updated
 
-    return [path("feed.rss", AllArticles())]
+    page = Engine().from_string(
+        "<!doctype html><html><head><title>{{ a.title }}</title></head><body><article>"
+        "<h1>{{ a.title }}</h1><p>{{ a.summary }}</p>{{ a.body_html|safe }}</article>"
+        "</body></html>"
+    )
+
+    def article(_request: Any, slug: str) -> HttpResponse:
+        found = StoredArticle.objects.get(slug=slug)
+        return HttpResponse(page.render(Context({"a": found})))
+
+    return [path("feed.rss", AllArticles()), path("articles/<slug>", article)]
 
 
 def __getattr__(name: str) -> Any:

@@ -13,7 +13,8 @@
     ├── UnknownArticle       no such article (the web answers 404)
     │   └── ArticleGone      it was removed by an editor (the web answers 410)
     ├── InvalidRequest       a request that cannot be answered as asked (the web answers 400)
-    └── StoreError           the database refused or failed
+    ├── StoreError           the database refused or failed
+    └── ExportError          the export folder cannot be written or read
 
 Foreign exceptions are wrapped where they enter (``raise ParseError(...) from exc``)
 so callers catch one family. Every message names what failed and why.
@@ -80,3 +81,8 @@ class InvalidRequest(SyndicateError):
 
 class StoreError(SyndicateError):
     """The database failed or holds data this version cannot read."""
+
+
+class ExportError(SyndicateError):
+    """``syndicate export`` cannot write its folder, or finds in it a list of exported files
+    it cannot read; names the path and why."""

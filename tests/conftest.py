@@ -84,7 +84,7 @@ def _stop_change_watchers(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     Closing a store stops the watchers that follow it; this stops the others, which follow
     stores a test made itself.
     """
-    from syndicate.publish.cache import ChangeWatcher
+    from syndicate.publish.watch import ChangeWatcher
 
     started: list[ChangeWatcher] = []
     real_start = ChangeWatcher.start

@@ -1,15 +1,15 @@
-"""The documented deployment: gunicorn web processes over one database, writers elsewhere.
+"""The documented deployment: web processes over one database, writers elsewhere.
 
-Two gunicorn servers (two "machines", each with its own worker processes and feed cache)
-serve ``wsgi:app``; a third process refreshes a source. Both must serve the new feed, with
-its new ETag, within the feed cache's change-log interval, and answer a conditional GET for
-the current ETag with a bodiless 304. Runs on both databases (each pass of ``make test``).
+Two granian servers (two "machines", each with its own worker processes and byte cache)
+serve ``wsgi:app`` as the README's production recipe does; a third process refreshes a
+source. Both must serve the new feed, with its new ETag, within the cache's change-log
+interval, and answer a conditional GET for the current ETag with a bodiless 304. The same runs
+on gunicorn, the alternative the README names. Runs on both databases (each pass of ``make
+test``).
 """
 
 from __future__ import annotations
 
-import http.client
-import socket
 import subprocess
 import sys
 import time
@@ -17,75 +17,23 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import servers
 from helpers.processes import Children, child_env
+from helpers.servers import get
 from helpers.upstream import FIRST, Reply, TestServer, rss
 
 from syndicate.config import Settings
 from syndicate.store import Store
 
-ROOT = Path(__file__).parent.parent
 FEED = "/feeds/all.atom"
 CHANGE_INTERVAL = 1.0  # the feed cache's default change-log interval (seconds)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def get(port: int, path: str, etag: str | None = None) -> tuple[int, str, bytes]:
-    """(status, ETag, body) of a GET on 127.0.0.1."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        conn.request("GET", path, headers={"If-None-Match": etag} if etag else {})
-        response = conn.getresponse()
-        return response.status, response.getheader("ETag") or "", response.read()
-    finally:
-        conn.close()
-
-
-def start_gunicorn(children: Children, env: dict[str, str], workers: int) -> int:
-    port = free_port()
-    args = [
-        "-m",
-        "gunicorn",
-        "--chdir",
-        str(ROOT),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--graceful-timeout",
-        "5",
-        "wsgi:app",
-    ]
-    log = children.tmp_path / f"gunicorn-{port}.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, *args],
-            env=env,
-            cwd=children.tmp_path,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    children.running.append(process)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if get(port, "/healthz")[0] == 200:
-                return port
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            pytest.fail(f"gunicorn did not start\n{children.logs()}")
-        time.sleep(0.1)
+SERVERS = {"granian": servers.granian, "gunicorn": servers.gunicorn}
 
 
 @pytest.fixture
 def children(tmp_path: Path) -> Iterator[Children]:
-    """Child processes stopped as servers like it: SIGTERM (gunicorn stops its workers), then
-    SIGKILL after 15 s."""
+    """Child processes stopped as servers like it: SIGTERM (the server stops its workers),
+    then SIGKILL after 15 s."""
     started = Children(tmp_path)
     try:
         yield started
@@ -97,8 +45,9 @@ def etags_of(ports: list[int]) -> set[str]:
     return {get(port, FEED)[1] for port in ports}
 
 
-def test_gunicorn_processes_serve_the_new_etag_after_a_refresh_elsewhere(
-    tmp_path: Path, settings: Settings, store: Store, children: Children
+@pytest.mark.parametrize("server", list(SERVERS))
+def test_web_processes_serve_the_new_etag_after_a_refresh_elsewhere(
+    server: str, tmp_path: Path, settings: Settings, store: Store, children: Children
 ) -> None:
     with TestServer() as upstream:
         current = [Reply(rss(*FIRST))]
@@ -119,7 +68,7 @@ def test_gunicorn_processes_serve_the_new_etag_after_a_refresh_elsewhere(
             "news",
         ]
         subprocess.run(refresh, env=env, cwd=tmp_path, check=True, capture_output=True, timeout=60)
-        ports = [start_gunicorn(children, env, workers=2) for _ in range(2)]
+        ports = [SERVERS[server](children, env, 2) for _ in range(2)]
 
         # Every worker of both servers builds the same bytes: one ETag (ask each several times).
         before = {get(port, FEED)[1] for port in ports for _ in range(4)}

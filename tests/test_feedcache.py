@@ -14,7 +14,8 @@ from sqlalchemy import event
 
 from syndicate.config import Settings
 from syndicate.publish import catalog
-from syndicate.publish.cache import ChangeWatcher, FeedCache
+from syndicate.publish.cache import FeedCache
+from syndicate.publish.watch import ChangeWatcher
 from syndicate.store import Store
 from syndicate.web import change_hook
 

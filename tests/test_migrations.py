@@ -261,3 +261,18 @@ def test_revision_0004_schedules_articles_already_stored_with_a_future_date(
         assert [a.id for a in store.in_stored_order()] == [make_article(1).id]
         assert store.states.next_release() == later.published
         assert store.states.listed(later.id).status == "scheduled"
+
+
+def test_the_revisions_read_without_alembic_are_alembics(database_url: str) -> None:
+    """Servers check the schema without loading Alembic: the same answers as Alembic's."""
+    from syndicate.store import Store, migrations, revisions
+
+    assert revisions.head() == migrations.head()
+    empty = Store(database_url)  # makes the SQLite file's folder
+    with empty.engine.begin() as conn:
+        assert revisions.current(conn) is None and migrations.current(conn) is None
+        migrations.upgrade(conn, "0002")
+        assert revisions.current(conn) == migrations.current(conn) == "0002"
+        migrations.upgrade(conn)
+        assert revisions.current(conn) == migrations.current(conn) == revisions.head()
+    empty.close()

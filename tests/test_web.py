@@ -179,10 +179,6 @@ def test_article_page_of_attack_input_has_no_active_content(
     assert relative == ["https://attacker.example/elsewhere"]
 
 
-def test_healthz_counts_articles(client: FlaskClient, filled: Store) -> None:
-    assert client.get("/healthz").get_json() == {"status": "ok", "articles": filled.count()}
-
-
 def test_create_app_refuses_a_database_without_current_schema(settings) -> None:
     from syndicate.errors import StoreError
     from syndicate.web import create_app

@@ -9,6 +9,8 @@ key, exit status 2.
 - :mod:`.serve`: ``serve``, ``scheduler``, ``worker``; :mod:`.queue`: ``queue init|status``;
 - :mod:`.db`: ``db upgrade|current``; :mod:`.tokens`: ``token create|list|revoke``;
 - :mod:`.articles`: ``articles list|show|unpublish|publish|delete``.
+- :mod:`.db`: ``db upgrade|current``; :mod:`.export`: ``export DIR``;
+- :mod:`.config`: ``config docs`` (the configuration reference).
 
 At scale (``schedule.mode = "queue"``): ``syndicate queue init`` once, then ``syndicate
 scheduler`` (one or more replicas) enqueues due sources and ``syndicate worker`` processes
@@ -21,7 +23,9 @@ import click
 
 from syndicate import __version__
 from syndicate.cli.articles import articles_group
+from syndicate.cli.config import config_group
 from syndicate.cli.db import db_group
+from syndicate.cli.export import export_command
 from syndicate.cli.feeds import feeds
 from syndicate.cli.ingest import ingest
 from syndicate.cli.normalize import normalize_command
@@ -50,9 +54,20 @@ def cli(ctx: click.Context) -> None:
         ctx.exit(2)
 
 
-for command in (ingest, normalize_command, feeds, refresh, sources, serve, scheduler, worker):
+for command in (
+    ingest,
+    normalize_command,
+    feeds,
+    refresh,
+    sources,
+    serve,
+    scheduler,
+    worker,
+    export_command,
+):
     cli.add_command(command)
 cli.add_command(queue_group, "queue")
 cli.add_command(db_group, "db")
 cli.add_command(token_group, "token")
 cli.add_command(articles_group, "articles")
+cli.add_command(config_group, "config")

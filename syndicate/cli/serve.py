@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 import click
 
 from syndicate import __version__
@@ -19,12 +22,32 @@ from syndicate.cli.common import (
     until_stopped,
 )
 from syndicate.config import Settings
+from syndicate.store import Store
+
+if TYPE_CHECKING:
+    from syndicate.refresh.schedule import RefreshScheduler
+
+
+DEFAULT_THREADS = 4  # request threads per worker process
 
 
 @click.command()
 @click.option("--host", default=None, help="Address to listen on (default from config).")
 @click.option("--port", default=None, type=int, help="Port (default from config).")
-@click.option("--threads", default=8, show_default=True, help="Request threads.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes serving requests (1 suits SQLite; about one per core past it).",
+)
+@click.option(
+    "--threads",
+    default=DEFAULT_THREADS,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="Request threads per worker process.",
+)
 @click.option(
     "--scheduler/--no-scheduler",
     "with_scheduler",
@@ -34,36 +57,56 @@ from syndicate.config import Settings
 )
 @click.pass_obj
 def serve(
-    settings: Settings, host: str | None, port: int | None, threads: int, with_scheduler: bool
+    settings: Settings,
+    host: str | None,
+    port: int | None,
+    workers: int,
+    threads: int,
+    with_scheduler: bool,
 ) -> None:
-    """Serve feeds and pages with a production WSGI server (waitress).
+    """Serve feeds and pages with granian, a Rust HTTP server (its WSGI interface).
 
-    The scheduler runs in the same process (the embedded default): the configured sources and
-    those added at run time; stopping the server waits for a running refresh to finish.
+    granian runs the app in ``--workers`` worker processes. When sources are configured, their
+    scheduler runs once, in this (the supervising) process, whatever the number of workers:
+    workers never schedule, and a respawned worker does not start another scheduler. On SIGINT
+    or SIGTERM the workers finish the requests in flight, then the scheduler lets running
+    refreshes finish, then the command exits.
     """
-    import waitress
-
+    from syndicate.cli.webserver import run_granian
     from syndicate.refresh import Refresher
-    from syndicate.web import SCHEDULER_KEY, change_hook, create_app
 
     host = host or settings.server.host
     port = port or settings.server.port
     settings, line = listening(settings, host, port)
-    store = open_store(settings, migrate=False)
-    app = create_app(settings, store=store)
+    store = open_store(settings, migrate=False)  # refuse an old schema before any worker
     scheduler = None
     if with_scheduler and settings.schedule.enabled:  # sources may be added at run time
-        refresher = Refresher(settings, store, on_change=change_hook(app))
+        refresher = Refresher(settings, store, on_change=publisher_hook(settings, store))
         scheduler = build_scheduler(settings, store, refresher, blocking=False)
-        app.extensions[SCHEDULER_KEY] = scheduler
-    click.echo(f"syndicate {__version__} {line}")
+    click.echo(
+        f"syndicate {__version__} {line} ({workers} worker process(es) x {threads} thread(s))"
+    )
     if scheduler is not None:
         click.echo(scheduling_line(settings))
-        scheduler.start()
-    until_stopped(
-        lambda: waitress.serve(app, host=host, port=port, threads=threads, ident="syndicate"),
-        scheduler,
+    run_granian(
+        settings,
+        host=host,
+        port=port,
+        workers=workers,
+        threads=threads,
+        on_start=(scheduler.start if scheduler else None),
+        on_stop=_stopper(scheduler, store),
     )
+
+
+def _stopper(scheduler: RefreshScheduler | None, store: Store) -> Callable[[], None]:
+    def stop() -> None:
+        if scheduler is not None:
+            click.echo("stopping: waiting for running refreshes to finish", err=True)
+            scheduler.shutdown(wait=True)
+        store.close()
+
+    return stop
 
 
 @click.command()

@@ -11,22 +11,27 @@ Order of precedence: environment variable, then the file, then the default.
 from __future__ import annotations
 
 import os
-import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
+from syndicate.config.keys import (
+    ADMIN_TOKEN_VARIABLE,
+    CONFIG_VARIABLE,
+    SCHEMA,
+    SECRET_KEY_VARIABLE,
+    Key,
+    is_http_url,
+    parse_interval,
+)
 from syndicate.config.settings import (
     DEFAULT_CONFIG_PATH,
     DEFAULT_DATABASE_URL,
-    MIN_FEED_MAX_BYTES,
-    SCHEDULE_MODES,
-    SITEMAP_MAX_URLS,
     SOURCE_KINDS,
     AdminSettings,
+    CacheSettings,
     CategorySettings,
     FeedSettings,
     FetchSettings,
@@ -40,174 +45,6 @@ from syndicate.config.settings import (
 )
 from syndicate.errors import ConfigError
 
-MIN_TEXT_CHARS = 20  # a title or summary cut shorter says nothing
-_INTERVAL = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
-
-Check = Callable[[Any], bool]
-
-
-def _is_str(value: Any) -> bool:
-    return isinstance(value, str)
-
-
-def _is_bool(value: Any) -> bool:
-    return isinstance(value, bool)
-
-
-def _is_positive_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
-
-
-def _is_whole_number(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _is_port(value: Any) -> bool:
-    return _is_positive_int(value) and value < 65536
-
-
-def _is_http_url(value: Any) -> bool:
-    if not isinstance(value, str):
-        return False
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
-
-
-def _is_image_url(value: Any) -> bool:
-    """An absolute http(s) URL, or a path on the site (``/static/logo.png``)."""
-    if not isinstance(value, str):
-        return False
-    return value == "" or _is_http_url(value) or (value.startswith("/") and " " not in value)
-
-
-def _is_sitemap_size(value: Any) -> bool:
-    return _is_positive_int(value) and value <= SITEMAP_MAX_URLS
-
-
-def _is_database_url(value: Any) -> bool:
-    return isinstance(value, str) and "://" in value
-
-
-def _is_positive_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
-
-
-def _is_url_list(value: Any) -> bool:
-    return isinstance(value, list) and bool(value) and all(_is_http_url(v) for v in value)
-
-
-def _is_interval(value: Any) -> bool:
-    return isinstance(value, str) and parse_interval(value) is not None
-
-
-def _is_kind(value: Any) -> bool:
-    return value in SOURCE_KINDS
-
-
-def _is_mode(value: Any) -> bool:
-    return value in SCHEDULE_MODES
-
-
-def parse_interval(text: str) -> int | None:
-    """Seconds in an interval written like ``"90s"``, ``"15m"``, ``"1h30m"``, ``"1d"``."""
-    match = _INTERVAL.match(text)
-    if not match or not any(match.groups()):
-        return None
-    days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
-    total = ((days * 24 + hours) * 60 + minutes) * 60 + seconds
-    return total or None
-
-
-_IMAGE_EXPECTED = "an absolute http(s) URL or a path on the site such as '/static/logo.png'"
-
-# Each table's keys: (check, what was expected). The schema is data so errors can name both.
-SCHEMA: dict[str, dict[str, tuple[Check, str]]] = {
-    "site": {
-        "title": (_is_str, "a string"),
-        "description": (_is_str, "a string"),
-        "base_url": (_is_http_url, "an absolute http(s) URL such as 'https://news.example'"),
-        "language": (_is_str, "a language tag such as 'en' or 'pt-BR'"),
-        "author": (_is_str, "a string"),
-        "logo": (_is_image_url, _IMAGE_EXPECTED),
-        "icon": (_is_image_url, _IMAGE_EXPECTED),
-        "copyright": (_is_str, "a string"),
-        "sitemap_max_urls": (
-            _is_sitemap_size,
-            f"a whole number from 1 to {SITEMAP_MAX_URLS:,} (the sitemap protocol's limit)",
-        ),
-    },
-    "feeds": {
-        "items": (_is_positive_int, "a whole number above 0"),
-        "max_items": (_is_positive_int, "a whole number above 0"),
-        "tombstone_days": (_is_whole_number, "a whole number of days, 0 or more"),
-        "max_bytes": (
-            lambda v: _is_positive_int(v) and v >= MIN_FEED_MAX_BYTES,
-            f"a whole number of bytes of at least {MIN_FEED_MAX_BYTES}",
-        ),
-    },
-    "ingest": {
-        "max_bytes": (_is_positive_int, "a whole number of bytes above 0"),
-        "max_title_chars": (
-            lambda v: _is_positive_int(v) and v >= MIN_TEXT_CHARS,
-            f"a whole number of characters of at least {MIN_TEXT_CHARS}",
-        ),
-        "max_summary_chars": (
-            lambda v: _is_positive_int(v) and v >= MIN_TEXT_CHARS,
-            f"a whole number of characters of at least {MIN_TEXT_CHARS}",
-        ),
-    },
-    "server": {
-        "host": (_is_str, "a host name or address such as '127.0.0.1'"),
-        "port": (_is_port, "a port number from 1 to 65535"),
-    },
-    "database": {
-        "url": (_is_database_url, "an SQLAlchemy URL such as 'sqlite:///var/syndicate.db'"),
-    },
-    "categories": {
-        "name": (_is_str, "a string"),
-        "description": (_is_str, "a string"),
-        "summary_only": (_is_bool, "true or false"),
-        "title": (_is_str, "a string"),
-        "image": (_is_image_url, _IMAGE_EXPECTED),
-    },
-    "sources": {
-        "name": (_is_str, "a string"),
-        "kind": (_is_kind, f"one of: {', '.join(SOURCE_KINDS)}"),
-        "url": (_is_http_url, "an absolute http(s) URL"),
-        "urls": (_is_url_list, "a non-empty list of absolute http(s) URLs"),
-        "path": (_is_str, "a folder path"),
-        "category": (_is_str, "a string"),
-        "interval": (_is_interval, "an interval such as '90s', '15m', '1h' or '1h30m'"),
-        "enabled": (_is_bool, "true or false"),
-        "allow_private": (_is_bool, "true or false"),
-        "full_text": (_is_bool, "true or false"),
-        "language": (_is_str, "a language tag such as 'en'"),
-    },
-    "fetch": {
-        "connect_timeout": (_is_positive_number, "a number of seconds above 0"),
-        "total_timeout": (_is_positive_number, "a number of seconds above 0"),
-        "max_bytes": (_is_positive_int, "a whole number of bytes above 0"),
-        "max_redirects": (_is_positive_int, "a whole number above 0"),
-        "per_host": (_is_positive_int, "a whole number above 0"),
-        "allow_private_networks": (_is_bool, "true or false"),
-    },
-    "schedule": {
-        "jitter": (_is_positive_int, "a whole number of seconds above 0"),
-        "backoff_max": (_is_positive_int, "a whole number of seconds above 0"),
-        "enabled": (_is_bool, "true or false"),
-        "mode": (_is_mode, f"one of: {', '.join(SCHEDULE_MODES)}"),
-        "heartbeat": (_is_positive_number, "a number of seconds above 0"),
-        "stalled_after": (_is_positive_number, "a number of seconds above 0"),
-    },
-    "websub": {
-        "hubs": (lambda v: v == [] or _is_url_list(v), "a list of absolute http(s) hub URLs"),
-    },
-    "admin": {
-        "secret_key_file": (_is_str, "a file path such as 'var/secret_key'"),
-        "session_hours": (_is_positive_int, "a whole number of hours above 0"),
-    },
-}
-
 
 def load_settings(
     path: str | Path | None = None, environ: Mapping[str, str] | None = None
@@ -218,7 +55,7 @@ def load_settings(
     A path that was asked for explicitly must exist.
     """
     env = os.environ if environ is None else environ
-    chosen = path or env.get("SYNDICATE_CONFIG") or ""
+    chosen = path or env.get(CONFIG_VARIABLE) or ""
     if chosen:
         config_path = Path(chosen)
         if not config_path.is_file():
@@ -290,6 +127,7 @@ def _from_mapping(data: Mapping[str, Any], origin: str) -> Settings:
         schedule=ScheduleSettings(**_table(data, "schedule", origin)),
         websub=WebSubSettings(hubs=tuple(_table(data, "websub", origin).get("hubs", ()))),
         admin=AdminSettings(**_table(data, "admin", origin)),
+        cache=CacheSettings(**_table(data, "cache", origin)),
         database_url=database.get("url", DEFAULT_DATABASE_URL),
         config_path=origin,
     )
@@ -314,9 +152,10 @@ def _checked(table: Mapping[str, Any], schema: str, where: str, origin: str) -> 
         if key not in spec:
             known = ", ".join(sorted(spec))
             raise ConfigError(f"{origin}: unknown key {where}.{key}; expected one of: {known}")
-        check, expected = spec[key]
-        if not check(value):
-            raise ConfigError(f"{origin}: {where}.{key}: expected {expected}, got {value!r}")
+        if not spec[key].check(value):
+            raise ConfigError(
+                f"{origin}: {where}.{key}: expected {spec[key].expected}, got {value!r}"
+            )
     return dict(table)
 
 
@@ -380,54 +219,48 @@ def _source(values: dict[str, Any], origin: str, where: str) -> SourceSettings:
 
 
 def _apply_environment(settings: Settings, env: Mapping[str, str]) -> Settings:
-    base_url = env.get("SYNDICATE_BASE_URL")
-    if base_url is not None:
-        if not _is_http_url(base_url):
-            raise ConfigError(
-                f"SYNDICATE_BASE_URL: expected an absolute http(s) URL, got {base_url!r}"
-            )
-        site = replace(settings.site, base_url=base_url.rstrip("/"), base_url_configured=True)
-        settings = replace(settings, site=site)
-    database_url = env.get("SYNDICATE_DATABASE_URL")
-    if database_url is not None:
-        if not _is_database_url(database_url):
-            raise ConfigError(
-                f"SYNDICATE_DATABASE_URL: expected an SQLAlchemy URL, got {database_url!r}"
-            )
-        settings = replace(settings, database_url=database_url)
-    hubs = env.get("SYNDICATE_WEBSUB_HUBS")
-    if hubs is not None:
-        urls = [h.strip() for h in hubs.split(",") if h.strip()]
-        if not all(_is_http_url(u) for u in urls):
-            raise ConfigError(
-                f"SYNDICATE_WEBSUB_HUBS: expected comma-separated http(s) URLs, got {hubs!r}"
-            )
-        settings = replace(settings, websub=WebSubSettings(hubs=tuple(urls)))
-    private = env.get("SYNDICATE_ALLOW_PRIVATE_NETWORKS")
-    if private is not None:
-        if private not in ("0", "1", "true", "false"):
-            raise ConfigError(f"SYNDICATE_ALLOW_PRIVATE_NETWORKS: expected 1 or 0, got {private!r}")
-        fetch = replace(settings.fetch, allow_private_networks=private in ("1", "true"))
-        settings = replace(settings, fetch=fetch)
-    mode = env.get("SYNDICATE_SCHEDULE_MODE")
-    if mode is not None:
-        if mode not in SCHEDULE_MODES:
-            raise ConfigError(
-                f"SYNDICATE_SCHEDULE_MODE: expected one of: "
-                f"{', '.join(SCHEDULE_MODES)}, got {mode!r}"
-            )
-        settings = replace(settings, schedule=replace(settings.schedule, mode=mode))
-    token = env.get("SYNDICATE_ADMIN_TOKEN")
+    """The settings with every key's variable (declared in :data:`SCHEMA`) applied."""
+    for table, keys in SCHEMA.items():
+        for name, key in keys.items():
+            if key.env and key.env in env:
+                settings = _set(settings, table, name, _from_variable(key, env[key.env]))
+    token = env.get(ADMIN_TOKEN_VARIABLE)
     if token is not None:
         settings = replace(settings, admin_token=token.strip())
-    key = env.get("SYNDICATE_SECRET_KEY")
-    if key is not None:
-        if len(key.strip()) < 32:
+    secret = env.get(SECRET_KEY_VARIABLE)
+    if secret is not None:
+        if len(secret.strip()) < 32:
             raise ConfigError(
-                "SYNDICATE_SECRET_KEY: expected at least 32 characters of random text"
+                f"{SECRET_KEY_VARIABLE}: expected at least 32 characters of random text"
             )
-        settings = replace(settings, secret_key=key.strip())
+        settings = replace(settings, secret_key=secret.strip())
     return settings
+
+
+def _from_variable(key: Key, text: str) -> Any:
+    """A variable's text as the value of its key; :class:`ConfigError` naming the variable."""
+    if key.check(True):  # a boolean: 1/0 as shells write them
+        if text not in ("0", "1", "true", "false"):
+            raise ConfigError(f"{key.env}: expected 1 or 0, got {text!r}")
+        return text in ("1", "true")
+    if key.check([]):  # a list of URLs, comma-separated
+        urls = [part.strip() for part in text.split(",") if part.strip()]
+        if not all(is_http_url(url) for url in urls):
+            raise ConfigError(f"{key.env}: expected comma-separated http(s) URLs, got {text!r}")
+        return tuple(urls)
+    if not key.check(text):
+        raise ConfigError(f"{key.env}: expected {key.expected}, got {text!r}")
+    return text.rstrip("/") if is_http_url(text) else text
+
+
+def _set(settings: Settings, table: str, name: str, value: Any) -> Settings:
+    if table == "database":
+        return replace(settings, database_url=value)
+    if (table, name) == ("site", "base_url"):  # said, not defaulted: links keep it
+        return replace(
+            settings, site=replace(settings.site, base_url=value, base_url_configured=True)
+        )
+    return replace(settings, **{table: replace(getattr(settings, table), **{name: value})})
 
 
 def _kind(value: Any) -> str:

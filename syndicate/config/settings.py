@@ -22,6 +22,7 @@ DEFAULT_MAX_TITLE_CHARS = 300
 DEFAULT_MAX_SUMMARY_CHARS = 300
 DEFAULT_INTERVAL_SECONDS = 30 * 60
 SITEMAP_MAX_URLS = 50_000  # the sitemap protocol's limit of URLs in one file
+DEFAULT_CACHE_MAX_BYTES = 256 * 1024 * 1024
 SOURCE_KINDS = ("folder", "page", "feed")
 # inprocess: the scheduler refreshes in its own process (the embedded default); queue: it only
 # enqueues due sources on the PostgreSQL task queue and `syndicate worker` processes refresh.
@@ -180,6 +181,13 @@ class AdminSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class CacheSettings:
+    """The byte cache of rendered feeds and pages, per serving process."""
+
+    max_bytes: int = DEFAULT_CACHE_MAX_BYTES  # least recently used documents go first
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything syndicate can be told; frozen, passed explicitly, never global."""
 
@@ -193,6 +201,7 @@ class Settings:
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     websub: WebSubSettings = field(default_factory=WebSubSettings)
     admin: AdminSettings = field(default_factory=AdminSettings)
+    cache: CacheSettings = field(default_factory=CacheSettings)
     database_url: str = DEFAULT_DATABASE_URL
     admin_token: str = ""  # SYNDICATE_ADMIN_TOKEN only: secrets stay out of config files
     secret_key: str = ""  # SYNDICATE_SECRET_KEY only: signs the admin's session cookies

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal, TypedDict
@@ -122,7 +122,9 @@ class FeedDocument:
     ``article_ids`` are the articles in it, tombstones included (a change to any of them
     makes it stale); ``links`` are ``(rel, href)`` for the ``Link`` header: ``self`` and the
     WebSub hubs; ``expires`` is when it goes stale by itself (a scheduled article is due, a
-    tombstone's days are over), ``None`` when only a write can make it stale.
+    tombstone's days are over), ``None`` when only a write can make it stale; ``depends_on``
+    the feed names whose membership it shows (a new article in one of them makes it stale):
+    its own name for a feed, ``all`` for the OPML list and the front page.
     """
 
     rendered: RenderedFeed
@@ -130,6 +132,7 @@ class FeedDocument:
     max_age: int  # seconds, for Cache-Control
     links: tuple[tuple[str, str], ...]
     expires: datetime | None = None
+    depends_on: frozenset[str] = frozenset()
 
 
 def resolve(name: str, store: Store, settings: Settings) -> FeedSpec:
@@ -212,6 +215,28 @@ def all_specs(store: Store, settings: Settings) -> list[FeedSpec]:
     specs = [resolve(ALL, store, settings)]
     specs += [resolve(c.slug, store, settings) for c in store.categories() if c.slug != ALL]
     return specs
+
+
+def every_spec(store: Store, settings: Settings) -> Iterator[FeedSpec]:
+    """Every feed that exists: everything, each category, tag and author, each language."""
+    yield from all_specs(store, settings)
+    for prefix, terms, kind in ((TAGS, store.tags(), "tag"), (AUTHORS, store.authors(), "author")):
+        for term in terms:
+            if term.slug:
+                yield _term_spec(prefix + term.slug, _named(term.name), kind, settings)
+    languages = site_languages(store, settings)
+    if len(languages) > 1:
+        yield from (resolve(LANG + code, store, settings) for code in languages)
+
+
+def _named(name: str) -> Callable[[str], str | None]:
+    """A name lookup that knows one name (the term is listed already)."""
+    return lambda _slug: name
+
+
+def archive_count(spec: FeedSpec, store: Store, settings: Settings) -> int:
+    """How many archive pages the feed has now."""
+    return archived_pages(store.count_matching(**spec.filters()), settings.feeds.items)
 
 
 def feed_names(article: Article | Tombstone, settings: Settings | None = None) -> set[str]:
@@ -397,7 +422,7 @@ def _document(
     links = (("self", meta.feed_url),) + tuple(("hub", hub) for hub in meta.hubs)
     max_age = ARCHIVE_MAX_AGE if page is not None else max_age_of(spec, settings)
     ids = frozenset(a.id for a in shown) | {stone.id for stone in stones}
-    return FeedDocument(rendered, ids, max_age, links)
+    return FeedDocument(rendered, ids, max_age, links, depends_on=frozenset({spec.name}))
 
 
 def _as_published(article: Article, settings: Settings) -> Article:

@@ -31,7 +31,8 @@ from syndicate.config import FetchSettings, Settings
 from syndicate.errors import FetchError
 from syndicate.model import Article
 from syndicate.publish import catalog
-from syndicate.publish.cache import DEFAULT_WATCH_INTERVAL, CacheKey, FeedCache
+from syndicate.publish.cache import CacheKey, FeedCache
+from syndicate.publish.watch import DEFAULT_WATCH_INTERVAL
 from syndicate.sources.fetch import Fetcher
 from syndicate.store import Store, Tombstone
 

@@ -26,12 +26,19 @@ Operators change the schedule without a restart (:mod:`.roster`): every
 ``control_interval`` seconds a job reads the roster from the store (sources added or
 removed at run time, pauses) and adds or removes jobs to match, and carries out the requests
 for a refresh now (claimed in the store, so of several replicas one acts).
+
+Every scheduler also ticks: at start and then every ``schedule.heartbeat`` seconds it writes
+its row of ``scheduler_ticks`` (named ``host:pid``), and removes it when it stops. Web
+processes read the newest tick for ``/healthz?deep=1``: a scheduler that hangs or dies stops
+ticking, whichever process it lives in.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import random
+import socket
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -57,6 +64,8 @@ log = logging.getLogger(__name__)
 DEFAULT_WORKERS = 4  # refreshes at once; the fetcher also limits requests per host
 CONTROL_INTERVAL = 5.0  # seconds between reads of the operators' requests in the store
 CONTROL_JOB = "syndicate:controls"  # the job id of those reads (a source name has no colon)
+TICK_JOB = "syndicate:tick"  # the job id of the ticks (a source name has no colon)
+FORGET_TICKS_AFTER = timedelta(days=1)  # rows of schedulers killed without stopping
 
 
 class Enqueuer(Protocol):
@@ -117,11 +126,32 @@ class RefreshScheduler:
             max_instances=1,
             coalesce=True,
         )
+        self.name = f"{socket.gethostname()}:{os.getpid()}"
+        self.started = utc_now()
+        self.scheduler.add_job(
+            self.tick,
+            IntervalTrigger(seconds=settings.schedule.heartbeat, timezone="UTC"),
+            id=TICK_JOB,
+            name=TICK_JOB,
+            max_instances=1,
+            coalesce=True,
+        )
 
     def start(self) -> None:
         """Start running jobs; blocks until shutdown for a blocking scheduler."""
-        log.info("scheduler starting with %d sources", len(self.scheduler.get_jobs()))
+        log.info("scheduler starting with %d sources", len(self._jobs))
+        self.name = f"{socket.gethostname()}:{os.getpid()}"  # a forked child is another one
+        self.tick()
         self.scheduler.start()
+
+    def tick(self) -> None:
+        """Write this scheduler's sign of life (a database error is logged, not raised: the
+        missing tick is what health checks will see)."""
+        now = utc_now()
+        try:
+            self.store.run_log.record_tick(self.name, started=self.started, at=now)
+        except StoreError as exc:
+            log.warning("cannot record the scheduler's tick: %s", exc)
 
     def shutdown(self, *, wait: bool = True) -> None:
         """Stop scheduling; with ``wait``, return only after running refreshes have ended.
@@ -135,6 +165,12 @@ class RefreshScheduler:
         if wait:
             with self._idle:
                 self._idle.wait_for(lambda: self._in_flight == 0)
+        try:
+            self.store.run_log.forget_scheduler(
+                self.name, older_than=utc_now() - FORGET_TICKS_AFTER
+            )
+        except StoreError as exc:
+            log.warning("cannot remove the scheduler's tick: %s", exc)
 
     @property
     def running(self) -> bool:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from syndicate.errors import StoreError
@@ -138,6 +138,32 @@ class RunLog:
             query = query.where(runs.c.source == source)
         with self._db.transaction("list recent runs") as conn:
             return [Run(**row._asdict()) for row in conn.execute(query)]
+
+    def record_tick(self, scheduler: str, *, started: datetime, at: datetime) -> None:
+        """Note that ``scheduler`` (``host:pid``) is alive at ``at``."""
+        ticks = schema.scheduler_ticks
+        values = {"started": started, "ticked": at}
+        with self._db.transaction(f"record tick of scheduler {scheduler}", write=True) as conn:
+            found = conn.execute(update(ticks).where(ticks.c.scheduler == scheduler).values(values))
+            if found.rowcount == 0:
+                conn.execute(insert(ticks).values(scheduler=scheduler, **values))
+
+    def forget_scheduler(self, scheduler: str, *, older_than: datetime | None = None) -> None:
+        """Remove the tick of a stopped ``scheduler``; with ``older_than``, also every tick
+        older than that (schedulers that were killed without stopping)."""
+        ticks = schema.scheduler_ticks
+        gone = ticks.c.scheduler == scheduler
+        if older_than is not None:
+            gone = gone | (ticks.c.ticked < older_than)
+        with self._db.transaction("forget stopped schedulers", write=True) as conn:
+            conn.execute(delete(ticks).where(gone))
+
+    def last_tick(self) -> datetime | None:
+        """The newest tick of any scheduler; ``None`` when none has ticked."""
+        query = select(func.max(schema.scheduler_ticks.c.ticked))
+        with self._db.transaction("read the last scheduler tick") as conn:
+            value: datetime | None = conn.execute(query).scalar()
+        return value
 
 
 def upsert_source(

@@ -6,7 +6,7 @@ place, with a message that says what was not found.
 
 Feeds are served from a :class:`~syndicate.publish.cache.FeedCache` by a WSGI layer in front of
 Flask (:class:`~syndicate.web.fastpath.FeedLayer`). The cache follows writes by other processes
-through a :class:`~syndicate.publish.cache.ChangeWatcher` thread; writers in this process (the
+through a :class:`~syndicate.publish.watch.ChangeWatcher` thread; writers in this process (the
 scheduler of ``syndicate serve``) call :func:`change_hook`, which also sends WebSub pings.
 """
 
@@ -19,7 +19,8 @@ from flask import Flask, Response, current_app, request
 from syndicate.config import Settings, load_settings
 from syndicate.errors import ArticleGone, InvalidRequest, UnknownArticle, UnknownFeed
 from syndicate.model import Article
-from syndicate.publish.cache import DEFAULT_WATCH_INTERVAL, ChangeWatcher, FeedCache
+from syndicate.publish.cache import FeedCache
+from syndicate.publish.watch import DEFAULT_WATCH_INTERVAL, ChangeWatcher
 from syndicate.publish.websub import Publisher, announce
 from syndicate.render.html import FeedLink, Page, render_error
 from syndicate.store import Store, Tombstone

@@ -1,11 +1,14 @@
-"""Feed endpoints, served from the feed cache by a WSGI layer in front of Flask.
+"""Feeds and pages, served from the byte cache by a WSGI layer in front of Flask.
 
 ``/feeds/<name>.<rss|atom|json>`` (``name``: ``all``, a category slug, ``tags/<slug>``,
-``authors/<slug>``), their archive pages ``/feeds/<name>/archive/<n>.<format>``, and
-``/feeds.opml``. A request for a cached document never reaches Flask: :class:`FeedLayer`
-looks the key up, negotiates the content coding, evaluates the preconditions and hands the
-server prepared bytes and headers. A miss builds the document once (single-flight in the
-cache); an unknown feed falls through to Flask, which answers with the 404 page.
+``authors/<slug>``), their archive pages ``/feeds/<name>/archive/<n>.<format>``,
+``/feeds.opml``, and every page route of :mod:`syndicate.publish.pages` (``/``,
+``/categories/<slug>``, ``/tags/<slug>``, ``/authors/<slug>``, ``/articles/<slug>``). A
+request for a cached document never reaches Flask: :class:`FeedLayer` looks the key up,
+negotiates the content coding, evaluates the preconditions and hands the server prepared bytes
+and headers. A miss builds the document once (single-flight in the cache); an unknown feed or
+page falls through to Flask, which answers with the 404 page. ``/healthz`` (without
+``deep``) is answered here too, with constant bytes.
 
 A request whose ``Accept`` prefers ``text/html`` over the feed's own type (a browser opening
 a feed) gets RSS and Atom as ``application/xml`` (:func:`prefers_html`, memoized per header
@@ -32,16 +35,18 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header, parse_date, parse_etags, unquote_etag
 
 from syndicate.config import Settings
-from syndicate.errors import InvalidRequest, UnknownFeed
+from syndicate.errors import InvalidRequest, UnknownArticle, UnknownFeed
 from syndicate.publish import catalog
 from syndicate.publish.cache import OPML, CachedFeed, CacheKey, FeedCache
+from syndicate.publish.pages import page_key
 from syndicate.web import get_feed_cache
 from syndicate.web.headers import Prepared, feed_csp, prepare
+from syndicate.web.health import HEALTH_PATH, answer_shallow
 
 bp = Blueprint("feeds", __name__)
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
-_MEMO_LIMIT = 4096  # parsed paths, header values and prepared documents; cleared when full
+_MEMO_LIMIT = 4096  # parsed paths and header values; cleared when full
 NOT_FOUND_HINT = (
     "feeds are /feeds/<name>.rss, .atom or .json, with <name> 'all', a category, "
     "tags/<tag> or authors/<author>; archives at /feeds/<name>/archive/<n>.<format>"
@@ -49,7 +54,8 @@ NOT_FOUND_HINT = (
 
 
 class FeedLayer:
-    """WSGI middleware answering GET and HEAD of feeds from the cache; the rest goes to ``app``."""
+    """WSGI middleware answering GET and HEAD of feeds and pages from the cache, and the
+    shallow health check; the rest goes to ``app``."""
 
     def __init__(self, app: WSGIApp, cache: FeedCache, settings: Settings) -> None:
         self.app, self.cache, self.settings = app, cache, settings
@@ -57,42 +63,44 @@ class FeedLayer:
         self._codings: dict[str, str] = {}
         self._browsers: dict[str, bool] = {}
         self._policy = browser_policy(settings)
-        self._prepared: dict[tuple[CacheKey, str, str, bool], Prepared] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        path: str = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD")
-        if not path.startswith("/feeds") or (method != "GET" and method != "HEAD"):
+        if method != "GET" and method != "HEAD":
             return self.app(environ, start_response)
+        path: str = environ.get("PATH_INFO", "")
+        query: str = environ.get("QUERY_STRING", "")
         try:
-            key = self._key(path, environ.get("QUERY_STRING", ""))
+            key = self._key(path, query)
         except InvalidRequest:  # Flask answers with the 400 page
             return self.app(environ, start_response)
         entry = self.cache.peek(key) if key is not None else None
         if entry is None:
             if key is None:
+                if path == HEALTH_PATH and "deep" not in query:
+                    return answer_shallow(method, start_response)
                 return self.app(environ, start_response)
             try:
                 entry = self.cache.get(key)
-            except UnknownFeed:
-                return self.app(environ, start_response)
+            except (UnknownFeed, UnknownArticle, InvalidRequest):
+                return self.app(environ, start_response)  # its error page
         status, headers, body = respond(entry, self._prepare(entry, environ), environ)
         start_response(status, headers)
         return [] if method == "HEAD" else body
 
     def _prepare(self, entry: CachedFeed, environ: dict[str, Any]) -> Prepared:
         """The entry's prepared response in the negotiated coding, made once per document
-        (per request for one that expires, whose ``max-age`` counts down)."""
+        and kept in the entry (it goes when the entry goes); made per request for one that
+        expires, whose ``max-age`` counts down."""
         coding = self._coding(environ)
         browser = self._browser(environ)
         if entry.expires is not None:
             return prepare(entry, coding, self._policy if browser else "")
-        memo = (entry.key, entry.etag, coding, browser)  # the etag names the bytes
-        found = self._prepared.get(memo)
+        memo = (coding, browser)
+        found: Prepared | None = entry.memo.get(memo)
         if found is None:
-            if len(self._prepared) >= _MEMO_LIMIT:
-                self._prepared.clear()
-            found = self._prepared[memo] = prepare(entry, coding, self._policy if browser else "")
+            policy = self._policy if browser else ""
+            found = entry.memo[memo] = prepare(entry, coding, policy)
         return found
 
     def _browser(self, environ: dict[str, Any]) -> bool:
@@ -112,6 +120,8 @@ class FeedLayer:
             pass
         if len(self._keys) >= _MEMO_LIMIT:
             self._keys.clear()
+        if not path.isascii():  # PEP 3333: the path's bytes as latin-1; ours are UTF-8
+            path = path.encode("latin-1").decode("utf-8", "replace")
         key = self._keys[memo] = cache_key(path, query, self.settings)
         return key
 
@@ -131,9 +141,11 @@ def browser_policy(settings: Settings) -> str:
 
 
 def cache_key(path: str, query: str, settings: Settings) -> CacheKey | None:
-    """The cache key of a feed URL; None when the path cannot be a feed."""
+    """The cache key of a feed or page URL; None when the path can be neither."""
     if path == "/feeds.opml":
         return (catalog.ALL, OPML, "")
+    if not path.startswith("/feeds/"):
+        return page_key(path, query)
     stem, dot, fmt = path.removeprefix("/feeds/").rpartition(".")
     if (
         not path.startswith("/feeds/")
@@ -293,12 +305,20 @@ def _serve(key: CacheKey | None, path: str) -> Response:
     if key is None:
         raise UnknownFeed(f"no feed at {path}: {NOT_FOUND_HINT}")
     try:
-        entry = get_feed_cache().get(key)
+        return serve_cached(key)
     except UnknownFeed:  # a tag, author or category asked for by its name: to its slug
         moved = _slug_url(key)
         if moved is None:
             raise  # the 404 page
         return Response(status=301, headers={"Location": moved})
+
+
+def serve_cached(key: CacheKey) -> Response:
+    """The cached document of ``key`` as a Flask response (what the layer would have sent).
+
+    UnknownFeed and UnknownArticle propagate: the app turns them into the 404 page.
+    """
+    entry = get_feed_cache().get(key)
     coding = negotiate(request.headers.get("Accept-Encoding", ""))
     policy = browser_policy(get_feed_cache().settings)
     if not prefers_html(request.headers.get("Accept", "")):

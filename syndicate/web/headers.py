@@ -18,7 +18,10 @@ Feeds (and every document served from the byte cache) carry, besides their ETag:
 - ``Link``: RFC 8288 links, ``rel="self"`` and the WebSub hubs (WebSub §4 discovery).
 
 A 304 carries the ETag, Cache-Control and Vary a 200 would, and no other representation
-metadata (RFC 9110 §15.4.5). Pages get a Content-Security-Policy that allows no script.
+metadata (RFC 9110 §15.4.5). Pages get a Content-Security-Policy that allows no script and a
+referrer policy, whether they come from the byte cache (:func:`document_headers`) or from
+Flask (:func:`security_headers`: error pages, the admin pages); cached pages carry no CORS
+headers (they are for readers, not for scripts of other sites).
 """
 
 from __future__ import annotations
@@ -30,17 +33,14 @@ from email.utils import format_datetime
 from flask import Response
 
 from syndicate.publish.cache import CachedFeed
+from syndicate.publish.pages import PAGE_CSP, REFERRER_POLICY
 
 Headers = list[tuple[str, str]]
 # Feed types a browser would show as text: for it, the same bytes are sent as XML.
 BROWSER_NEGOTIATED = ("application/rss+xml", "application/atom+xml")
 BROWSER_TYPE = "application/xml; charset=utf-8"
 EXPOSED = "ETag, Link"  # CORS: headers a browser app may read besides the safelisted ones
-# Defence in depth for pages: bodies are sanitized already, and no script may run anyway.
-PAGE_CSP = (
-    "default-src 'none'; style-src 'self'; img-src http: https: data:; "
-    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-)
+PAGE_HEADERS = [("Content-Security-Policy", PAGE_CSP), ("Referrer-Policy", REFERRER_POLICY)]
 # The admin pages: the same, but their forms post to this site.
 ADMIN_CSP = PAGE_CSP.replace("form-action 'none'", "form-action 'self'")
 
@@ -105,10 +105,15 @@ def document_headers(entry: CachedFeed, now: datetime) -> Headers:
             "Vary",
             "Accept-Encoding, Accept" if negotiates_for_browsers(entry) else "Accept-Encoding",
         ),
-        ("Access-Control-Allow-Origin", "*"),
-        ("Access-Control-Expose-Headers", EXPOSED),
-        ("X-Content-Type-Options", "nosniff"),
     ]
+    if entry.is_page:
+        headers += PAGE_HEADERS
+    else:
+        headers += [
+            ("Access-Control-Allow-Origin", "*"),
+            ("Access-Control-Expose-Headers", EXPOSED),
+        ]
+    headers.append(("X-Content-Type-Options", "nosniff"))
     if entry.links:
         headers.append(("Link", ", ".join(f'<{href}>; rel="{rel}"' for rel, href in entry.links)))
     return headers
@@ -119,5 +124,5 @@ def security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     if response.mimetype == "text/html":
         response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
-        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        response.headers.setdefault("Referrer-Policy", REFERRER_POLICY)
     return response

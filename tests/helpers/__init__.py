@@ -5,6 +5,8 @@
 - :mod:`.processes`: child processes and :func:`~.processes.wait_for`;
 - :mod:`.upstream`: a scripted HTTP server on 127.0.0.1, and feeds to serve from it;
 - :mod:`.live`: the app served over real HTTP on 127.0.0.1;
+- :mod:`.servers`: HTTP servers (granian, gunicorn, `syndicate serve`, nginx) as child
+  processes, and requests to them;
 - :mod:`.hub`: a WebSub hub that records pings;
 - :mod:`.source_cases`: the fixture-file checks of the source parsers;
 - :mod:`.site`: a small site of articles for the pages, and the HTML5 check;

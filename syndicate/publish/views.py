@@ -1,6 +1,6 @@
 """What pages show, read from the store: paging windows, article cards, links, feed lists.
 
-Kept apart from the routes (:mod:`syndicate.web.pages`) so each route is a few reads and one
+Kept apart from the page builders (:mod:`syndicate.publish.pages`) so each is a few reads and one
 render, and from the templates (:mod:`syndicate.render.html`), which take only these values.
 """
 
