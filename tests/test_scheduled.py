@@ -18,7 +18,7 @@ from helpers.processes import wait_for
 from syndicate.config import Settings, SourceSettings, WebSubSettings
 from syndicate.model import RawEntry
 from syndicate.normalize import normalize
-from syndicate.publish.cache import ChangeWatcher
+from syndicate.publish.watch import ChangeWatcher
 from syndicate.publish.websub import Publisher
 from syndicate.refresh.harvest import CLOCK_SKEW, normalized, within_skew
 from syndicate.store import SCHEDULED, Store

@@ -110,7 +110,7 @@ def site_file(store: Store, settings: Settings, root: Path, *, listen: str = "80
         *_headers(f"public, max-age={default_age}", cors=True),
         "    }",
         "    location = / {",
-        *_page_body("/index.html"),
+        *_page_body("/index.html", link=f'<{base}/micropub>; rel=\\"micropub\\"'),
         "    }",
         *(line for prefix in page_prefixes for line in _page_location(prefix)),
         *(line for ext, mime in STATIC_TYPES.items() for line in _static_location(ext, mime)),
@@ -159,12 +159,12 @@ def _page_location(prefix: str) -> list[str]:
     return [f"    location {prefix} {{", *_page_body("$uri.html"), "    }"]
 
 
-def _page_body(file: str) -> list[str]:
+def _page_body(file: str, link: str = "") -> list[str]:
     return [
         "        types { }",
         '        default_type "text/html; charset=utf-8";',
         f"        try_files {file}$syndicate_br {file} =404;",
-        *_headers("public, max-age=0", page=True),
+        *_headers("public, max-age=0", page=True, link=link),
     ]
 
 

@@ -11,12 +11,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Column, Connection, Table, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from syndicate.errors import StoreError
 from syndicate.store import schema
 from syndicate.store.engine import Database
+from syndicate.store.schema import KEY, UTCDateTime, metadata
+
+# One row per running scheduler (``host:pid``), rewritten at every tick: web processes read
+# the newest to tell a load balancer whether refreshes still happen (``/healthz?deep=1``).
+# A table of the store's metadata like those of :mod:`.schema` (revision 0005 made it).
+scheduler_ticks = Table(
+    "scheduler_ticks",
+    metadata,
+    Column("scheduler", KEY, primary_key=True),
+    Column("started", UTCDateTime, nullable=False),
+    Column("ticked", UTCDateTime, nullable=False),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +153,7 @@ class RunLog:
 
     def record_tick(self, scheduler: str, *, started: datetime, at: datetime) -> None:
         """Note that ``scheduler`` (``host:pid``) is alive at ``at``."""
-        ticks = schema.scheduler_ticks
+        ticks = scheduler_ticks
         values = {"started": started, "ticked": at}
         with self._db.transaction(f"record tick of scheduler {scheduler}", write=True) as conn:
             found = conn.execute(update(ticks).where(ticks.c.scheduler == scheduler).values(values))
@@ -151,7 +163,7 @@ class RunLog:
     def forget_scheduler(self, scheduler: str, *, older_than: datetime | None = None) -> None:
         """Remove the tick of a stopped ``scheduler``; with ``older_than``, also every tick
         older than that (schedulers that were killed without stopping)."""
-        ticks = schema.scheduler_ticks
+        ticks = scheduler_ticks
         gone = ticks.c.scheduler == scheduler
         if older_than is not None:
             gone = gone | (ticks.c.ticked < older_than)
@@ -160,7 +172,7 @@ class RunLog:
 
     def last_tick(self) -> datetime | None:
         """The newest tick of any scheduler; ``None`` when none has ticked."""
-        query = select(func.max(schema.scheduler_ticks.c.ticked))
+        query = select(func.max(scheduler_ticks.c.ticked))
         with self._db.transaction("read the last scheduler tick") as conn:
             value: datetime | None = conn.execute(query).scalar()
         return value
