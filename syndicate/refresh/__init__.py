@@ -9,6 +9,22 @@
 - :mod:`.schedule` (APScheduler) and :mod:`.queue` (procrastinate): when refreshes run.
 """
 
-from syndicate.refresh.seam import OnChange, Outcome, Refresher, RunResult
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from syndicate.refresh.seam import OnChange, Outcome, Refresher, RunResult
 
 __all__ = ["OnChange", "Outcome", "Refresher", "RunResult"]
+
+
+def __getattr__(name: str) -> Any:
+    """The seam's names, imported on first use: it brings every source parser (trafilatura,
+    feedparser), which processes that only read ``refresh.health`` or ``refresh.roster`` (the
+    web's admin pages) need not load."""
+    if name in __all__:
+        from syndicate.refresh import seam
+
+        return getattr(seam, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
