@@ -109,7 +109,8 @@ def nginx_conf(folder: Path, include: Path) -> Path:
     user = "user root;\n" if os.getuid() == 0 else ""  # workers must read the test's folders
     conf = folder / "nginx-main.conf"
     conf.write_text(
-        f"{user}worker_processes 1;\npid {folder}/nginx.pid;\n"
+        # One process, no master: stopping it (SIGKILL included) leaves no worker behind.
+        f"{user}master_process off;\nworker_processes 1;\npid {folder}/nginx.pid;\n"
         f"error_log {folder}/nginx-error.log warn;\ndaemon off;\n"
         "events { worker_connections 256; }\n"
         f"http {{\n    access_log off;\n    include {include};\n}}\n",
