@@ -21,7 +21,7 @@ from syndicate.store.schema import KEY, UTCDateTime, metadata
 
 # One row per running scheduler (``host:pid``), rewritten at every tick: web processes read
 # the newest to tell a load balancer whether refreshes still happen (``/healthz?deep=1``).
-# A table of the store's metadata like those of :mod:`.schema` (revision 0005 made it).
+# A table of the store's metadata like those of :mod:`.schema` (revision 0006 made it).
 scheduler_ticks = Table(
     "scheduler_ticks",
     metadata,
