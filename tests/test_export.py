@@ -77,7 +77,7 @@ def test_export_writes_what_the_app_serves_with_compressed_copies(
         assert brotli.decompress((out / (file_for(url) + ".br")).read_bytes()) == body
     # Every archive page of every feed, in every format.
     archives = sorted(str(p.relative_to(out)) for p in out.glob("feeds/all/archive/*.rss"))
-    assert archives == [f"feeds/all/archive/{n}.rss" for n in (1, 2, 3)]
+    assert archives == [f"feeds/all/archive/{n}.rss" for n in (1, 2, 3, 4)]  # every full page
     assert (out / NGINX_FILE).is_file() and (out / MANIFEST).is_file()
 
 
@@ -106,6 +106,13 @@ def test_a_change_rewrites_exactly_the_documents_it_changed(site: Site, tmp_path
     } | {"index.html", "categories/arts.html", "tags/tag-1.html", "authors/bo-diddley.html"}
     # Its own page, and article 8's: article 11 is its newer neighbour in Arts.
     expected |= {"articles/article-11.html", "articles/article-8.html"}
+    # The archive pages that hold it (stored order, 3 to a page): the 4th of all (10-12), the
+    # 2nd of tag-1 and of Bo Diddley (7, 9, 11); in Arts (2, 5, 8, 11) no full page holds it.
+    expected |= {
+        f"feeds/{name}/archive/{page}.{fmt}"
+        for name, page in (("all", 4), ("tags/tag-1", 2), ("authors/bo-diddley", 2))
+        for fmt in ("rss", "atom", "json")
+    }
     assert set(report.written) == expected
     assert moved == {name + suffix for name in expected for suffix in ("", ".gz", ".br")}
 

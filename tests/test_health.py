@@ -67,9 +67,9 @@ def test_deep_is_503_when_no_scheduler_ever_ticked(scheduled: Settings, store: S
 def test_deep_follows_the_age_of_the_newest_tick(scheduled: Settings, store: Store) -> None:
     now = utc_now()
     with serve(scheduled, store) as site:
-        store.run_log.record_tick("old-host:1", started=now, at=now - timedelta(seconds=120))
+        store.controls.record_tick("old-host:1", started=now, at=now - timedelta(seconds=120))
         stale = site.get("/healthz?deep=1")
-        store.run_log.record_tick("new-host:2", started=now, at=now - timedelta(seconds=5))
+        store.controls.record_tick("new-host:2", started=now, at=now - timedelta(seconds=5))
         fresh = site.get("/healthz?deep=1")
     assert stale.status == 503
     assert json.loads(stale.body)["problems"] == [
@@ -100,10 +100,10 @@ def test_a_running_scheduler_ticks_and_removes_its_tick_when_stopped(
     scheduler = RefreshScheduler(scheduled, Refresher(scheduled, store), blocking=False)
     scheduler.start()
     try:
-        tick = store.run_log.last_tick()
+        tick = store.controls.last_tick()
         assert tick is not None and (utc_now() - tick).total_seconds() < 5
         with serve(scheduled, store) as site:
             assert site.get("/healthz?deep=1").status == 200
     finally:
         scheduler.shutdown(wait=True)
-    assert store.run_log.last_tick() is None
+    assert store.controls.last_tick() is None

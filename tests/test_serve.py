@@ -63,7 +63,7 @@ def test_serve_runs_granian_workers_and_one_scheduler(
 
     # One scheduler, in the supervising process: one tick row, named after its pid, and one
     # fetch of the source however many workers serve.
-    wait_for(lambda: store.run_log.last_tick() is not None, 10, "scheduler tick", children)
+    wait_for(lambda: store.controls.last_tick() is not None, 10, "scheduler tick", children)
     with store.engine.connect() as conn:
         names = list(conn.execute(text("SELECT scheduler FROM scheduler_ticks")).scalars())
     assert [name.rsplit(":", 1)[1] for name in names] == [str(process.pid)]
@@ -73,7 +73,7 @@ def test_serve_runs_granian_workers_and_one_scheduler(
 
     children.stop(process, signal.SIGTERM)
     assert process.returncode == 0, children.logs()
-    assert store.run_log.last_tick() is None  # removed on the way out
+    assert store.controls.last_tick() is None  # removed on the way out
 
 
 def test_sigterm_lets_a_running_refresh_finish(

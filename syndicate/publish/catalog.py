@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal, TypedDict
@@ -215,28 +215,6 @@ def all_specs(store: Store, settings: Settings) -> list[FeedSpec]:
     specs = [resolve(ALL, store, settings)]
     specs += [resolve(c.slug, store, settings) for c in store.categories() if c.slug != ALL]
     return specs
-
-
-def every_spec(store: Store, settings: Settings) -> Iterator[FeedSpec]:
-    """Every feed that exists: everything, each category, tag and author, each language."""
-    yield from all_specs(store, settings)
-    for prefix, terms, kind in ((TAGS, store.tags(), "tag"), (AUTHORS, store.authors(), "author")):
-        for term in terms:
-            if term.slug:
-                yield _term_spec(prefix + term.slug, _named(term.name), kind, settings)
-    languages = site_languages(store, settings)
-    if len(languages) > 1:
-        yield from (resolve(LANG + code, store, settings) for code in languages)
-
-
-def _named(name: str) -> Callable[[str], str | None]:
-    """A name lookup that knows one name (the term is listed already)."""
-    return lambda _slug: name
-
-
-def archive_count(spec: FeedSpec, store: Store, settings: Settings) -> int:
-    """How many archive pages the feed has now."""
-    return archived_pages(store.count_matching(**spec.filters()), settings.feeds.items)
 
 
 def feed_names(article: Article | Tombstone, settings: Settings | None = None) -> set[str]:

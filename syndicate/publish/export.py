@@ -88,11 +88,12 @@ def _export(store: Store, settings: Settings, folder: Path, listen: str) -> Expo
 
 def documents(store: Store, settings: Settings) -> Iterator[tuple[str, bytes]]:
     """``(relative file path, bytes)`` of every document of the site, feeds first."""
-    for spec in catalog.every_spec(store, settings):
+    for spec in every_spec(store, settings):
         for fmt in catalog.FORMATS:
             document = catalog.build(spec, fmt, store, settings)
             yield f"feeds/{spec.name}.{fmt}", document.rendered.body
-        for page in range(1, catalog.archive_count(spec, store, settings) + 1):
+        total = store.count_matching(**spec.filters())
+        for page in range(1, catalog.archived_pages(total, settings.feeds.items) + 1):
             for fmt in catalog.FORMATS:
                 document = catalog.build(spec, fmt, store, settings, page=page)
                 yield f"feeds/{spec.name}/archive/{page}.{fmt}", document.rendered.body
@@ -103,6 +104,16 @@ def documents(store: Store, settings: Settings) -> Iterator[tuple[str, bytes]]:
     for item in sorted(static.iterdir(), key=lambda entry: entry.name):
         if item.is_file():
             yield f"static/{item.name}", item.read_bytes()
+
+
+def every_spec(store: Store, settings: Settings) -> Iterator[catalog.FeedSpec]:
+    """Every feed that exists: everything, each category, tag and author, each language."""
+    yield from catalog.all_specs(store, settings)
+    for prefix, terms in ((catalog.TAGS, store.tags()), (catalog.AUTHORS, store.authors())):
+        yield from (catalog.resolve(prefix + t.slug, store, settings) for t in terms if t.slug)
+    languages = catalog.site_languages(store, settings)
+    if len(languages) > 1:
+        yield from (catalog.resolve(catalog.LANG + code, store, settings) for code in languages)
 
 
 def file_of(page_path: str) -> str:

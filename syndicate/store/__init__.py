@@ -27,7 +27,7 @@ from sqlalchemy import Engine, func, select
 from syndicate.errors import StoreError
 from syndicate.model import Article, ArticleRef, Category
 from syndicate.store import articles as reads
-from syndicate.store import keys, revisions, schema, writes
+from syndicate.store import keys, migrations, revisions, schema, writes
 from syndicate.store.articles import SCHEDULED, Listed
 from syndicate.store.controls import Controls, ManagedSource
 from syndicate.store.engine import Database
@@ -78,11 +78,6 @@ class Store:
         return self._db.engine
 
     @property
-    def run_log(self) -> RunLog:
-        """Source state, the run log and the schedulers' ticks (``record_tick``, ``last_tick``)."""
-        return self._runs
-
-    @property
     def label(self) -> str:
         """The database URL without its password, for messages."""
         return self._db.label
@@ -128,8 +123,6 @@ class Store:
         several processes at once.
         """
         with self._db.transaction(f"upgrade of the schema to {target}", write=True) as conn:
-            from syndicate.store import migrations  # Alembic: loaded for upgrades only
-
             return migrations.upgrade(conn, target)
 
     def revision(self) -> str | None:
@@ -249,11 +242,6 @@ class Store:
         """How many articles are stored, in all or from one source."""
         with self._db.transaction("count articles") as conn:
             return int(conn.execute(reads.count_query(source)).scalar_one())
-
-    def ping(self) -> None:
-        """One round trip to the database; :class:`StoreError` saying why when it fails."""
-        with self._db.transaction("check the database") as conn:
-            conn.execute(select(1)).scalar_one()
 
     def article_ids(self, source: str) -> set[str]:
         """The ids of every article stored from one source (a refresh compares against them)."""

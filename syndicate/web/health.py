@@ -56,7 +56,7 @@ def deep_report(settings: Settings, store: Store) -> dict[str, Any]:
     """What ``/healthz?deep=1`` answers: each check's finding and the list of problems."""
     problems: list[str] = []
     try:
-        store.ping()
+        store.content_version()  # one indexed read: the database answers
         database = "ok"
     except StoreError as exc:
         database = str(exc)
@@ -80,7 +80,7 @@ def _scheduler(
     if not reachable:
         return found  # the database problem says it all
     try:
-        last = store.run_log.last_tick()
+        last = store.controls.last_tick()
     except StoreError as exc:
         problems.append(f"scheduler: cannot read its last tick: {exc}")
         return found

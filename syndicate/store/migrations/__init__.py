@@ -11,15 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
 from sqlalchemy import Connection, text
 
 from syndicate.errors import StoreError
+
+if TYPE_CHECKING:  # Alembic is imported on first use: web workers never load it
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 SCRIPT_LOCATION = "syndicate.store:migrations"
 # Any fixed number: PostgreSQL advisory lock held while one process upgrades, so web workers
@@ -28,6 +28,8 @@ _UPGRADE_LOCK = 0x5359_4E44  # "SYND"
 
 
 def _config(conn: Connection | None = None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", SCRIPT_LOCATION)
     config.attributes["connection"] = conn
@@ -36,6 +38,8 @@ def _config(conn: Connection | None = None) -> Config:
 
 @cache
 def _scripts() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(_config())
 
 
@@ -49,6 +53,8 @@ def head() -> str:
 
 def current(conn: Connection) -> str | None:
     """The revision the database is at; ``None`` for a database that has none yet."""
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(conn).get_current_revision()
 
 
@@ -69,17 +75,23 @@ def upgrade(conn: Connection, target: str = "head") -> bool:
     wanted = head() if target == "head" else target
     if current(conn) == wanted:
         return False
+    from alembic import command
+
     _run(command.upgrade, conn, target)
     return True
 
 
 def downgrade(conn: Connection, target: str) -> None:
     """Take the database on ``conn`` back to ``target`` (``"base"``: no tables at all)."""
+    from alembic import command
+
     _run(command.downgrade, conn, target)
 
 
 def _run(step: Callable[[Config, str], None], conn: Connection, target: str) -> None:
     """Run an Alembic command; its errors (an unknown revision) become StoreError."""
+    from alembic.util import CommandError
+
     try:
         step(_config(conn), target)
     except CommandError as exc:
