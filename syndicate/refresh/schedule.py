@@ -128,6 +128,9 @@ class RefreshScheduler:
         )
         self.name = f"{socket.gethostname()}:{os.getpid()}"
         self.started = utc_now()
+        # A tick that began before shutdown must not write its row after shutdown removed it.
+        self._ticks = threading.Lock()
+        self._stopped = False
         self.scheduler.add_job(
             self.tick,
             IntervalTrigger(seconds=settings.schedule.heartbeat, timezone="UTC"),
@@ -141,17 +144,20 @@ class RefreshScheduler:
         """Start running jobs; blocks until shutdown for a blocking scheduler."""
         log.info("scheduler starting with %d sources", len(self._jobs))
         self.name = f"{socket.gethostname()}:{os.getpid()}"  # a forked child is another one
+        self._stopped = False
         self.tick()
         self.scheduler.start()
 
     def tick(self) -> None:
         """Write this scheduler's sign of life (a database error is logged, not raised: the
         missing tick is what health checks will see)."""
-        now = utc_now()
-        try:
-            self.store.run_log.record_tick(self.name, started=self.started, at=now)
-        except StoreError as exc:
-            log.warning("cannot record the scheduler's tick: %s", exc)
+        with self._ticks:
+            if self._stopped:
+                return
+            try:
+                self.store.controls.record_tick(self.name, started=self.started, at=utc_now())
+            except StoreError as exc:
+                log.warning("cannot record the scheduler's tick: %s", exc)
 
     def shutdown(self, *, wait: bool = True) -> None:
         """Stop scheduling; with ``wait``, return only after running refreshes have ended.
@@ -165,12 +171,14 @@ class RefreshScheduler:
         if wait:
             with self._idle:
                 self._idle.wait_for(lambda: self._in_flight == 0)
-        try:
-            self.store.run_log.forget_scheduler(
-                self.name, older_than=utc_now() - FORGET_TICKS_AFTER
-            )
-        except StoreError as exc:
-            log.warning("cannot remove the scheduler's tick: %s", exc)
+        with self._ticks:
+            self._stopped = True
+            try:
+                self.store.controls.forget_scheduler(
+                    self.name, older_than=utc_now() - FORGET_TICKS_AFTER
+                )
+            except StoreError as exc:
+                log.warning("cannot remove the scheduler's tick: %s", exc)
 
     @property
     def running(self) -> bool:
