@@ -16,24 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Table, delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from syndicate.errors import StoreError
 from syndicate.store import schema
 from syndicate.store.engine import Database
 from syndicate.store.runlog import upsert_source
-from syndicate.store.schema import KEY, UTCDateTime, metadata
-
-# One row per running scheduler (``host:pid``), rewritten at every tick: web processes read
-# the newest to tell a load balancer whether refreshes still happen (``/healthz?deep=1``).
-# A table of the store's metadata like those of :mod:`.schema` (revision 0006 made it).
-scheduler_ticks = Table(
-    "scheduler_ticks",
-    metadata,
-    Column("scheduler", KEY, primary_key=True),
-    Column("started", UTCDateTime, nullable=False),
-    Column("ticked", UTCDateTime, nullable=False),
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +107,7 @@ class Controls:
 
     def record_tick(self, scheduler: str, *, started: datetime, at: datetime) -> None:
         """Note that ``scheduler`` (``host:pid``) is alive at ``at`` (web processes read it)."""
-        ticks = scheduler_ticks
+        ticks = schema.scheduler_ticks
         values = {"started": started, "ticked": at}
         with self._db.transaction(f"record tick of scheduler {scheduler}", write=True) as conn:
             found = conn.execute(update(ticks).where(ticks.c.scheduler == scheduler).values(values))
@@ -129,7 +117,7 @@ class Controls:
     def forget_scheduler(self, scheduler: str, *, older_than: datetime | None = None) -> None:
         """Remove the tick of a stopped ``scheduler``; with ``older_than``, also every tick
         older than that (schedulers that were killed without stopping)."""
-        ticks = scheduler_ticks
+        ticks = schema.scheduler_ticks
         gone = ticks.c.scheduler == scheduler
         if older_than is not None:
             gone = gone | (ticks.c.ticked < older_than)
@@ -138,7 +126,7 @@ class Controls:
 
     def last_tick(self) -> datetime | None:
         """The newest tick of any scheduler; ``None`` when none has ticked."""
-        query = select(func.max(scheduler_ticks.c.ticked))
+        query = select(func.max(schema.scheduler_ticks.c.ticked))
         with self._db.transaction("read the last scheduler tick") as conn:
             value: datetime | None = conn.execute(query).scalar()
         return value

@@ -299,6 +299,16 @@ runs = Table(
 )
 Index("ix_runs_started_id", runs.c.started.desc(), runs.c.id.desc())
 
+# One row per running scheduler (``host:pid``), rewritten at every tick: web processes read
+# the newest to tell a load balancer whether refreshes still happen (``/healthz?deep=1``).
+scheduler_ticks = Table(
+    "scheduler_ticks",
+    metadata,
+    Column("scheduler", KEY, primary_key=True),
+    Column("started", UTCDateTime, nullable=False),
+    Column("ticked", UTCDateTime, nullable=False),
+)
+
 
 PUBLISHED, UNPUBLISHED, DELETED = "published", "unpublished", "deleted"
 STATUSES = (PUBLISHED, UNPUBLISHED, DELETED)
