@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shlex
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -110,7 +111,14 @@ def test_nginx_with_the_site_file_passes_syndicate_through(
     store.upsert_many(article(n) for n in range(1, 6))
     config = tmp_path / "syndicate.toml"
     config.write_text("", encoding="utf-8")
-    app_port, _ = syndicate_serve(children, child_env(config, settings.database_url))
+    app_port, serving = syndicate_serve(children, child_env(config, settings.database_url))
+    try:
+        _through_nginx(tmp_path, children, app_port)
+    finally:  # SIGTERM: granian stops its worker (a SIGKILL would leave the worker behind)
+        children.stop(serving, signal.SIGTERM)
+
+
+def _through_nginx(tmp_path: Path, children: Children, app_port: int) -> None:
     port = free_port()
     site = SITE.read_text(encoding="utf-8")
     site = site.replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};")
