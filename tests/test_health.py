@@ -53,6 +53,21 @@ def test_deep_without_sources_checks_only_the_database(settings: Settings, store
     }
 
 
+def test_a_source_added_at_run_time_expects_a_scheduler(settings: Settings, store: Store) -> None:
+    definition = {"kind": "folder", "path": "nowhere", "interval": 3600}
+    store.controls.add_source("added", definition, now=utc_now())
+    with serve(settings, store) as site:
+        found = site.get("/healthz?deep=1")
+    report = json.loads(found.body)
+    assert found.status == 503 and report["scheduler"]["expected"] is True
+    assert report["problems"][0].startswith("scheduler: no scheduler has ticked")
+    store.controls.add_source("off", definition | {"enabled": False}, now=utc_now())
+    store.controls.remove_source("added")
+    with serve(settings, store) as site:
+        found = site.get("/healthz?deep=1")
+    assert found.status == 200 and json.loads(found.body)["scheduler"] == {"expected": False}
+
+
 def test_deep_is_503_when_no_scheduler_ever_ticked(scheduled: Settings, store: Store) -> None:
     with serve(scheduled, store) as site:
         found = site.get("/healthz?deep=1")

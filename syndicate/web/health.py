@@ -5,9 +5,9 @@ path sends them before Flask), so a probe every second costs nothing. ``GET /hea
 also asks what serving depends on, and answers 503 with the reasons when any is wrong:
 
 - the database answers a query;
-- when enabled sources are configured, a scheduler (``syndicate serve``'s, or ``syndicate
-  scheduler``) has ticked within ``schedule.stalled_after`` seconds: its tick is a row of the
-  store, so any web process sees the scheduler of any other process.
+- when enabled sources are configured or were added at run time, a scheduler (``syndicate
+  serve``'s, or ``syndicate scheduler``) has ticked within ``schedule.stalled_after`` seconds:
+  its tick is a row of the store, so any web process sees the scheduler of any other process.
 """
 
 from __future__ import annotations
@@ -73,13 +73,16 @@ def deep_report(settings: Settings, store: Store) -> dict[str, Any]:
 def _scheduler(
     settings: Settings, store: Store, reachable: bool, problems: list[str]
 ) -> dict[str, Any]:
-    if not any(source.enabled for source in settings.sources):
-        return {"expected": False}
+    configured = any(source.enabled for source in settings.sources)
+    if not configured and not reachable:
+        return {"expected": False}  # the database problem says it all
     limit = settings.schedule.stalled_after
     found: dict[str, Any] = {"expected": True, "stalled_after": limit}
     if not reachable:
-        return found  # the database problem says it all
+        return found
     try:
+        if not configured and not _managed_enabled(store):
+            return {"expected": False}
         last = store.controls.last_tick()
     except StoreError as exc:
         problems.append(f"scheduler: cannot read its last tick: {exc}")
@@ -97,3 +100,8 @@ def _scheduler(
             f"scheduler: last tick {age:.0f} s ago, more than schedule.stalled_after ({limit:g} s)"
         )
     return found
+
+
+def _managed_enabled(store: Store) -> bool:
+    """Whether a source added at run time (the admin, the API, the CLI) needs a scheduler."""
+    return any(m.definition.get("enabled", True) for m in store.controls.managed_sources())
