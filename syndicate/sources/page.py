@@ -40,6 +40,7 @@ FALLBACK_SHARE = 0.8
 _SNIFF_BYTES = 4096
 _PAGE_MARKERS = re.compile(r"<(?:!doctype|html|head|body|title|nav|footer|aside)\b", re.I)
 DECODING = charset.AS_BROWSERS_DO
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 
 
 def parse(data: bytes, origin: str) -> list[RawEntry]:
@@ -51,6 +52,9 @@ def read_text(html: str, origin: str) -> list[RawEntry]:
     """Read one article from an HTML page or fragment; :class:`ParseError` if it has none."""
     if not html.strip():
         raise ParseError(origin, "empty document: no title and no body")
+    # XHTML pages open with an XML declaration naming their encoding, which a decoded text
+    # no longer has and the parser refuses on text.
+    html = _XML_DECLARATION.sub("", html, count=1)
     if _PAGE_MARKERS.search(html[: _SNIFF_BYTES * 4]):
         return [_page_entry(html, origin)]
     return [_fragment_entry(html, origin)]

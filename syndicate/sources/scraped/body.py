@@ -9,6 +9,7 @@ paragraphs costs less than the paragraphs earn, so it stays inside.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 
@@ -96,6 +97,30 @@ def densest_run(lines: Sequence[Line]) -> tuple[int, int]:
         if total > best:
             best, best_span = total, (start, i + 1)
     return best_span
+
+
+def decode(lines: Sequence[Line], probabilities: Sequence[float], switch_cost: float) -> list[bool]:
+    """Which lines are body: the likeliest in/out labelling, each change of state paid for.
+
+    A line's vote is its log-odds, louder for longer lines; a lone confident caption or
+    a stray comment does not pay for the two changes of state it would take to include it,
+    while a short heading between paragraphs is carried by its neighbours.
+    """
+    out_score, in_score = 0.0, -switch_cost
+    back: list[tuple[bool, bool]] = []  # per line: (came from "in" if out, if in)
+    for line, p in zip(lines, probabilities, strict=True):
+        p = min(max(p, 1e-4), 1.0 - 1e-4)
+        vote = math.log(p / (1.0 - p)) * math.log1p(len(line.text))
+        leave, enter = in_score - switch_cost, out_score - switch_cost
+        back.append((leave > out_score, in_score >= enter))
+        out_score, in_score = max(out_score, leave), max(in_score, enter) + vote
+    inside = in_score > out_score
+    mask: list[bool] = []
+    for from_in_if_out, from_in_if_in in reversed(back):
+        mask.append(inside)
+        inside = from_in_if_in if inside else from_in_if_out
+    mask.reverse()
+    return mask
 
 
 def body_lines(lines: Sequence[Line], start: int, end: int) -> list[Line]:

@@ -59,6 +59,17 @@ _CREDIT = re.compile(
 )
 
 
+# Every credit above holds one of these: a cheap test before the costly one.
+_CREDIT_HINT = re.compile(
+    r"image|photo|picture|foto|bild|credit|source|fuente|fonte|quelle|фото|사진|写真|getty|"
+    r"shutterstock|reuters|afp|associated press|epa|istock|©",
+    re.IGNORECASE,
+)
+
+
+STEM_CHARS = 600  # a paragraph's opening words say what it is about
+
+
 @dataclass(slots=True)
 class Line:
     """One non-blank line of the page with the features the normalizer reasons about."""
@@ -77,6 +88,15 @@ class Line:
     tabular: bool = False  # a table row: cells separated by tabs
     repeats: int = 1  # how many lines on the page have the same normalized text
     block_prose: float = 1.0  # share of prose among the lines of its blank-line-separated block
+    key: str = ""  # the text as casefolded words (:func:`key_of`), for spotting repeats
+    _stems: frozenset[str] | None = None
+
+    @property
+    def stems(self) -> frozenset[str]:
+        """The word stems (:func:`key_set`) of the line's opening, worked out once."""
+        if self._stems is None:
+            self._stems = frozenset(key_set(self.text[:STEM_CHARS]))
+        return self._stems
 
     @property
     def prose(self) -> bool:
@@ -97,26 +117,40 @@ class Line:
 
 def weight_of(text: str) -> float:
     """Length in Latin-letter equivalents, so CJK lines are not mistaken for short ones."""
+    if text.isascii():
+        return float(len(text))
     wide = len(_WIDE.findall(text))
     return len(text) + (WIDE_FACTOR - 1) * wide
 
 
 def is_terminal(text: str) -> bool:
     """Does the text end like a sentence?"""
-    return bool(_TERMINAL.search(text))
+    return bool(_TERMINAL.search(text[-12:]))  # the mark and its closing quotes
 
 
 def words_of(text: str) -> list[str]:
     """Word tokens; a run of ideographs counts one word per character."""
     words = _WORD.findall(text)
-    if _WIDE.search(text):
+    if not text.isascii() and _WIDE.search(text):
         return [ch for w in words for ch in (list(w) if _WIDE.match(w) else [w])]
     return words
 
 
 def key_of(text: str) -> str:
     """The text reduced to casefolded words, for spotting repeats and near duplicates."""
-    return " ".join(_WORD.findall(text.casefold()))
+    return " ".join(_WORD.findall(text)).casefold()
+
+
+def key_set(text: str) -> set[str]:
+    """Comparable word stems: five-letter prefixes (crude but language-blind), CJK bigrams."""
+    low = text.casefold()
+    if low.isascii():
+        return {w[:5] for w in _WORD.findall(low) if len(w) >= 3 and not w.isdigit()}
+    words = words_of(low)
+    keys = {w[:5] for w in words if len(w) >= 3 and not w.isdigit()}
+    wide = [w for w in words if len(w) == 1 and not w.isascii()]
+    keys.update(a + b for a, b in zip(wide, wide[1:], strict=False))
+    return keys
 
 
 def split_lines(text: str) -> list[Line]:
@@ -135,9 +169,9 @@ def split_lines(text: str) -> list[Line]:
         gap = False
     if lines:
         lines[-1].gap_after = True
-    counts = Counter(key_of(line.text) for line in lines)
+    counts = Counter(line.key for line in lines)
     for line in lines:
-        line.repeats = counts[key_of(line.text)]
+        line.repeats = counts[line.key]
     _mark_blocks(lines)
     return lines
 
@@ -166,17 +200,20 @@ def _clean(piece: str) -> str:
 
 def _make_line(index: int, text: str, gap_before: bool) -> Line:
     terminal = is_terminal(text)
+    tokens = _WORD.findall(text)
+    wide = not text.isascii() and bool(_WIDE.search(text))
     return Line(
         index=index,
         text=text,
+        key=" ".join(tokens).casefold(),
         weight=weight_of(text),
-        words=len(words_of(text)),
+        words=len(words_of(text)) if wide else len(tokens),
         gap_before=gap_before,
         gap_after=False,
         terminal=terminal,
         sentences=len(_BOUNDARY.findall(text)) + terminal,
         furniture=bool(_FURNITURE.match(text)),
-        credit=bool(_CREDIT.search(text)) and len(text) < 200,
+        credit=len(text) < 200 and bool(_CREDIT_HINT.search(text)) and bool(_CREDIT.search(text)),
         bullet=bool(_BULLET.match(text)),
         tabular=text.count("\t") >= 2,
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from syndicate.text.dates import TZ_ABBREVIATIONS, parse_date
 
@@ -79,6 +80,7 @@ _DATE_PATTERNS = (
     re.compile(r"(?P<d1>\d{1,2})(?P<sep>[./])(?P<d2>\d{1,2})(?P=sep)(?P<year>\d{4})" + _TIME),
 )
 
+_DIGIT_RUN = re.compile(r"\d")
 _BYLINE = re.compile(
     r"^(?:written\s+|posted\s+|reported\s+|words\s+|story\s+)?"
     r"(?:by|por|von|par|di|door|av|af|oleh|от|автор(?:ы)?:?|作者[:：]?|글)\s+(?P<rest>.+)$",
@@ -119,8 +121,14 @@ _DATE_WORDS = re.compile(
 )
 
 
+@lru_cache(maxsize=8192)
 def find_date(text: str) -> datetime | None:
-    """The first readable date in a line, as aware UTC; ``None`` when there is none."""
+    """The first readable date in a line, as aware UTC; ``None`` when there is none.
+
+    Cached: the same lines are asked about by the features, the headline and the header.
+    """
+    if not _DIGIT_RUN.search(text):
+        return None  # every pattern needs a day or a year
     for pattern in _DATE_PATTERNS:
         for match in pattern.finditer(text):
             parsed = _read(match.groupdict())
@@ -149,6 +157,11 @@ def is_day_of_month(text: str) -> bool:
         return False
     first, second = words
     return (first in _MONTHS and second.isdigit()) or (first.isdigit() and second in _MONTHS)
+
+
+def is_month_name(word: str) -> bool:
+    """Is the word a month's name or its abbreviation, in one of the languages above?"""
+    return word.casefold().rstrip(".") in _MONTHS
 
 
 def _strip_dates(text: str) -> str:
@@ -229,6 +242,7 @@ def _nth_sunday(year: int, month: int, n: int) -> date:
     return first + timedelta(days=(6 - first.weekday()) % 7 + 7 * (n - 1))
 
 
+@lru_cache(maxsize=8192)
 def byline_names(text: str) -> tuple[str, ...]:
     """Author names from a byline ("By Jane Doe and John Roe | Updated ...")."""
     text = text.strip()

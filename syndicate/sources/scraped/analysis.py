@@ -1,0 +1,72 @@
+"""One pass of the line models over a page: body scores, the decoded body, headline candidates.
+
+The reader and the training script share this, so what is measured and trained is what runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from syndicate.sources.scraped import headline as heads
+from syndicate.sources.scraped.body import decode
+from syndicate.sources.scraped.features import (
+    BODY_FEATURES,
+    CONTEXT_FEATURES,
+    body_columns,
+    context_rows,
+    rows_of,
+)
+from syndicate.sources.scraped.guards import PageNames
+from syndicate.sources.scraped.lines import Line
+from syndicate.sources.scraped.trees import Models, models_from_json, shipped_json
+
+FEATURES = {
+    "body": BODY_FEATURES,
+    "body_context": CONTEXT_FEATURES,
+    "headline": heads.HEADLINE_FEATURES,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """What the models make of one page's lines."""
+
+    lines: Sequence[Line]
+    first: list[float]  # first-pass body probability per line
+    probabilities: list[float]  # second-pass body probability per line
+    mask: list[bool]  # decoded: is the line body
+    start: int  # index of the body's first paragraph
+    names: PageNames
+    candidates: list[heads.Candidate]
+    headline_rows: list[list[float]]
+
+
+@cache
+def default_models() -> Models:
+    """The models shipped in the package, checked against the features this code computes."""
+    return models_from_json(shipped_json(), FEATURES)
+
+
+def analyse(lines: Sequence[Line], models: Models) -> Analysis:
+    """Score, decode and gather headline candidates for one page."""
+    columns = body_columns(lines)
+    first = [models.body.probability(row) for row in rows_of(columns)]
+    second = [models.body_context.probability(r) for r in context_rows(columns, first)]
+    mask = decode(lines, second, models.switch_cost)
+    return gather(lines, first, second, mask)
+
+
+def gather(
+    lines: Sequence[Line],
+    first: list[float],
+    probabilities: list[float],
+    mask: list[bool],
+) -> Analysis:
+    """The headline candidates and their features, given the body found."""
+    start = heads.first_paragraph(lines, mask)
+    names = PageNames(lines)
+    found = heads.candidates(lines, start, names)
+    rows = heads.matrix(lines, found, start, mask, probabilities, names)
+    return Analysis(lines, first, probabilities, mask, start, names, found, rows)

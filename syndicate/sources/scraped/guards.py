@@ -1,0 +1,215 @@
+"""What a headline never is, whatever the model thinks: the hard limits on the choice.
+
+The headline ranker is learned, and learned models make the odd confident mistake. These
+checks hold on every page: a headline is never a URL or an e-mail address, never a cookie,
+consent, privacy or error notice, never a bare date or timestamp, never a breadcrumb trail
+(a trail glued in front of a headline is cut off first), and never just the site's name
+while a longer candidate is there.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+
+from syndicate.sources.scraped.lines import Line, key_of
+from syndicate.sources.scraped.meta import has_date, is_dateline, is_month_name
+from syndicate.sources.scraped.vocab import (
+    COPYRIGHT,
+    CRUMB_MARKS,
+    DOMAIN,
+    HOME_WORDS,
+    is_address,
+    is_notice,
+)
+
+# Chevrons always part crumbs; a slash or bar only when the trail starts at "Home".
+_CHEVRONS = re.compile(r"\s*[>»›→]\s*")
+_SPACED = re.compile(r"\s+[/|]\s+|\s*[>»›→]\s*")
+_GLUE = re.compile(r"(?<=[a-zà-ÿ])(?=[A-ZÀ-Þ][a-zà-ÿ])")
+_TIME_ONLY = re.compile(
+    r"^[\W\d_]*(?:\d{1,2}[:.h]\d{2}|\d+\s*(?:min|mins|minutes?|h|hours?|days?|std\.?))"
+    r"(?:\s*(?:[ap]\.?m\.?|uhr|ago|read|gmt|utc|[A-Z]{2,4}))*[\W\d_]*$",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_WORD = re.compile(r"[^\W\d_]+|\d+(?:st|nd|rd|th)?")
+_ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th)$")
+# Words a timestamp line is made of, besides numbers and month names.
+_STAMP_WORDS = frozenset(
+    "updated posted published last modified on at am pm a m p et est edt ct cst cdt pt pst "
+    "pdt gmt utc cet cest bst ist jst kst ago min mins minute minutes hour hours hr hrs h "
+    "day days week weeks month months year years read reading time yesterday today just now "
+    "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs "
+    "fri sat sun uhr um aktualisiert veröffentlicht stand vor minuten stunden tagen "
+    "publié mis à jour le il y a publicado actualizado el hace de del pubblicato aggiornato "
+    "alle fa opublikowano aktualizacja".split()
+)
+CRUMB_MAX_WORDS = 4  # a crumb names a section, in a few words
+
+
+def rejects(text: str, page: PageNames) -> str:
+    """Why ``text`` can never be the headline ("" when it can)."""
+    if is_address(text):
+        return "address"
+    if is_notice(text):
+        return "notice"
+    if is_timestamp(text):
+        return "timestamp"
+    if is_breadcrumb(text, page.menu):
+        return "breadcrumb"
+    return ""
+
+
+def is_timestamp(text: str) -> bool:
+    """A date, time or reading time with little else ("Updated Nov 19, 9:41 AM")."""
+    if is_dateline(text) or _TIME_ONLY.match(text):
+        return True
+    if not any(ch.isdigit() for ch in text) or len(text) > 120:
+        return False
+    words = _WORD.findall(text.casefold())
+    return all(
+        w.isdigit() or _ORDINAL.match(w) or w in _STAMP_WORDS or is_month_name(w) for w in words
+    )
+
+
+def is_breadcrumb(text: str, menu: Collection[str] = ()) -> bool:
+    """A trail of section names: "Home › World › Europe", "News / Politics /", "Home News".
+
+    After :func:`cut_crumbs` has cut a trail off a headline, what is left is a trail only
+    when nothing but section names remain.
+    """
+    stripped = text.strip()
+    if not stripped:
+        return False
+    if stripped[-1] in CRUMB_MARKS or stripped[0] in CRUMB_MARKS:
+        return True
+    parts = [p for p in _CHEVRONS.split(stripped) if p.strip()]
+    if len(parts) >= 2 and all(len(p.split()) <= CRUMB_MAX_WORDS for p in parts):
+        return True
+    first = _first_word(stripped)
+    if first.casefold() in HOME_WORDS:
+        return cut_crumbs(stripped, menu) == ""
+    return False
+
+
+def cut_crumbs(text: str, menu: Collection[str] = ()) -> str:
+    """The headline with any breadcrumb trail in front of it cut off ("" if all trail).
+
+    Trails come parted by chevrons ("Home › News › Headline"), by spaced slashes or bars
+    after "Home", spaced without marks ("Home News Business Headline", where the names
+    are the page's menu entries) or glued ("HomeLatest NewsHeadline", where each name
+    ends in a lowercase letter run straight into the next capital). A line that merely
+    starts with the word ("Home sales rise") is no trail.
+    """
+    stripped = text.strip()
+    parts = _CHEVRONS.split(stripped)
+    leading = parts[:-1]
+    if leading and all(len(p.split()) <= CRUMB_MAX_WORDS for p in leading):
+        if len(leading) >= 2 or _is_home(leading[0]) or key_of(leading[0]) in menu:
+            return parts[-1].strip()
+    first = _first_word(stripped)
+    if first.casefold() not in HOME_WORDS:
+        return stripped
+    rest = stripped[len(first) :]
+    spaced = _SPACED.split(rest)
+    if len(spaced) >= 2 and all(len(p.split()) <= CRUMB_MAX_WORDS for p in spaced[:-1]):
+        return spaced[-1].strip()
+    glued = rest[:1].isupper()
+    if not glued and not _menu_prefix(rest.strip(), menu):
+        return stripped
+    return _drop_names(rest.strip(" :-|/"), menu, glued)
+
+
+def _is_home(text: str) -> bool:
+    return key_of(text) in HOME_WORDS
+
+
+def _first_word(text: str) -> str:
+    """The leading word, split off a glued capital ("HomeLatest" -> "Home")."""
+    match = re.match(r"[^\W\d_]+", text)
+    if match is None:
+        return ""
+    word = match.group(0)
+    glued = _GLUE.search(word)
+    return word[: glued.start()] if glued else word
+
+
+def _drop_names(rest: str, menu: Collection[str], glued: bool) -> str:
+    """Cut leading section names: menu entries of the page, and (in a glued trail) one
+    name glued to what follows even when the menu does not list it."""
+    trust_glue = glued
+    while rest:
+        cut = _menu_prefix(rest, menu)
+        glue = _glued_prefix(rest) if glued and not cut else 0
+        if glue and key_of(rest[:glue]) in menu:
+            cut = glue
+        elif glue and trust_glue:
+            cut, trust_glue = glue, False
+        if not cut:
+            break
+        rest = rest[cut:].strip(" :-|/")
+    return rest
+
+
+def _menu_prefix(rest: str, menu: Collection[str]) -> int:
+    """Length of the longest run of leading words that is an entry of the page's menu."""
+    words = list(re.finditer(r"\S+", rest))
+    for count in range(min(CRUMB_MAX_WORDS, len(words) - 1), 0, -1):
+        end = words[count - 1].end()
+        if key_of(rest[:end]) in menu:
+            return end
+    return 0
+
+
+def _glued_prefix(rest: str) -> int:
+    """Length of a leading capitalized name glued to the next capital ("Latest NewsNolly")."""
+    glued = _GLUE.search(rest)
+    if glued is None or not rest[:1].isupper():
+        return 0
+    head = rest[: glued.start()]
+    words = head.split()
+    if len(head) < 3 or len(words) > CRUMB_MAX_WORDS or not words[-1][:1].isupper():
+        return 0
+    return glued.start()
+
+
+class PageNames:
+    """What the page calls itself and its sections: site names and menu entries.
+
+    Site names come from what only a site's own name looks like: a bare domain line, the
+    holder named in a copyright line ("© 2024 The Daily Planet"). Menu entries are the
+    short lines of the page, which a breadcrumb repeats.
+    """
+
+    __slots__ = ("menu", "sites")
+
+    def __init__(self, lines: Sequence[Line]) -> None:
+        self.menu: set[str] = set()
+        self.sites: set[str] = set()
+        for line in lines:
+            if line.words <= CRUMB_MAX_WORDS and not line.terminal:
+                self.menu.add(line.key)
+            if DOMAIN.match(line.text):
+                self.sites.add(line.key)
+                self.sites.add(key_of(line.text.rsplit(".", 1)[0]))
+            if line.weight <= 200 and COPYRIGHT.search(line.text):
+                holder = _copyright_holder(line.text)
+                if holder:
+                    self.sites.add(holder)
+        self.menu.discard("")
+        self.sites.discard("")
+
+    def is_site_name(self, text: str) -> bool:
+        """Is the line just the site's name (or its domain)?"""
+        key = key_of(text)
+        return key in self.sites or bool(DOMAIN.match(text.strip()))
+
+
+def _copyright_holder(text: str) -> str:
+    """ "© 2019 The Daily Planet. All rights reserved." -> "the daily planet"."""
+    rest = COPYRIGHT.sub("", text.strip(), count=1)
+    rest = re.sub(r"^\W*(?:copyright\W*)?(?:(?:19|20)\d\d\s*[-–]?\s*)+", "", rest, flags=re.I)
+    rest = re.split(r"[.|,;]\s|\s[-–|]\s|\ball rights\b", rest, maxsplit=1, flags=re.I)[0]
+    key = key_of(rest)
+    return key if 0 < len(key.split()) <= 5 and not has_date(rest) else ""

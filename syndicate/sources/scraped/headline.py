@@ -1,0 +1,429 @@
+"""Which line above the article is its headline, and the standfirst under it.
+
+Every line near the top of the body is a candidate. A learned ranker scores each on what
+marks a headline on any site: it stands a few lines above the first paragraph, shares the
+opening paragraphs' words, has a byline or date under it, is set like a title, is printed
+again as the page title; and on what marks the lines that are not: section labels repeat
+as menu entries, teasers of other stories repeat further down, bylines and dates read as
+such. The hard limits of :mod:`.guards` then hold whatever the scores say.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from bisect import bisect_left, bisect_right
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from syndicate.sources.scraped.guards import PageNames, cut_crumbs, rejects
+from syndicate.sources.scraped.lines import Line, key_of, key_set, title_cased
+from syndicate.sources.scraped.meta import byline_names, has_date, is_dateline
+from syndicate.sources.scraped.trees import Ensemble
+from syndicate.sources.scraped.vocab import CAPTION, GLUED, PROMO, is_address, is_glued_teaser
+
+WINDOW_ABOVE = 45  # lines above the first paragraph that can hold the headline
+WINDOW_BELOW = 6  # and below it, when the body was found to start a little early
+MIN_WEIGHT = 8.0
+MAX_WEIGHT = 300.0
+LEDE_PARAGRAPHS = 3
+
+# A page title keeps the headline and the site apart with one of these.
+_TITLE_PARTS = re.compile(r"\s[|\-–—·:]{1,2}\s|:\s")
+HEADLINE_FEATURES: tuple[str, ...] = (
+    "log_weight",
+    "log_words",
+    "terminal",
+    "ends_period",
+    "ends_question",
+    "inner_colon",
+    "upper_share",
+    "digit_share",
+    "punct_share",
+    "title_cased",
+    "quoted",
+    "gap_before",
+    "gap_after",
+    "furniture",
+    "byline",
+    "dateline",
+    "caption",
+    "promo",
+    "glued",
+    "crumbs_cut",
+    "position",
+    "log_index",
+    "above_start",
+    "log_above",
+    "below_start",
+    "log_between",
+    "log_rivals_between",
+    "body_own",
+    "body_after",
+    "body_before",
+    "lede_share",
+    "lede_matched",
+    "body_share",
+    "lede_rank",
+    "lede_top",
+    "log_repeats",
+    "repeat_next",
+    "repeat_prev",
+    "repeat_below",
+    "repeat_above",
+    "in_longer",
+    "byline_after",
+    "date_after",
+    "byline_before",
+    "short_before",
+    "sentence_after",
+    "site_name",
+    "menu_entry",
+    "log_candidates",
+    "lede_share_above",
+    "lede_share_below",
+    "lede_of_best",
+    "from_best",
+    "address_above",
+    "body_share_above",
+    "log_to_body",
+    "local_lede_share",
+    "local_lede_matched",
+    "teaser",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A line that could be the headline, and its text with any breadcrumb cut off."""
+
+    line: Line
+    text: str
+
+
+def first_paragraph(lines: Sequence[Line], mask: Sequence[bool]) -> int:
+    """Index of the body's first paragraph (its first prose line), else of the first prose."""
+    for line, inside in zip(lines, mask, strict=True):
+        if inside and line.prose:
+            return line.index
+    return next((line.index for line in lines if line.prose), 0)
+
+
+def candidates(lines: Sequence[Line], start: int, names: PageNames) -> list[Candidate]:
+    """Lines around the body's start that pass the guards, breadcrumbs cut off."""
+    found: list[Candidate] = []
+    counted = 0
+    i = start - 1
+    while i >= 0 and counted < WINDOW_ABOVE:
+        line = lines[i]
+        if not (line.furniture or line.credit):
+            counted += 1
+            found.append(_candidate(line, names))
+        i -= 1
+    found.reverse()
+    found.extend(_candidate(line, names) for line in lines[start : start + WINDOW_BELOW])
+    return [c for c in found if c.text and _shaped(c, names)]
+
+
+def _candidate(line: Line, names: PageNames) -> Candidate:
+    return Candidate(line, cut_crumbs(line.text, names.menu))
+
+
+def _shaped(candidate: Candidate, names: PageNames) -> bool:
+    line, text = candidate.line, candidate.text
+    weight = len(text) if text != line.text else line.weight
+    if not MIN_WEIGHT <= weight <= MAX_WEIGHT:
+        return False
+    return not rejects(text, names)
+
+
+def matrix(
+    lines: Sequence[Line],
+    found: Sequence[Candidate],
+    start: int,
+    mask: Sequence[bool],
+    probabilities: Sequence[float],
+    names: PageNames,
+) -> list[list[float]]:
+    """One feature row per candidate, in :data:`HEADLINE_FEATURES` order."""
+    n = len(lines)
+    lede_keys, body_keys = _lede_and_body(lines, mask, start)
+    keys = [c.line.stems if c.text == c.line.text else frozenset(key_set(c.text)) for c in found]
+    lede_matched = [lede_keys.shared(k, c.line.index) for k, c in zip(keys, found, strict=True)]
+    overlap = [_overlap(m, k) for m, k in zip(lede_matched, keys, strict=True)]
+    by_line = {c.line.index: overlap[j] for j, c in enumerate(found)}
+    best_overlap = max(overlap, default=0.0) or 1.0
+    best_line = found[overlap.index(max(overlap))].line.index if found else start
+    ranked = sorted(range(len(found)), key=lambda j: -overlap[j])
+    rank = {j: r for r, j in enumerate(ranked)}
+    key_lines: dict[str, list[int]] = {}
+    for line in lines:
+        key_lines.setdefault(line.key, []).append(line.index)
+    longer = [
+        line.key for line in lines if 20 <= line.weight <= 400 and _TITLE_PARTS.search(line.text)
+    ]
+    lo = min((c.line.index for c in found), default=start) - 3
+    hi = max((c.line.index for c in found), default=start) + 6
+    flags = _Flags(lines, max(0, lo), min(n, max(hi, start + 1)))
+    header_before = [0] * (n + 1)  # prefix counts of header lines, for "lines between"
+    for k in range(n):
+        header_before[k + 1] = header_before[k] + (flags.header(k) if lo <= k < hi else 0)
+    indexes = sorted(c.line.index for c in found)
+    mass = [0.0]  # running weight of the decoded body, for "how much body lies above"
+    for line in lines:
+        mass.append(mass[-1] + (min(line.weight, 700.0) if mask[line.index] else 0.0))
+    body_lines = [line.index for line in lines if mask[line.index] and line.prose]
+    rows: list[list[float]] = []
+    for j, candidate in enumerate(found):
+        line, text = candidate.line, candidate.text
+        i = line.index
+        key = key_of(text)
+        same = key_lines.get(line.key, [i])
+        matched = lede_matched[j]
+        a, b = min(i, start) + 1, max(i, start)
+        between = max(0, b - a) - (header_before[b] - header_before[a] if b > a else 0)
+        rivals = max(0, bisect_left(indexes, start) - bisect_right(indexes, min(i, start)))
+        letters = sum(map(str.isalpha, text))
+        visible = len(text.replace(" ", "")) or 1
+        rows.append(
+            [
+                math.log1p(len(text)),
+                math.log1p(len(text.split())),
+                float(line.terminal),
+                float(text.endswith(".")),
+                float(text.endswith(("?", "!"))),
+                float(": " in text or "：" in text),
+                sum(map(str.isupper, text)) / letters if letters else 0.0,
+                sum(map(str.isdigit, text)) / visible,
+                max(0, visible - sum(map(str.isalnum, text))) / visible,
+                float(title_cased(text)),
+                float(line.quoted),
+                float(line.gap_before),
+                float(line.gap_after),
+                float(line.furniture),
+                float(flags.byline(i)),
+                float(flags.dateline(i)),
+                float(bool(CAPTION.search(text))),
+                float(bool(PROMO.match(text))),
+                float(bool(GLUED.search(text))),
+                float(text != line.text),
+                i / n,
+                math.log1p(i),
+                float(max(-10, min(60, start - i))),
+                math.log1p(max(0, start - i)),
+                float(i >= start),
+                math.log1p(between),
+                math.log1p(rivals),
+                probabilities[i],
+                _mean(probabilities[i + 1 : i + 6]),
+                _mean(probabilities[max(0, i - 5) : i]),
+                overlap[j],
+                min(matched, 8) / 8.0,
+                body_keys.shared(keys[j], i) / len(keys[j]) if keys[j] else 0.0,
+                rank[j] / max(1, len(found) - 1),
+                float(rank[j] == 0),
+                math.log(len(same)),
+                float(i + 1 < n and lines[i + 1].key == line.key),
+                float(i > 0 and lines[i - 1].key == line.key),
+                float(any(x > start + 3 for x in same)),
+                float(any(x < i - 1 for x in same)),
+                _in_longer(key, longer),
+                float(any(flags.byline(x) for x in range(i + 1, min(n, i + 4)))),
+                float(any(flags.dated(x) for x in range(i + 1, min(n, i + 5)))),
+                float(any(flags.byline(x) for x in range(max(0, i - 3), i))),
+                float(i > 0 and lines[i - 1].weight < 30 and not lines[i - 1].terminal),
+                float(i + 1 < n and lines[i + 1].terminal and 40 <= lines[i + 1].weight <= 400),
+                float(names.is_site_name(text)),
+                float(key in names.menu and len(same) >= 2),
+                math.log1p(len(found)),
+                by_line.get(i - 1, 0.0),
+                by_line.get(i + 1, 0.0),
+                overlap[j] / best_overlap,
+                float(max(-10, min(10, i - best_line))),
+                float(
+                    i > 0
+                    and (is_address(lines[i - 1].text) or names.is_site_name(lines[i - 1].text))
+                ),
+                mass[i] / (mass[-1] or 1.0),
+                *_local_lede(lines, body_lines, i, keys[j]),
+                float(is_glued_teaser(text)),
+            ]
+        )
+    return rows
+
+
+def choose(
+    found: Sequence[Candidate], model: Ensemble, rows: Sequence[Sequence[float]], names: PageNames
+) -> Candidate | None:
+    """The best-scored candidate; never just the site's name while a longer one is there."""
+    if not found:
+        return None
+    scored = sorted(zip([model.raw(r) for r in rows], range(len(found)), strict=True), reverse=True)
+    best = found[scored[0][1]]
+    if names.is_site_name(best.text):
+        words = len(best.text.split())
+        for _, j in scored[1:]:
+            other = found[j]
+            if len(other.text.split()) > words and not names.is_site_name(other.text):
+                return other
+    return best
+
+
+class _Flags:
+    """Byline and date readings of the lines around the candidates, each read once."""
+
+    __slots__ = ("_bylines", "_dated", "_datelines", "_lines", "_lo")
+
+    def __init__(self, lines: Sequence[Line], lo: int, hi: int) -> None:
+        self._lines, self._lo = lines, lo
+        window = lines[lo:hi]
+        self._bylines = [bool(byline_names(x.text)) if x.weight <= 200 else False for x in window]
+        self._datelines = [is_dateline(x.text) if x.weight <= 120 else False for x in window]
+        self._dated = [
+            d or (x.weight <= 120 and has_date(x.text))
+            for x, d in zip(window, self._datelines, strict=True)
+        ]
+
+    def _at(self, values: list[bool], i: int) -> bool:
+        k = i - self._lo
+        return values[k] if 0 <= k < len(values) else False
+
+    def byline(self, i: int) -> bool:
+        return self._at(self._bylines, i)
+
+    def dateline(self, i: int) -> bool:
+        return self._at(self._datelines, i)
+
+    def dated(self, i: int) -> bool:
+        return self._at(self._dated, i)
+
+    def header(self, i: int) -> int:
+        line = self._lines[i]
+        return int(line.furniture or line.credit or self.byline(i) or self.dateline(i))
+
+
+def _header_line(line: Line) -> bool:
+    """Bylines, dates, furniture and credits: lines that sit between headline and body."""
+    if line.furniture or line.credit:
+        return True
+    return line.weight <= 120 and (is_dateline(line.text) or bool(byline_names(line.text)))
+
+
+@dataclass(frozen=True, slots=True)
+class _Stems:
+    """Word stems of a set of lines, counted by line, so one line can leave its own out."""
+
+    counts: Counter[str]
+    members: frozenset[int]
+
+    def shared(self, keys: frozenset[str], index: int) -> int:
+        """How many of ``keys`` other lines of the set use."""
+        least = 2 if index in self.members else 1
+        return sum(1 for key in keys if self.counts[key] >= least)
+
+
+def _lede_and_body(
+    lines: Sequence[Line], mask: Sequence[bool], start: int
+) -> tuple[_Stems, _Stems]:
+    lede: Counter[str] = Counter()
+    body: Counter[str] = Counter()
+    lede_lines: list[int] = []
+    body_lines: list[int] = []
+    for line in lines[start:]:
+        if not mask[line.index] and not line.prose:
+            continue
+        body.update(line.stems)
+        body_lines.append(line.index)
+        if line.prose and len(lede_lines) < LEDE_PARAGRAPHS:
+            lede.update(line.stems)
+            lede_lines.append(line.index)
+    return _Stems(lede, frozenset(lede_lines)), _Stems(body, frozenset(body_lines))
+
+
+def _local_lede(
+    lines: Sequence[Line], body_lines: Sequence[int], i: int, keys: frozenset[str]
+) -> tuple[float, float, float]:
+    """How far below the candidate the body's next paragraph is, and how many of the
+    candidate's words the next few paragraphs repeat (a headline sums up what follows)."""
+    at = bisect_right(body_lines, i)
+    following = body_lines[at : at + LEDE_PARAGRAPHS]
+    if not following:
+        return math.log1p(len(lines)), 0.0, 0.0
+    local: set[str] = set()
+    for k in following:
+        local |= lines[k].stems
+    matched = len(keys & local)
+    share = matched / len(keys) if keys else 0.0
+    return math.log1p(following[0] - i), share, min(matched, 8) / 8.0
+
+
+def _overlap(matched: int, keys: frozenset[str]) -> float:
+    """Both how much of the line the lede repeats and how many words: short menu labels
+    can be wholly in the lede by chance, a headline shares several words."""
+    if not keys:
+        return 0.0
+    return 2.0 * matched / len(keys) + 0.25 * min(matched, 8)
+
+
+def _in_longer(key: str, longer: Sequence[str]) -> float:
+    """How much of a longer line of the page this line is, when it starts or ends one.
+
+    The page title ("Headline | Site", "Site - Headline") often survives as a line.
+    """
+    if len(key) < 8:
+        return 0.0
+    best = 0.0
+    for other in longer:
+        if len(other) > len(key) + 3 and (other.startswith(key) or other.endswith(key)):
+            best = max(best, len(key) / len(other))
+    return best
+
+
+def _mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+# --- the standfirst -------------------------------------------------------------------------
+
+
+def dek_after(lines: Sequence[Line], headline: Line, end: int, lede: set[str]) -> Line | None:
+    """The standfirst: a sentence-like line right under the headline, before byline and body.
+
+    It reads like a sentence rather than another headline, and it sums up the same story as
+    the opening paragraphs (another headline under the first one does not).
+    """
+    i = headline.index + 1
+    while i < len(lines) and lines[i].key == headline.key:
+        i += 1
+    if i >= min(end, len(lines)):
+        return None
+    line = lines[i]
+    if line.furniture or line.credit or is_dateline(line.text) or byline_names(line.text):
+        return None
+    if not 30 <= line.weight <= 400 or line.words < 4:
+        return None
+    if not line.terminal and title_cased(line.text):
+        return None  # the next headline in a list, not a standfirst
+    keys = key_set(line.text)
+    if not keys or len(keys & lede) < 0.3 * len(keys):
+        return None
+    following = lines[i + 1] if i + 1 < len(lines) else None
+    if following is None:
+        return None
+    # A dek is followed by header material (byline, date, share buttons); a sentence followed
+    # by a paragraph set apart from it is the body's first paragraph instead.
+    return line if _header_line(following) or not following.gap_before else None
+
+
+def lede_keys(lines: Sequence[Line], start: int) -> set[str]:
+    """Word stems of the opening paragraphs from ``start`` on."""
+    keys: set[str] = set()
+    seen = 0
+    for line in lines[start:]:
+        if line.prose:
+            keys |= line.stems
+            seen += 1
+            if seen == LEDE_PARAGRAPHS:
+                break
+    return keys
