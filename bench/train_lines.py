@@ -38,7 +38,7 @@ for path in (REPO, Path(__file__).resolve().parent):
 from corpora import CORPORA, TOKEN, Sample, body_labels, is_headline, load  # noqa: E402
 
 from syndicate.sources import charset  # noqa: E402
-from syndicate.sources.scraped.analysis import FEATURES, gather  # noqa: E402
+from syndicate.sources.scraped.analysis import FEATURES, gather, without_teasers  # noqa: E402
 from syndicate.sources.scraped.body import decode  # noqa: E402
 from syndicate.sources.scraped.features import (  # noqa: E402
     Column,
@@ -62,6 +62,7 @@ SWITCH_COSTS = (1.0, 2.0, 3.0, 5.0)
 BODY_PARAMS: dict[str, Any] = {
     "n_estimators": 50,
     "num_leaves": 15,
+    "max_depth": 5,
     "learning_rate": 0.15,
     "min_child_samples": 50,
     "subsample": 0.8,
@@ -69,13 +70,13 @@ BODY_PARAMS: dict[str, Any] = {
     "colsample_bytree": 0.8,
 }
 HEADLINE_PARAMS: dict[str, Any] = {
-    "n_estimators": 80,
+    "n_estimators": 100,
     "num_leaves": 15,
-    "learning_rate": 0.1,
+    "learning_rate": 0.08,
     "min_child_samples": 20,
     "subsample": 0.8,
     "subsample_freq": 1,
-    "colsample_bytree": 0.8,
+    "colsample_bytree": 0.5,
 }
 DIGITS = 7  # significant digits kept in the file: far below any split's spacing
 
@@ -249,7 +250,8 @@ def headline_rows(
 ) -> tuple[list[list[float]], list[int]]:
     """The candidates' features and labels on one page, given its body answers."""
     mask = decode(page.lines, second, switch)
-    found = gather(page.lines, first, second, mask)
+    teasers = page.columns[FEATURES["body"].index("teaser")]
+    found = gather(page.lines, first, second, without_teasers(mask, teasers))
     labels = [int(is_headline(c.text, page.sample.headline)) for c in found.candidates]
     return found.headline_rows, labels
 

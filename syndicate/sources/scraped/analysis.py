@@ -55,7 +55,19 @@ def analyse(lines: Sequence[Line], models: Models) -> Analysis:
     first = [models.body.probability(row) for row in rows_of(columns)]
     second = [models.body_context.probability(r) for r in context_rows(columns, first)]
     mask = decode(lines, second, models.switch_cost)
-    return gather(lines, first, second, mask)
+    teasers = columns[BODY_FEATURES.index("teaser")]
+    return gather(lines, first, second, without_teasers(mask, teasers))
+
+
+def without_teasers(mask: list[bool], teasers: Sequence[float]) -> list[bool]:
+    """The mask with runs of glued teasers taken out: a list of other stories, each title
+    run into its summary, is never the article, however much prose it holds."""
+    n = len(mask)
+    listed = [
+        t > 0 and any(teasers[j] > 0 for j in range(max(0, i - 2), min(n, i + 3)) if j != i)
+        for i, t in enumerate(teasers)
+    ]
+    return [m and not t for m, t in zip(mask, listed, strict=True)]
 
 
 def gather(

@@ -47,14 +47,15 @@ def line_score(line: Line) -> float:
     return -SHORT_PENALTY * (0.6 if alone else 1.0) - (8.0 if line.repeats > 1 else 0.0)
 
 
-def page_scores(lines: Sequence[Line]) -> list[float]:
+def page_scores(lines: Sequence[Line], scores: Sequence[float] | None = None) -> list[float]:
     """Every line's score, in the context of the section of the page it sits in.
 
     Comment threads and teaser lists are prose too, but every item carries its own timestamp
     ("2 days ago at 07:52 am"); an article carries one, above it. And a long run of short
     lines costs more than its lines one by one, since it separates what it stands between.
+    ``scores`` are the lines' :func:`line_score`, when the caller has them already.
     """
-    scores = [line_score(line) for line in lines]
+    scores = [line_score(line) for line in lines] if scores is None else list(scores)
     for section in _sections(lines, scores):
         stamps = sum(1 for line in section if _is_stamp(line))
         prose = sum(1 for line in section if line.prose)
@@ -86,11 +87,11 @@ def _is_stamp(line: Line) -> bool:
     return line.weight <= 80 and (bool(_RELATIVE_TIME.search(line.text)) or is_dateline(line.text))
 
 
-def densest_run(lines: Sequence[Line]) -> tuple[int, int]:
+def densest_run(lines: Sequence[Line], scores: Sequence[float] | None = None) -> tuple[int, int]:
     """``(start, end)`` of the run of lines with the largest total score (end exclusive)."""
     best, best_span = float("-inf"), (0, 0)
     total, start = 0.0, 0
-    for i, score in enumerate(page_scores(lines)):
+    for i, score in enumerate(page_scores(lines, scores)):
         if total <= 0:
             total, start = 0.0, i
         total += score

@@ -20,17 +20,16 @@ from collections.abc import Sequence
 
 from syndicate.sources.scraped.body import densest_run, line_score
 from syndicate.sources.scraped.lines import Line
-from syndicate.sources.scraped.meta import byline_names, is_dateline
+from syndicate.sources.scraped.meta import is_dateline
 from syndicate.sources.scraped.vocab import (
-    GLUED,
     code_share,
-    hint_kinds,
     is_caption,
     is_comment_furniture,
     is_footer,
     is_form,
     is_glued_teaser,
     is_notice,
+    page_hint_kinds,
 )
 
 _RELATIVE_TIME = re.compile(
@@ -38,8 +37,9 @@ _RELATIVE_TIME = re.compile(
     r"\s+ago\b",
     re.IGNORECASE,
 )
-STATS_CHARS = 120  # shares of capitals, digits and marks are read off the line's start
+STATS_CHARS = 64  # shares of capitals, digits and marks are read off the line's start
 HINT_CHARS = 400  # notices, captions and legal lines are shorter than this
+HINT_MIN = 12  # and longer than this (a menu entry "Cookies" is not a notice of its own)
 SHORT_WEIGHT = 160  # bylines, datelines and buttons are shorter than this
 BREAK_RUN = 3  # this many non-prose lines in a row end a segment of the page
 Column = list[float]
@@ -63,7 +63,6 @@ _SHAPE = (
     "code_share",
     "colon_end",
     "dateline",
-    "byline",
     "stamp",
     "notice",
     "base_score",
@@ -71,7 +70,6 @@ _SHAPE = (
     "footer_word",
     "caption",
     "form",
-    "glued",
     "teaser",
 )
 _NEIGHBOUR = ("log_weight", "terminal", "base_score", "code_share", "upper_share")
@@ -123,17 +121,22 @@ def rows_of(columns: Sequence[Column]) -> list[Row]:
 
 def body_columns(lines: Sequence[Line]) -> list[Column]:
     """One column per feature of :data:`BODY_FEATURES`, in order."""
-    shape = _shape_columns(lines)
+    scores = [line_score(line) for line in lines]
+    shape = _shape_columns(lines, scores)
     at = {name: shape[k] for k, name in enumerate(_SHAPE)}
     n = len(lines)
     neighbours = [_shift(at[name], offset) for offset in _OFFSETS for name in _NEIGHBOUR]
-    return [*shape, *neighbours, *_context_columns(lines, at, n)]
+    return [*shape, *neighbours, *_context_columns(lines, at, n, scores)]
 
 
-def _shape_columns(lines: Sequence[Line]) -> list[Column]:
+def _shape_columns(lines: Sequence[Line], scores: Sequence[float]) -> list[Column]:
     texts = [line.text for line in lines]
     short = [line.weight <= SHORT_WEIGHT for line in lines]
-    kinds = [hint_kinds(t.lower()) if len(t) <= HINT_CHARS else frozenset() for t in texts]
+    none: frozenset[str] = frozenset()
+    kinds = [
+        k if HINT_MIN <= len(t) <= HINT_CHARS else none
+        for t, k in zip(texts, page_hint_kinds(texts), strict=True)
+    ]
     stats = [_char_stats(t[:STATS_CHARS]) for t in texts]
     upper, digits, punct, word_length = (list(c) for c in zip(*stats, strict=True))
     dateline = [float(s and is_dateline(t)) for t, s in zip(texts, short, strict=True)]
@@ -155,18 +158,16 @@ def _shape_columns(lines: Sequence[Line]) -> list[Column]:
         [code_share(t) for t in texts],
         [float(t.endswith((":", "："))) for t in texts],
         dateline,
-        [float(s and bool(byline_names(t))) for t, s in zip(texts, short, strict=True)],
         [
             float(d > 0 or (s and bool(_RELATIVE_TIME.search(t))))
             for t, s, d in zip(texts, short, dateline, strict=True)
         ],
         [float(is_notice(t, k)) for t, k in zip(texts, kinds, strict=True)],
-        [max(-1.0, min(7.0, line_score(line) / 100.0)) for line in lines],
+        [max(-1.0, min(7.0, score / 100.0)) for score in scores],
         [float(s and is_comment_furniture(t)) for t, s in zip(texts, short, strict=True)],
         [float(is_footer(t, k)) for t, k in zip(texts, kinds, strict=True)],
         [float(is_caption(t, k)) for t, k in zip(texts, kinds, strict=True)],
         [float(is_form(t, k)) for t, k in zip(texts, kinds, strict=True)],
-        [min(3, len(GLUED.findall(t))) / 3.0 for t in texts],
         [float(is_glued_teaser(t)) for t in texts],
     ]
 
@@ -191,7 +192,9 @@ def _shift(column: Column, offset: int) -> Column:
     return [0.0] * min(-offset, len(column)) + column[: max(0, len(column) + offset)]
 
 
-def _context_columns(lines: Sequence[Line], at: dict[str, Column], n: int) -> list[Column]:
+def _context_columns(
+    lines: Sequence[Line], at: dict[str, Column], n: int, scores: Sequence[float]
+) -> list[Column]:
     prose = [line.prose for line in lines]
     own = [min(line.weight, 700.0) if p else 0.0 for line, p in zip(lines, prose, strict=True)]
     weight = _prefix(own)
@@ -200,7 +203,7 @@ def _context_columns(lines: Sequence[Line], at: dict[str, Column], n: int) -> li
     code = _prefix(at["code_share"])
     comment = _prefix(at["comment_word"])
     stamp = _prefix(at["stamp"])
-    start, end = densest_run(lines)
+    start, end = densest_run(lines, scores)
     run_length = max(1, end - start)
     above, below = _prose_gaps(prose)
     lo5 = [max(0, i - 5) for i in range(n)]
@@ -327,13 +330,7 @@ def context_rows(columns: Sequence[Column], first: Column) -> list[Row]:
         max_below[i] = max(max_below[i + 1], first[i + 1])
     extra = [
         *(_shift(first, offset) for offset in _REACH),
-        *(
-            [
-                (_window(prefix, i, reach, n) - first[i]) / max(1, _span(i, reach, n))
-                for i in range(n)
-            ]
-            for reach in (5, 15)
-        ),
+        *(_mean_around(prefix, first, reach) for reach in (5, 15)),
         [prefix[i] / max(1, i) for i in range(n)],
         [(prefix[n] - prefix[i + 1]) / max(1, n - i - 1) for i in range(n)],
         max_above,
@@ -342,6 +339,11 @@ def context_rows(columns: Sequence[Column], first: Column) -> list[Row]:
     return rows_of([*columns, *extra])
 
 
-def _span(i: int, reach: int, n: int) -> int:
-    """How many other lines the window of ``reach`` around line ``i`` holds."""
-    return min(n, i + reach + 1) - max(0, i - reach) - 1
+def _mean_around(prefix: Column, values: Column, reach: int) -> Column:
+    """For every line, the mean of ``values`` over the other lines within ``reach``."""
+    n = len(values)
+    out: Column = []
+    for i, own in enumerate(values):
+        lo, hi = max(0, i - reach), min(n, i + reach + 1)
+        out.append((prefix[hi] - prefix[lo] - own) / max(1, hi - lo - 1))
+    return out

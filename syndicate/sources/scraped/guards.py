@@ -34,6 +34,7 @@ _TIME_ONLY = re.compile(
 )
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _WORD = re.compile(r"[^\W\d_]+|\d+(?:st|nd|rd|th)?")
+_DIGIT = re.compile(r"\d")
 _ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th)$")
 # Words a timestamp line is made of, besides numbers and month names.
 _STAMP_WORDS = frozenset(
@@ -65,7 +66,7 @@ def is_timestamp(text: str) -> bool:
     """A date, time or reading time with little else ("Updated Nov 19, 9:41 AM")."""
     if is_dateline(text) or _TIME_ONLY.match(text):
         return True
-    if not any(ch.isdigit() for ch in text) or len(text) > 120:
+    if len(text) > 120 or not _DIGIT.search(text):
         return False
     words = _WORD.findall(text.casefold())
     return all(

@@ -21,13 +21,14 @@ from syndicate.sources.scraped.guards import PageNames, cut_crumbs, rejects
 from syndicate.sources.scraped.lines import Line, key_of, key_set, title_cased
 from syndicate.sources.scraped.meta import byline_names, has_date, is_dateline
 from syndicate.sources.scraped.trees import Ensemble
-from syndicate.sources.scraped.vocab import CAPTION, GLUED, PROMO, is_address, is_glued_teaser
+from syndicate.sources.scraped.vocab import code_share
 
 WINDOW_ABOVE = 45  # lines above the first paragraph that can hold the headline
 WINDOW_BELOW = 6  # and below it, when the body was found to start a little early
 MIN_WEIGHT = 8.0
 MAX_WEIGHT = 300.0
 LEDE_PARAGRAPHS = 3
+CODE_SHARE = 0.5
 
 # A page title keeps the headline and the site apart with one of these.
 _TITLE_PARTS = re.compile(r"\s[|\-–—·:]{1,2}\s|:\s")
@@ -41,16 +42,10 @@ HEADLINE_FEATURES: tuple[str, ...] = (
     "upper_share",
     "digit_share",
     "punct_share",
-    "title_cased",
     "quoted",
     "gap_before",
     "gap_after",
-    "furniture",
     "byline",
-    "dateline",
-    "caption",
-    "promo",
-    "glued",
     "crumbs_cut",
     "position",
     "log_index",
@@ -66,7 +61,6 @@ HEADLINE_FEATURES: tuple[str, ...] = (
     "lede_matched",
     "body_share",
     "lede_rank",
-    "lede_top",
     "log_repeats",
     "repeat_next",
     "repeat_prev",
@@ -78,19 +72,16 @@ HEADLINE_FEATURES: tuple[str, ...] = (
     "byline_before",
     "short_before",
     "sentence_after",
-    "site_name",
     "menu_entry",
     "log_candidates",
     "lede_share_above",
     "lede_share_below",
     "lede_of_best",
     "from_best",
-    "address_above",
     "body_share_above",
     "log_to_body",
     "local_lede_share",
     "local_lede_matched",
-    "teaser",
 )
 
 
@@ -133,8 +124,8 @@ def _candidate(line: Line, names: PageNames) -> Candidate:
 def _shaped(candidate: Candidate, names: PageNames) -> bool:
     line, text = candidate.line, candidate.text
     weight = len(text) if text != line.text else line.weight
-    if not MIN_WEIGHT <= weight <= MAX_WEIGHT:
-        return False
+    if not MIN_WEIGHT <= weight <= MAX_WEIGHT or code_share(text) >= CODE_SHARE:
+        return False  # too short or long for a title, or script and style source
     return not rejects(text, names)
 
 
@@ -170,6 +161,8 @@ def matrix(
     for k in range(n):
         header_before[k + 1] = header_before[k] + (flags.header(k) if lo <= k < hi else 0)
     indexes = sorted(c.line.index for c in found)
+    byline_at = [flags.byline(k) for k in range(n)] if found else []
+    dated_at = [flags.dated(k) for k in range(n)] if found else []
     mass = [0.0]  # running weight of the decoded body, for "how much body lies above"
     for line in lines:
         mass.append(mass[-1] + (min(line.weight, 700.0) if mask[line.index] else 0.0))
@@ -197,16 +190,10 @@ def matrix(
                 sum(map(str.isupper, text)) / letters if letters else 0.0,
                 sum(map(str.isdigit, text)) / visible,
                 max(0, visible - sum(map(str.isalnum, text))) / visible,
-                float(title_cased(text)),
                 float(line.quoted),
                 float(line.gap_before),
                 float(line.gap_after),
-                float(line.furniture),
                 float(flags.byline(i)),
-                float(flags.dateline(i)),
-                float(bool(CAPTION.search(text))),
-                float(bool(PROMO.match(text))),
-                float(bool(GLUED.search(text))),
                 float(text != line.text),
                 i / n,
                 math.log1p(i),
@@ -222,32 +209,25 @@ def matrix(
                 min(matched, 8) / 8.0,
                 body_keys.shared(keys[j], i) / len(keys[j]) if keys[j] else 0.0,
                 rank[j] / max(1, len(found) - 1),
-                float(rank[j] == 0),
                 math.log(len(same)),
                 float(i + 1 < n and lines[i + 1].key == line.key),
                 float(i > 0 and lines[i - 1].key == line.key),
                 float(any(x > start + 3 for x in same)),
                 float(any(x < i - 1 for x in same)),
                 _in_longer(key, longer),
-                float(any(flags.byline(x) for x in range(i + 1, min(n, i + 4)))),
-                float(any(flags.dated(x) for x in range(i + 1, min(n, i + 5)))),
-                float(any(flags.byline(x) for x in range(max(0, i - 3), i))),
+                float(any(byline_at[i + 1 : i + 4])),
+                float(any(dated_at[i + 1 : i + 5])),
+                float(any(byline_at[max(0, i - 3) : i])),
                 float(i > 0 and lines[i - 1].weight < 30 and not lines[i - 1].terminal),
                 float(i + 1 < n and lines[i + 1].terminal and 40 <= lines[i + 1].weight <= 400),
-                float(names.is_site_name(text)),
                 float(key in names.menu and len(same) >= 2),
                 math.log1p(len(found)),
                 by_line.get(i - 1, 0.0),
                 by_line.get(i + 1, 0.0),
                 overlap[j] / best_overlap,
                 float(max(-10, min(10, i - best_line))),
-                float(
-                    i > 0
-                    and (is_address(lines[i - 1].text) or names.is_site_name(lines[i - 1].text))
-                ),
                 mass[i] / (mass[-1] or 1.0),
                 *_local_lede(lines, body_lines, i, keys[j]),
-                float(is_glued_teaser(text)),
             ]
         )
     return rows
@@ -259,15 +239,16 @@ def choose(
     """The best-scored candidate; never just the site's name while a longer one is there."""
     if not found:
         return None
-    scored = sorted(zip([model.raw(r) for r in rows], range(len(found)), strict=True), reverse=True)
-    best = found[scored[0][1]]
-    if names.is_site_name(best.text):
-        words = len(best.text.split())
+    scores = [model.raw(r) for r in rows]
+    scored = sorted(zip(scores, range(len(found)), strict=True), reverse=True)
+    best = scored[0][1]
+    if names.is_site_name(found[best].text):
+        words = len(found[best].text.split())
         for _, j in scored[1:]:
             other = found[j]
             if len(other.text.split()) > words and not names.is_site_name(other.text):
                 return other
-    return best
+    return found[best]
 
 
 class _Flags:
@@ -310,17 +291,19 @@ def _header_line(line: Line) -> bool:
     return line.weight <= 120 and (is_dateline(line.text) or bool(byline_names(line.text)))
 
 
-@dataclass(frozen=True, slots=True)
 class _Stems:
     """Word stems of a set of lines, counted by line, so one line can leave its own out."""
 
-    counts: Counter[str]
-    members: frozenset[int]
+    __slots__ = ("_any", "_members", "_twice")
+
+    def __init__(self, counts: Counter[str], members: frozenset[int]) -> None:
+        self._any = frozenset(counts)
+        self._twice = frozenset(k for k, c in counts.items() if c >= 2)
+        self._members = members
 
     def shared(self, keys: frozenset[str], index: int) -> int:
         """How many of ``keys`` other lines of the set use."""
-        least = 2 if index in self.members else 1
-        return sum(1 for key in keys if self.counts[key] >= least)
+        return len(keys & (self._twice if index in self._members else self._any))
 
 
 def _lede_and_body(

@@ -12,6 +12,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from syndicate.sources.scraped.vocab import trie
+
 # Ideographs, kana and Hangul carry a word or more per character; Latin text needs ~3 letters.
 _WIDE = re.compile(
     r"[\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
@@ -47,6 +49,9 @@ _FURNITURE_PHRASES = (
     r"(?:(?:facebook|twitter|x|instagram|linkedin|pinterest|youtube|whatsapp|telegram|"
     r"reddit|tiktok|vk|vkontakte|email|e-mail|rss)[\s,|·/]*){2,}",
     r"advertisement - continue reading below|story continues below(?: advertisement)?",
+    # Navigation back up: "Back to overview", "Zurück zur Übersicht", "Retour à la liste".
+    r"(?:back|go back|return|zurück|retour|volver|regresar|torna|tornare|voltar|terug|назад)"
+    r"(?: to| zu[rm]?| à| a| al| alla| ao| para| naar| к)?(?: \S+){0,3}",
 )
 _FURNITURE = re.compile(r"^(?:" + "|".join(_FURNITURE_PHRASES) + r")[\s.:!»›>]*$", re.IGNORECASE)
 # Lines that credit or caption an image rather than tell the story.
@@ -61,13 +66,15 @@ _CREDIT = re.compile(
 
 # Every credit above holds one of these: a cheap test before the costly one.
 _CREDIT_HINT = re.compile(
-    r"image|photo|picture|foto|bild|credit|source|fuente|fonte|quelle|фото|사진|写真|getty|"
-    r"shutterstock|reuters|afp|associated press|epa|istock|©",
-    re.IGNORECASE,
+    trie(
+        "image photo picture foto bild credit source fuente fonte quelle фото 사진 写真 getty "
+        "shutterstock reuters afp associated epa istock ©".split()
+    )
 )
 
 
-STEM_CHARS = 600  # a paragraph's opening words say what it is about
+SENTENCE_CHARS = 600
+STEM_CHARS = 200  # a paragraph's opening words say what it is about
 
 
 @dataclass(slots=True)
@@ -211,9 +218,12 @@ def _make_line(index: int, text: str, gap_before: bool) -> Line:
         gap_before=gap_before,
         gap_after=False,
         terminal=terminal,
-        sentences=len(_BOUNDARY.findall(text)) + terminal,
+        # Past a few boundaries the count says nothing more: a long line is read in part.
+        sentences=len(_BOUNDARY.findall(text, 0, SENTENCE_CHARS)) + terminal,
         furniture=bool(_FURNITURE.match(text)),
-        credit=len(text) < 200 and bool(_CREDIT_HINT.search(text)) and bool(_CREDIT.search(text)),
+        credit=len(text) < 200
+        and bool(_CREDIT_HINT.search(text.lower()))
+        and bool(_CREDIT.search(text)),
         bullet=bool(_BULLET.match(text)),
         tabular=text.count("\t") >= 2,
     )

@@ -95,9 +95,12 @@ _NAME_SPLIT = re.compile(r"(\s*(?:,\s*(?:and\s+)?|\s+(?:and|und|y|e|et|dan|и)\s
 _NAME_END = re.compile(
     r"\s*(?:[|•·—–]|\s-\s|,?\s+(?:published|updated|posted|on|am|le|el|il|em|pada|"
     r"publiziert|veröffentlicht|aktualisiert|publicado|publié|pubblicato|опубликовано)\b"
-    r"|\d{1,2}:\d{2}|\d{4}|@|\bfor\b|\bin\b).*$",
+    r"|\d{1,2}:\d{2}|\d{4}|@|\bfor\b|\bin\b|\bfollow\b|\s(?:MONTH)\.?\s+\d).*$".replace(
+        "MONTH", "|".join(sorted(_MONTHS, key=len, reverse=True))
+    ),
     re.IGNORECASE,
 )
+_ASIDE = re.compile(r"\s*\([^)]*\)")  # "(reporting)", "(photography)" after a name
 _NAME = re.compile(r"^[^\W\d_][\w.'’-]*(?:\s+[^\W\d_][\w.'’-]*){0,4}$")
 # "date / 3 Comments / in News / by jdadmin": blog meta lines put the byline last.
 _INLINE_BYLINE = re.compile(
@@ -252,7 +255,7 @@ def byline_names(text: str) -> tuple[str, ...]:
     rest = _byline_rest(text)
     if rest is None:
         return ()
-    rest = _NAME_END.sub("", rest).strip(" ,;:")
+    rest = _NAME_END.sub("", _ASIDE.sub("", rest)).strip(" ,;:")
     # The separators are kept: only a part after a comma can be a desk or an outlet.
     pieces = _NAME_SPLIT.split(rest)
     parts, separators = pieces[::2], ["", *pieces[1::2]]
@@ -312,7 +315,9 @@ def guess_language(text: str) -> str:
     Kana is checked before ideographs because Japanese mixes both; Chinese uses ideographs only.
     """
     sample = text[:4000]
-    letters = sum(1 for ch in sample if ch.isalpha()) or 1
+    if sample.isascii():
+        return ""
+    letters = sum(map(str.isalpha, sample)) or 1
     for code, pattern in _SCRIPTS:
         if len(pattern.findall(sample)) / letters >= (0.05 if code == "ja" else 0.3):
             return code

@@ -40,6 +40,7 @@ from syndicate.sources.scraped.meta import (
     is_day_of_month,
 )
 from syndicate.sources.scraped.trees import Models
+from syndicate.sources.scraped.vocab import hint_kinds, is_form, is_page_script
 
 CATEGORY_MAX_WORDS = 4
 CATEGORY_MAX_WEIGHT = 60
@@ -47,6 +48,9 @@ _DOMAIN = re.compile(r"^\S+\.[a-z]{2,}$", re.IGNORECASE)
 _CRUMB_SPLIT = re.compile(r"\s*(?:>|»|›|/|\|)\s*")
 _CLOCK_OR_COUNT = re.compile(r"\d:\d\d|^\W*\d+\W*$|\bago\b|published|updated", re.IGNORECASE)
 DECODING = charset.AS_BROWSERS_DO  # page text is what a browser showed
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")  # control characters but for whitespace
+# A name standing alone: two or three capitalized words, nothing else.
+_PERSON = re.compile(r"^[^\W\d_a-z][\w.'’-]*(?: [^\W\d_a-z][\w.'’-]*){1,2}$")
 _HOME = {"home", "start", "startseite", "inicio", "início", "accueil", "главная", "홈", "ホーム"}
 
 
@@ -101,7 +105,7 @@ def read_with(text: str, origin: str, models: Models) -> RawEntry:
         dek=header.dek.text if header.dek is not None else "",
         blocks=blocks,
         categories=_categories(lines, header.headline),
-        authors=_authors(around),
+        authors=_authors(around, lines),
         published=_published(around),
         language=guess_language(" ".join(b.plain_text() for b in blocks)),
     )
@@ -109,7 +113,7 @@ def read_with(text: str, origin: str, models: Models) -> RawEntry:
 
 def _looks_binary(text: str) -> bool:
     sample = text[:4096]
-    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f\v")
+    controls = len(_CONTROL.findall(sample))
     replaced = sample.count("\ufffd")
     return (controls + replaced) > max(8, len(sample) // 20)
 
@@ -135,19 +139,42 @@ def _body_after(page: Analysis, header: _Header) -> list[Line]:
     kept = [
         line
         for line, inside in zip(page.lines[first:], page.mask[first:], strict=True)
-        if inside and line.key != title_key and not (line.furniture or line.credit)
+        if inside
+        and line.key != title_key
+        and not (line.furniture or line.credit or is_page_script(line.text))
     ]
     # A body starts with its first paragraph, list or table row (what comes before it is
     # bylines, dates, captions and share buttons) and ends with its last.
-    begin = next((k for k, line in enumerate(kept) if _substantial(line)), len(kept))
+    begin = next((k for k in range(len(kept)) if _opens(kept, k)), len(kept))
     end = len(kept)
-    while end > begin and not _substantial(kept[end - 1]):
+    while end > begin and not (_substantial(kept[end - 1]) or _closing(kept[end - 1])):
         end -= 1
     return kept[begin:end]
 
 
 def _substantial(line: Line) -> bool:
     return line.prose or line.bullet or line.tabular
+
+
+def _opens(kept: Sequence[Line], k: int) -> bool:
+    """Can the body start here: a paragraph, or a list or table (two items at least; one
+    line shaped like an item is as often a date, "12. März 2024")?"""
+    line = kept[k]
+    if line.prose:
+        return True
+    following = kept[k + 1] if k + 1 < len(kept) else None
+    return (
+        (line.bullet or line.tabular)
+        and following is not None
+        and (following.bullet or following.tabular)
+    )
+
+
+def _closing(line: Line) -> bool:
+    """A short last sentence ("We rate the claim false."), not a sign-off or a form's note."""
+    return (
+        line.terminal and line.words >= 4 and not is_form(line.text, hint_kinds(line.text.lower()))
+    )
 
 
 # --- byline, date, categories --------------------------------------------------------------
@@ -163,12 +190,32 @@ def _header_zone(lines: Sequence[Line], header: _Header, body: Sequence[Line]) -
     return [line for line in zone if line is not header.headline]
 
 
-def _authors(zone: Sequence[Line]) -> tuple[str, ...]:
+def _authors(zone: Sequence[Line], lines: Sequence[Line]) -> tuple[str, ...]:
+    """The byline's names; else a name standing alone by the headline that the page shows
+    to be a person's: a date beside it, or a line further down telling who they are."""
     for line in zone:
         names = byline_names(line.text)
         if names:
             return names
+    for line in zone:
+        if _PERSON.match(line.text) and (_dated_beside(lines, line) or _told_about(lines, line)):
+            return (line.text,)
     return ()
+
+
+def _dated_beside(lines: Sequence[Line], line: Line) -> bool:
+    near = lines[max(0, line.index - 1) : line.index + 2]
+    return any(x is not line and x.weight <= 80 and has_date(x.text) for x in near)
+
+
+def _told_about(lines: Sequence[Line], line: Line) -> bool:
+    """A line of the page starts with the name and goes on in lowercase: "Jane Roe is ..."."""
+    name = line.text
+    for other in lines[line.index + 1 :]:
+        rest = other.text[len(name) :].split(maxsplit=1)
+        if other.text.startswith(name + " ") and rest and rest[0].islower():
+            return True
+    return False
 
 
 def _published(zone: Sequence[Line]) -> datetime | None:
