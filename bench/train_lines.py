@@ -70,9 +70,9 @@ BODY_PARAMS: dict[str, Any] = {
     "colsample_bytree": 0.8,
 }
 HEADLINE_PARAMS: dict[str, Any] = {
-    "n_estimators": 100,
+    "n_estimators": 250,
     "num_leaves": 15,
-    "learning_rate": 0.08,
+    "learning_rate": 0.04,
     "min_child_samples": 20,
     "subsample": 0.8,
     "subsample_freq": 1,

@@ -25,6 +25,7 @@ from syndicate.sources.scraped.vocab import (
     code_share,
     is_caption,
     is_comment_furniture,
+    is_comments_heading,
     is_footer,
     is_form,
     is_glued_teaser,
@@ -32,9 +33,10 @@ from syndicate.sources.scraped.vocab import (
     page_hint_kinds,
 )
 
+# "2 days ago", and the clock time a ticker or live blog puts before each item ("13:54 ...").
 _RELATIVE_TIME = re.compile(
     r"\b\d+\s*(?:s|sec|m|min|mins|minutes?|h|hrs?|hours?|d|days?|w|weeks?|months?|years?)"
-    r"\s+ago\b",
+    r"\s+ago\b|^\d{1,2}[:h]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s|$)",
     re.IGNORECASE,
 )
 STATS_CHARS = 64  # shares of capitals, digits and marks are read off the line's start
@@ -42,6 +44,7 @@ HINT_CHARS = 400  # notices, captions and legal lines are shorter than this
 HINT_MIN = 12  # and longer than this (a menu entry "Cookies" is not a notice of its own)
 SHORT_WEIGHT = 160  # bylines, datelines and buttons are shorter than this
 BREAK_RUN = 3  # this many non-prose lines in a row end a segment of the page
+WIDE_REACH = 25  # lines each way over which comment threads show their timestamps
 Column = list[float]
 Row = Sequence[float]
 
@@ -95,6 +98,8 @@ _CONTEXT = (
     "segment_after_max",
     "shared_run",
     "shared_lede",
+    "stamps_wide",
+    "after_comments",
 )
 BODY_FEATURES: tuple[str, ...] = (
     *_SHAPE,
@@ -210,8 +215,8 @@ def _context_columns(
     hi5 = [min(n, i + 6) for i in range(n)]
     return [
         [i / n for i in range(n)],
-        [math.log1p(_window(weight, i, 3, n) - own[i]) for i in range(n)],
-        [math.log1p(_window(weight, i, 10, n) - own[i]) for i in range(n)],
+        [math.log1p(w - o) for w, o in zip(_windows(weight, 3, n), own, strict=True)],
+        [math.log1p(w - o) for w, o in zip(_windows(weight, 10, n), own, strict=True)],
         [(count[h] - count[lo]) / (h - lo) for lo, h in zip(lo5, hi5, strict=True)],
         [float(start <= i < end) for i in range(n)],
         [(i - start) / run_length for i in range(n)],
@@ -220,11 +225,30 @@ def _context_columns(
         [math.log1p(gap) for gap in above],
         [math.log1p(gap) for gap in below],
         [(code[h] - code[lo]) / (h - lo) for lo, h in zip(lo5, hi5, strict=True)],
-        [_window(comment, i, 10, n) for i in range(n)],
-        [_window(stamp, i, 8, n) for i in range(n)],
+        _windows(comment, 10, n),
+        _windows(stamp, 8, n),
         *_segment_columns(lines, prose),
         *_shared_columns(lines, start, end),
+        [
+            s / (1.0 + c)
+            for s, c in zip(
+                _windows(stamp, WIDE_REACH, n), _windows(count, WIDE_REACH, n), strict=True
+            )
+        ],
+        _after_comments(lines, start),
     ]
+
+
+def _after_comments(lines: Sequence[Line], start: int) -> Column:
+    """1 for the lines under a comment section's heading (within twice :data:`WIDE_REACH`
+    lines); a "Comments" link in the menu above the article's prose opens nothing."""
+    out: Column = []
+    last = -(10**9)
+    for i, line in enumerate(lines):
+        out.append(float(i - last <= WIDE_REACH * 2))
+        if i > start and is_comments_heading(line.text):
+            last = i
+    return out
 
 
 def _prefix(values: Sequence[float]) -> Column:
@@ -235,9 +259,9 @@ def _prefix(values: Sequence[float]) -> Column:
     return sums
 
 
-def _window(prefix: Column, i: int, reach: int, n: int) -> float:
-    """The total over lines ``i - reach`` to ``i + reach`` of a prefix-summed column."""
-    return prefix[min(n, i + reach + 1)] - prefix[max(0, i - reach)]
+def _windows(prefix: Column, reach: int, n: int) -> Column:
+    """For every line, the total of a prefix-summed column over ``reach`` lines each way."""
+    return [prefix[min(n, i + reach + 1)] - prefix[max(0, i - reach)] for i in range(n)]
 
 
 def _prose_gaps(prose: Sequence[bool]) -> tuple[list[int], list[int]]:

@@ -23,12 +23,13 @@ from syndicate.sources.scraped.meta import byline_names, has_date, is_dateline
 from syndicate.sources.scraped.trees import Ensemble
 from syndicate.sources.scraped.vocab import code_share
 
-WINDOW_ABOVE = 45  # lines above the first paragraph that can hold the headline
+WINDOW_ABOVE = 35  # lines above the first paragraph that can hold the headline
 WINDOW_BELOW = 6  # and below it, when the body was found to start a little early
 MIN_WEIGHT = 8.0
 MAX_WEIGHT = 300.0
 LEDE_PARAGRAPHS = 3
 CODE_SHARE = 0.5
+LABEL_MARGIN = 1.0  # log-odds a headline under a label may trail it by and still win
 
 # A page title keeps the headline and the site apart with one of these.
 _TITLE_PARTS = re.compile(r"\s[|\-–—·:]{1,2}\s|:\s")
@@ -248,7 +249,26 @@ def choose(
             other = found[j]
             if len(other.text.split()) > words and not names.is_site_name(other.text):
                 return other
-    return found[best]
+    return found[_past_label(found, scores, best)]
+
+
+def _past_label(found: Sequence[Candidate], scores: Sequence[float], best: int) -> int:
+    """When the winner is a label with a headline right under it, the headline wins.
+
+    Kickers, rubrics and section names ("EARNINGS REPORT", "Fact Check") sit right above
+    the headline and share its words; a headline is longer and not set in capitals.
+    """
+    if best + 1 >= len(found):
+        return best
+    label, below = found[best], found[best + 1]
+    if below.line.index - label.line.index > 2:
+        return best
+    words = len(label.text.split())
+    is_label = label.text.isupper() or (words <= 3 and not label.line.terminal)
+    shaped = len(below.text.split()) >= max(4, words + 2) and not below.text.isupper()
+    if is_label and shaped and scores[best + 1] >= scores[best] - LABEL_MARGIN:
+        return best + 1
+    return best
 
 
 class _Flags:

@@ -344,3 +344,20 @@ _PAGE_SCRIPT = re.compile(
 def is_page_script(text: str) -> bool:
     """Source of the page's own ad, analytics or consent scripts: never the article."""
     return code_share(text) >= 0.3 and bool(_PAGE_SCRIPT.search(text))
+
+
+# The heading of a comment section: "167 Comments", "Leave a Reply", "Kommentare (12)".
+_COMMENTS_HEADING = re.compile(
+    r"^\W*(?:\d+\s+)?(?:top rated |reader |user )?(?:comments?|responses?|replies|reactions|"
+    r"kommentare?|leserkommentare|commentaires?|comentarios?|commenti|comentários|"
+    r"комментари\w*|댓글|コメント|评论)(?:\s*\(\d+\))?(?:\s*\d+)?\W*$|"
+    r"^(?:leave a (?:reply|comment)|join the (?:discussion|conversation)|add a comment|"
+    r"post a comment|write a comment|kommentar schreiben|laisser un commentaire|"
+    r"deja un comentario|lascia un commento|deixe um comentário)\b",
+    re.IGNORECASE,
+)
+
+
+def is_comments_heading(text: str) -> bool:
+    """The heading or count that opens a page's comment section."""
+    return len(text) <= 60 and bool(_COMMENTS_HEADING.search(text))
