@@ -195,3 +195,21 @@ def test_cut_crumbs_cuts_glued_and_spaced_trails() -> None:
         "Der Rat beschließt den Haushalt"
     )
     assert cut_crumbs("Home › News ›") == ""
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    words=HEADLINE_WORDS,
+    marks=st.sampled_from([("»", "«"), ("«", "»"), ("« ", " »"), ("‹", "›")]),
+    lead=st.sampled_from(["", "Interview: ", "Screenshot : "]),
+)
+def test_a_headline_quoted_in_guillemets_is_no_trail(
+    words: list[str], marks: tuple[str, str], lead: str
+) -> None:
+    opening, closing = marks
+    headline = f"{lead}{opening}{headline_of(words)}{closing}"
+    assert not is_breadcrumb(headline)
+    assert cut_crumbs(headline) == headline
+    assert cut_crumbs(f"Home › News › {headline}") == headline
+    entry = scraped.parse_text(page([], headline, words), "generated.txt")
+    assert entry.title == headline

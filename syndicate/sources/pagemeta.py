@@ -17,6 +17,8 @@ from urllib.parse import urljoin, urlsplit
 
 from syndicate.model import IMAGE, Media
 from syndicate.sources.blocks import Element, collapse, text_of
+from syndicate.sources.scraped.guards import PageNames, cut_crumbs, rejects
+from syndicate.sources.scraped.lines import key_of
 from syndicate.text.dates import parse_date
 
 _ARTICLE_TYPES = ("Article", "BlogPosting", "Report")
@@ -172,11 +174,29 @@ def _title(doc: Element, ld: dict[str, Any], base: str) -> str:
         if t
     ]
     from_tag = _strip_site_name(tag_text, sites, longest=True) if tag_text else ""
-    for h1 in list(doc.iter("h1"))[:H1_CANDIDATES]:
-        text = text_of(h1)
-        if _headline_like(text, sites) and _shares_words(text, [*declared, from_tag]):
-            return text
-    return _first(*declared, from_tag)
+    found = [
+        text
+        for h1 in list(doc.iter("h1"))[:H1_CANDIDATES]
+        if _headline_like(text := text_of(h1), sites) and _shares_words(text, [*declared, from_tag])
+    ]
+    found.extend(t for t in (*declared, from_tag) if t)
+    return _guarded(found, sites)
+
+
+def _guarded(found: list[str], sites: set[str]) -> str:
+    """The first candidate the scraped path's headline guards allow, trail cut off.
+
+    A title written as a trail ("Site » Blog » Headline"), a bare date or a notice is a
+    worse headline than the next candidate; when every candidate is one (a page that is
+    itself a privacy notice), the first stands: it is what the page calls itself.
+    """
+    names = PageNames(())
+    names.sites = {key_of(site) for site in sites}
+    for text in found:
+        cut = cut_crumbs(text) or text
+        if not rejects(cut, names) and not (names.is_site_name(cut) and len(found) > 1):
+            return cut
+    return found[0] if found else ""
 
 
 def _headline_like(text: str, sites: set[str]) -> bool:

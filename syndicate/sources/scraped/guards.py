@@ -46,6 +46,9 @@ _STAMP_WORDS = frozenset(
     "publié mis à jour le il y a publicado actualizado el hace de del pubblicato aggiornato "
     "alle fa opublikowano aktualizacja".split()
 )
+# A guillemet quotation: «...» and ‹...›, and the German »...« hugging its words (a trail's
+# marks stand apart: "Blog » »Zitat«" quotes from the second mark on).
+_QUOTE_PAIRS = re.compile(r"«([^«»\n]*)»|»(\S[^«»\n]*?\S|\S)«|‹([^‹›\n]*)›")
 CRUMB_MAX_WORDS = 4  # a crumb names a section, in a few words
 
 
@@ -80,7 +83,7 @@ def is_breadcrumb(text: str, menu: Collection[str] = ()) -> bool:
     After :func:`cut_crumbs` has cut a trail off a headline, what is left is a trail only
     when nothing but section names remain.
     """
-    stripped = text.strip()
+    stripped = _unquoted(text.strip())
     if not stripped:
         return False
     if stripped[-1] in CRUMB_MARKS or stripped[0] in CRUMB_MARKS:
@@ -104,11 +107,12 @@ def cut_crumbs(text: str, menu: Collection[str] = ()) -> str:
     starts with the word ("Home sales rise") is no trail.
     """
     stripped = text.strip()
-    parts = _CHEVRONS.split(stripped)
+    parts = _CHEVRONS.split(_unquoted(stripped))
     leading = parts[:-1]
     if leading and all(len(p.split()) <= CRUMB_MAX_WORDS for p in leading):
         if len(leading) >= 2 or _is_home(leading[0]) or key_of(leading[0]) in menu:
-            return parts[-1].strip()
+            # Unquoting keeps every character's place: the same tail of the original.
+            return stripped[len(stripped) - len(parts[-1]) :].strip()
     first = _first_word(stripped)
     if first.casefold() not in HOME_WORDS:
         return stripped
@@ -120,6 +124,17 @@ def cut_crumbs(text: str, menu: Collection[str] = ()) -> str:
     if not glued and not _menu_prefix(rest.strip(), menu):
         return stripped
     return _drop_names(rest.strip(" :-|/"), menu, glued)
+
+
+def _unquoted(text: str) -> str:
+    """Guillemets that pair up quote ("»Kein Geld mehr«", "«Vape Wave»"): no trail marks.
+
+    Each pair becomes plain quotes of the same width, so every character keeps its place
+    and a cut made on the result applies to the original.
+    """
+    if "«" in text or "‹" in text:  # every pair has one of these
+        text = _QUOTE_PAIRS.sub(lambda m: '"' + (m.group(m.lastindex or 0)) + '"', text)
+    return text
 
 
 def _is_home(text: str) -> bool:
