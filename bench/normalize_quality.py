@@ -1,6 +1,7 @@
 """How well the page normalizers find the article: body shingle F1, headline, byline, speed.
 
-Usage: ``python bench/normalize_quality.py [CORPUS_DIR] [--passes N] [--folds K] [--no-cv]``
+Usage: ``python bench/normalize_quality.py [CORPUS_DIR] [--passes N] [--folds K] [--no-cv]
+[--speed]`` (``--speed``: the text path's pages per second on ``pages/`` and nothing else)
 where CORPUS_DIR holds ``pages/``, ``readability/`` and ``silver/`` (each with ``PAGE.txt``,
 ``PAGE.html`` and ``expected.jsonl``; default: ``../shared/corpus`` from the repository).
 
@@ -355,11 +356,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worst", type=int, default=8, help="how many worst pages to list")
     parser.add_argument("--folds", type=int, default=5, help="cross-validation folds")
     parser.add_argument("--no-cv", action="store_true", help="fit figures only")
+    parser.add_argument("--speed", action="store_true", help="pages per second only")
     args = parser.parse_args(argv)
-    samples = load(args.corpus, CORPORA)
+    samples = load(args.corpus, ("pages",) if args.speed else CORPORA)
     if not samples:
         print(f"no corpus under {args.corpus}")
         return 1
+    if args.speed:
+        print_speeds({"text": speed(samples, text_path, max(1, args.passes))})
+        return 0
     dates = markup_dates(samples)
     timed = [s for s in samples if s.corpus == SPEED_CORPUS] or list(samples)
     paths: dict[str, Extractor] = {"text": text_path, "html": html_path}
@@ -404,11 +409,15 @@ def main(argv: list[str] | None = None) -> int:
             if corpus != "all":
                 shown = "; ".join(s.broken[:4])
                 print(f"  {name + ', ' + corpus:<28} {len(s.broken):4} broken  {shown}")
+    print_speeds(rates)
+    return 0
+
+
+def print_speeds(rates: dict[str, tuple[float, float]]) -> None:
     print("\n== speed (pages/s, median of the timed passes over pages/, one core)")
     print(f"  {'':<24} {'wall':>8} {'CPU':>8}")
     for name, (wall, cpu) in rates.items():
         print(f"  {name:<24} {wall:8.1f} {cpu:8.1f}")
-    return 0
 
 
 if __name__ == "__main__":
