@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Table, column, inspect, table, text
 from syndicate.cli.db import db_group
 from syndicate.errors import StoreError
 from syndicate.store import Store, migrations, schema
+from syndicate.store.rows import article_values, link_rows
 
 HEAD = migrations.head()
 
@@ -150,7 +151,7 @@ def test_upgrade_from_many_stores_at_once(new_database_url: Callable[[], str]) -
 
 def insert_as_of_0001(conn: Connection, article: Any) -> None:
     """An article row with the columns revision 0001 had (no ``status``)."""
-    values = schema.article_values(article) | {"revision": 1}
+    values = article_values(article) | {"revision": 1}
     legacy = table("articles", *(column(name) for name in values))
     conn.execute(legacy.insert().values(values))
 
@@ -179,7 +180,7 @@ def make_legacy_database(store: Store) -> None:
         for n in (2, 1):
             article = make_article(n, categories=("News",))
             insert_as_of_0001(conn, article)
-            rows = schema.link_rows(article.id, article.categories, article.published)
+            rows = link_rows(article.id, article.categories, article.published)
             conn.execute(schema.article_categories.insert(), rows)
 
 

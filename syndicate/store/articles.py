@@ -22,6 +22,7 @@ from sqlalchemy import ColumnElement, Connection, Select, Table, and_, func, or_
 
 from syndicate.model import Article, Category
 from syndicate.store import schema
+from syndicate.store.rows import article_from_row
 from syndicate.text.dates import utc_now
 
 # Link-table attribute ("categories", "tags", "authors", "languages") -> a slug, or several
@@ -46,12 +47,12 @@ def _matches(table: Table, slug: str | tuple[str, ...]) -> Any:
 def one(conn: Connection, query: Select[Any]) -> Article | None:
     """The article the query finds, or ``None``."""
     row = conn.execute(query).first()
-    return None if row is None else schema.article_from_row(row)
+    return None if row is None else article_from_row(row)
 
 
 def many(conn: Connection, query: Select[Any]) -> list[Article]:
     """Every article the query finds, in its order."""
-    return [schema.article_from_row(row) for row in conn.execute(query)]
+    return [article_from_row(row) for row in conn.execute(query)]
 
 
 def visible(now: datetime, published: Any = None) -> ColumnElement[bool]:

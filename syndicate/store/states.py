@@ -32,6 +32,7 @@ from syndicate.store import articles as reads
 from syndicate.store import schema
 from syndicate.store.articles import Listed
 from syndicate.store.engine import Database
+from syndicate.store.rows import article_from_row
 from syndicate.store.writes import reschedule
 from syndicate.text.dates import utc_now
 
@@ -71,7 +72,7 @@ class ArticleStates:
             row = _article_row(conn, article_id)
             if row is None:
                 return None
-            article = schema.article_from_row(row)
+            article = article_from_row(row)
             if row.status == schema.PUBLISHED:
                 table = schema.articles
                 conn.execute(
@@ -116,7 +117,7 @@ class ArticleStates:
             row = _article_row(conn, article_id)
             if row is None:
                 return _tombstone(conn, article_id)
-            article = schema.article_from_row(row)
+            article = article_from_row(row)
             _bury(conn, article, schema.DELETED, now)
             conn.execute(delete(schema.articles).where(schema.articles.c.id == article_id))
             _changed(conn, article_id)
@@ -166,7 +167,7 @@ class ArticleStates:
             row = conn.execute(query).first()
         if row is None:
             return None
-        return Listed(schema.article_from_row(row), reads.status_of(row, now or utc_now()))
+        return Listed(article_from_row(row), reads.status_of(row, now or utc_now()))
 
     def listing(
         self,
@@ -194,7 +195,7 @@ class ArticleStates:
         )
         with self._db.transaction("list articles") as conn:
             return [
-                Listed(schema.article_from_row(row), reads.status_of(row, now))
+                Listed(article_from_row(row), reads.status_of(row, now))
                 for row in conn.execute(query)
             ]
 
@@ -204,9 +205,7 @@ class ArticleStates:
         with self._db.transaction("read article by slug") as conn:
             row = conn.execute(query).first()
         return (
-            None
-            if row is None
-            else Listed(schema.article_from_row(row), reads.status_of(row, utc_now()))
+            None if row is None else Listed(article_from_row(row), reads.status_of(row, utc_now()))
         )
 
     def find_by_link(self, source: str, link: str) -> Article | None:
@@ -244,7 +243,7 @@ class ArticleStates:
             conn.execute(insert(schema.article_order), [{"article_id": i} for i in ids])
             conn.execute(insert(schema.article_changes), [{"article_id": i} for i in ids])
             rows = conn.execute(select(schema.articles).where(schema.articles.c.id.in_(ids)))
-            found = {row.id: schema.article_from_row(row) for row in rows}
+            found = {row.id: article_from_row(row) for row in rows}
         return [found[i] for i in ids if i in found]
 
     def next_release(self) -> datetime | None:
@@ -269,7 +268,7 @@ class ArticleStates:
             .limit(limit)
         )
         with self._db.transaction("list scheduled articles") as conn:
-            return [schema.article_from_row(row) for row in conn.execute(query)]
+            return [article_from_row(row) for row in conn.execute(query)]
 
 
 def _article_row(conn: Connection, article_id: str) -> Row[Any] | None:

@@ -36,6 +36,7 @@ from syndicate.errors import StoreError
 from syndicate.model import Article
 from syndicate.store import schema
 from syndicate.store.keys import Plan, Stored, plans
+from syndicate.store.rows import article_links, article_values
 from syndicate.text.dates import utc_now
 
 _SLUG_CANDIDATES = 20  # fallback slugs tried before giving up on a new article
@@ -139,7 +140,7 @@ def _insert_many(conn: Connection, plans_: list[Plan], now: datetime) -> None:
     """One multi-row INSERT per table for articles known to be new."""
     fresh = [plan.published for plan in plans_]
     slugs = _free_slugs(conn, fresh)
-    rows = [schema.article_values(a) | {"slug": slugs[a.id]} for a in fresh]
+    rows = [article_values(a) | {"slug": slugs[a.id]} for a in fresh]
     conn.execute(insert(schema.articles), rows)
     keys = [{"key_id": p.key, "article_id": p.published.id} for p in plans_]
     conn.execute(insert(schema.article_keys), keys)
@@ -153,7 +154,7 @@ def _insert_many(conn: Connection, plans_: list[Plan], now: datetime) -> None:
     conn.execute(insert(schema.article_changes), ids)
     links: dict[Table, list[dict[str, Any]]] = {table: [] for _, table in schema.LINK_TABLES}
     for article in fresh:
-        for table, rows_ in schema.article_links(article.id, article, article.published):
+        for table, rows_ in article_links(article.id, article, article.published):
             links[table] += rows_
     for table, rows_ in links.items():
         if rows_:
@@ -220,7 +221,7 @@ def _upsert_once(
 def _insert_article(conn: Connection, plan: Plan, now: datetime) -> None:
     article = plan.published
     slug = _free_slug(conn, article.slug or article.id, article.id)
-    conn.execute(insert(schema.articles).values(schema.article_values(article) | {"slug": slug}))
+    conn.execute(insert(schema.articles).values(article_values(article) | {"slug": slug}))
     conn.execute(insert(schema.article_keys).values(key_id=plan.key, article_id=article.id))
     if article.published > now:
         conn.execute(
@@ -247,7 +248,7 @@ def _write_stored(conn: Connection, plan: Plan, rule: WriteRule) -> UpsertResult
 
 def _update_article(conn: Connection, article: Article, stored: Stored, rule: WriteRule) -> None:
     published, estimated = _kept_published(stored, article, rule)
-    values = schema.article_values(article) | {
+    values = article_values(article) | {
         "slug": stored.slug,
         "published": published,
         "date_estimated": estimated,
@@ -327,6 +328,6 @@ def _free_slug(
 
 
 def _write_links(conn: Connection, article: Article, published: datetime) -> None:
-    for table, rows in schema.article_links(article.id, article, published):
+    for table, rows in article_links(article.id, article, published):
         if rows:
             conn.execute(insert(table), rows)

@@ -18,6 +18,7 @@ from sqlalchemy import insert
 from syndicate.model import Article
 from syndicate.normalize import ARTICLE_NAMESPACE, canonical_url, normalized_title
 from syndicate.store import Store, schema
+from syndicate.store.rows import article_links, article_values
 
 PREVIOUS_REVISION = "0004"
 
@@ -33,11 +34,11 @@ def store_as_before(store: Store, articles: Iterable[Article]) -> None:
     """Write ``articles`` (ids as given) as the previous version's write path did."""
     with store.engine.begin() as conn:
         for article in articles:
-            values = schema.article_values(article) | {"media": _media_as_before(article)}
+            values = article_values(article) | {"media": _media_as_before(article)}
             conn.execute(insert(schema.articles).values(values))
             conn.execute(insert(schema.article_order).values(article_id=article.id))
             conn.execute(insert(schema.article_changes).values(article_id=article.id))
-            for table, rows in schema.article_links(article.id, article, article.published):
+            for table, rows in article_links(article.id, article, article.published):
                 if rows:
                     conn.execute(insert(table), rows)
 
