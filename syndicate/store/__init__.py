@@ -5,10 +5,11 @@ scale. It is composed of parts, each in its own module:
 
 - :mod:`.engine`: the :class:`~.engine.Database` (engine, connection setup, transactions;
   every SQLAlchemy error leaves it as a :class:`~syndicate.errors.StoreError`);
-- :mod:`.schema`: the tables and how an article maps onto a row; :mod:`.migrations`: Alembic;
+- :mod:`.schema`: the tables; :mod:`.rows`: articles as rows; :mod:`.migrations`: Alembic;
 - :mod:`.articles`: the read queries; :mod:`.writes`: the upserts;
 - :mod:`.runlog`: what is remembered about each source, and the log of refresh runs;
-- ``store.states`` (removal, tombstones, scheduling), ``store.tokens``, ``store.controls``.
+- ``store.states`` (removal, tombstones, scheduling), ``store.tokens``, ``store.controls``;
+- ``store.hub`` (the built-in WebSub hub), ``store.partners``, ``store.polls`` (who polls).
 
 The :class:`Store` opens one transaction per call and hands the connection to those modules.
 Readers' reads see only visible articles: published, and their time (``now``) has come.
@@ -31,15 +32,19 @@ from syndicate.store import keys, migrations, revisions, schema, writes
 from syndicate.store.articles import SCHEDULED, Listed
 from syndicate.store.controls import Controls, ManagedSource
 from syndicate.store.engine import Database
+from syndicate.store.hub import HubState
+from syndicate.store.partners import Partner, Partners
+from syndicate.store.polls import Polls
 from syndicate.store.runlog import Run, RunLog, SourceState
 from syndicate.store.schema import DELETED, PUBLISHED, UNPUBLISHED
 from syndicate.store.states import ArticleStates, Tombstone
-from syndicate.store.tokens import ADMIN, PUBLISH, SCOPES, Token, Tokens
+from syndicate.store.tokens import ADMIN, PARTNER, PUBLISH, SCOPES, Token, Tokens
 from syndicate.store.writes import UpsertResult, WriteRule
 from syndicate.text.dates import utc_now
 
-__all__ = ["ADMIN", "DELETED", "PUBLISH", "PUBLISHED", "SCHEDULED", "SCOPES", "UNPUBLISHED"]
-__all__ += ["Listed", "ManagedSource", "Run", "SourceState", "Store", "Token", "Tombstone"]
+__all__ = ["ADMIN", "DELETED", "PARTNER", "PUBLISH", "PUBLISHED", "SCHEDULED", "SCOPES"]
+__all__ += ["UNPUBLISHED", "Listed", "ManagedSource", "Partner", "Run", "SourceState", "Store"]
+__all__ += ["Token", "Tombstone"]
 __all__ += ["UpsertResult"]
 
 DEFAULT_BATCH_SIZE = 200  # articles per transaction in upsert_each / upsert_many
@@ -61,6 +66,9 @@ class Store:
         self.states = ArticleStates(self._db)
         self.tokens = Tokens(self._db)
         self.controls = Controls(self._db)
+        self.hub = HubState(self._db)
+        self.partners = Partners(self._db, self.tokens)
+        self.polls = Polls(self._db)
         self._closing: list[weakref.WeakMethod[Callable[[], None]]] = []
 
     def __repr__(self) -> str:

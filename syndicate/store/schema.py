@@ -20,6 +20,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -28,6 +29,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -298,6 +300,112 @@ scheduler_ticks = Table(
     Column("scheduler", KEY, primary_key=True),
     Column("started", UTCDateTime, nullable=False),
     Column("ticked", UTCDateTime, nullable=False),
+)
+
+
+# -- reach: the built-in WebSub hub, partners, who polls the feeds ---------------------------
+
+# Subscriptions of the built-in hub, one per (topic, callback), kept after they end (their
+# ``state`` says how) so a listing can tell what happened. A delivery is due when the topic's
+# document (``websub_documents.seq``) is newer than ``delivered_seq``: ``next_attempt`` is then
+# set, pushed forward while a worker holds it (a claim) and by the backoff after a failure.
+websub_subscriptions = Table(
+    "websub_subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("topic", KEY, nullable=False),
+    Column("callback", Text, nullable=False),
+    Column("state", String, nullable=False),  # active, failing, expired, unsubscribed, gone
+    Column("secret", Text),
+    Column("lease_seconds", Integer, nullable=False),
+    Column("lease_end", UTCDateTime, nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+    Column("verified", UTCDateTime, nullable=False),
+    Column("delivered_seq", Integer, nullable=False, default=0),
+    Column("next_attempt", UTCDateTime),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("failing_since", UTCDateTime),  # the first failure of the failures in a row
+    Column("last_attempt", UTCDateTime),
+    Column("last_delivery", UTCDateTime),
+    Column("last_status", Text, nullable=False, default=""),
+    Index("ix_websub_subscriptions_topic_callback", "topic", "callback", unique=True),
+    Index("ix_websub_subscriptions_next_attempt", "next_attempt"),
+)
+
+# (Un)subscription requests answered 202 and waiting for their intent to be verified (§5.3).
+websub_requests = Table(
+    "websub_requests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("topic", KEY, nullable=False),
+    Column("callback", Text, nullable=False),
+    Column("mode", String, nullable=False),  # subscribe or unsubscribe
+    Column("secret", Text),
+    Column("lease_seconds", Integer, nullable=False),
+    Column("received", UTCDateTime, nullable=False),
+    Column("next_attempt", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Index("ix_websub_requests_next_attempt", "next_attempt"),
+)
+
+# The newest bytes of each topic that has subscribers, as its writer rendered them: what every
+# delivery sends, from whichever process or machine delivers it. ``seq`` counts the changes.
+websub_documents = Table(
+    "websub_documents",
+    metadata,
+    Column("topic", KEY, primary_key=True),
+    Column("seq", Integer, nullable=False),
+    Column("content_type", String, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("changed", UTCDateTime, nullable=False),
+)
+
+# Partners' terms. Each partner's read key is a row of ``tokens`` of the same name (scope
+# ``partner``): hashed, checked and revoked like every token. ``categories`` is a JSON list
+# of category names ([]: all of them).
+partners = Table(
+    "partners",
+    metadata,
+    Column("name", KEY, primary_key=True),
+    Column("categories", Text, nullable=False),
+    Column("full_text", Boolean, nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+)
+
+# Who polled each feed, per UTC day: one row per client (a salted hash of address and
+# User-Agent, never the address) and feed (its name, all formats) and partner ("": the
+# public). ``aggregator`` names the aggregator a User-Agent reports subscribers for ("" for
+# a reader); ``agent`` is the User-Agent's product name, for the top readers.
+feed_polls = Table(
+    "feed_polls",
+    metadata,
+    Column("day", KEY, primary_key=True),  # YYYY-MM-DD, UTC
+    Column("feed", KEY, primary_key=True),
+    Column("partner", KEY, primary_key=True),
+    Column("client", KEY, primary_key=True),
+    Column("agent", String, nullable=False),
+    Column("aggregator", String, nullable=False),
+    Column("polls", Integer, nullable=False),
+    Column("conditional", Integer, nullable=False),  # polls with If-None-Match/-Modified-Since
+    Column("not_modified", Integer, nullable=False),  # answered 304
+    Column("bytes_sent", BigInteger, nullable=False),
+    Column("bytes_saved", BigInteger, nullable=False),  # the bodies 304s did not send
+    Column("last_seen", UTCDateTime, nullable=False),
+    Index("ix_feed_polls_feed_day", "feed", "day"),
+)
+
+# The subscribers an aggregator's User-Agent reported for a feed, the latest of each day, per
+# aggregator and ``ident`` (its feed id when it gives one, else the URL path it polled).
+aggregator_reports = Table(
+    "aggregator_reports",
+    metadata,
+    Column("day", KEY, primary_key=True),
+    Column("feed", KEY, primary_key=True),
+    Column("aggregator", KEY, primary_key=True),
+    Column("ident", KEY, primary_key=True),
+    Column("subscribers", Integer, nullable=False),
+    Column("reported", UTCDateTime, nullable=False),
+    Index("ix_aggregator_reports_feed_day", "feed", "day"),
 )
 
 

@@ -11,8 +11,9 @@ digests compared again with :func:`hmac.compare_digest`, so no comparison of sec
 takes a time that depends on where the first differing byte is. ``last_used`` is written at
 most once a minute per token, not on every request.
 
-Tokens have a scope: ``publish`` (write articles: the articles API, Micropub) or ``admin``
-(everything, the admin pages included).
+Tokens have a scope: ``publish`` (write articles: the articles API, Micropub), ``admin``
+(everything, the admin pages included) or ``partner``: a partner's read key for the feeds,
+made with its terms by ``store.partners``, which allows nothing else.
 """
 
 from __future__ import annotations
@@ -23,14 +24,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from syndicate.errors import StoreError
 from syndicate.store import schema
 from syndicate.store.engine import Database
 
-PUBLISH, ADMIN = "publish", "admin"
-SCOPES = (PUBLISH, ADMIN)
+PUBLISH, ADMIN, PARTNER = "publish", "admin", "partner"
+SCOPES = (PUBLISH, ADMIN)  # what `syndicate token create` makes; partner keys come with terms
 PREFIX = "synd_"  # recognisable in logs and by secret scanners
 TOKEN_BYTES = 32
 USE_RECORDED_EVERY = timedelta(minutes=1)
@@ -73,21 +74,10 @@ class Tokens:
         :class:`StoreError` when a token of that name is in use (revoke it first) or the
         scope is not one of :data:`SCOPES`. A revoked token's name may be used again.
         """
-        if scope not in SCOPES:
+        if scope not in (*SCOPES, PARTNER):
             raise StoreError(f"token scope {scope!r}: expected one of {', '.join(SCOPES)}")
-        if not name.strip():
-            raise StoreError("a token needs a name")
-        secret = new_secret()
-        table = schema.tokens
         with self._db.transaction(f"create token {name}", write=True) as conn:
-            found = conn.execute(select(table.c.revoked).where(table.c.name == name)).first()
-            if found is not None and found.revoked is None:
-                raise StoreError(f"a token named {name!r} exists: revoke it first")
-            conn.execute(delete(table).where(table.c.name == name))
-            conn.execute(
-                insert(table).values(name=name, scope=scope, digest=digest(secret), created=now)
-            )
-        return Token(name, scope, now), secret
+            return create_token(conn, name, scope, now=now)
 
     def list(self) -> list[Token]:
         """Every token, by name (revoked ones too, with when)."""
@@ -120,8 +110,7 @@ class Tokens:
         if row is None or not hmac.compare_digest(row.digest, wanted) or row.revoked is not None:
             return None
         token = Token(row.name, row.scope, row.created, row.last_used, row.revoked)
-        if row.last_used is None or now - row.last_used >= USE_RECORDED_EVERY:
-            self._record_use(row.name, now)
+        record_use(self._db, row.name, row.last_used, now)
         return token
 
     def any_admin(self) -> bool:
@@ -133,7 +122,25 @@ class Tokens:
         with self._db.transaction("look for admin tokens") as conn:
             return conn.execute(query).first() is not None
 
-    def _record_use(self, name: str, now: datetime) -> None:
-        table = schema.tokens
-        with self._db.transaction(f"record use of token {name}", write=True) as conn:
-            conn.execute(update(table).where(table.c.name == name).values(last_used=now))
+
+def create_token(conn: Connection, name: str, scope: str, *, now: datetime) -> tuple[Token, str]:
+    """Make a token on ``conn`` (inside the caller's transaction): :meth:`Tokens.create`."""
+    if not name.strip():
+        raise StoreError("a token needs a name")
+    secret = new_secret()
+    table = schema.tokens
+    found = conn.execute(select(table.c.revoked).where(table.c.name == name)).first()
+    if found is not None and found.revoked is None:
+        raise StoreError(f"a token named {name!r} exists: revoke it first")
+    conn.execute(delete(table).where(table.c.name == name))
+    conn.execute(insert(table).values(name=name, scope=scope, digest=digest(secret), created=now))
+    return Token(name, scope, now), secret
+
+
+def record_use(db: Database, name: str, last_used: datetime | None, now: datetime) -> None:
+    """Note that a token was used, at most once per :data:`USE_RECORDED_EVERY`."""
+    if last_used is not None and now - last_used < USE_RECORDED_EVERY:
+        return
+    table = schema.tokens
+    with db.transaction(f"record use of token {name}", write=True) as conn:
+        conn.execute(update(table).where(table.c.name == name).values(last_used=now))
