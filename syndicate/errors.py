@@ -13,6 +13,8 @@
     ├── UnknownArticle       no such article (the web answers 404)
     │   └── ArticleGone      it was removed by an editor (the web answers 410)
     ├── InvalidRequest       a request that cannot be answered as asked (the web answers 400)
+    │   └── SubscriptionRefused  a WebSub hub request refused (its status, 4xx, and why)
+    ├── NotGranted           a partner's key does not grant that feed (the web answers 403)
     ├── StoreError           the database refused or failed
     └── ExportError          the export folder cannot be written or read
 
@@ -77,6 +79,19 @@ class ArticleGone(UnknownArticle):
 
 class InvalidRequest(SyndicateError):
     """A request is malformed (a page cursor that is no cursor); the message says how."""
+
+
+class SubscriptionRefused(InvalidRequest):
+    """A subscription request the built-in hub will not take; ``status`` is the 4xx (or 503)
+    to answer with, the message says why."""
+
+    def __init__(self, reason: str, status: int = 400) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+class NotGranted(SyndicateError):
+    """A partner asked for a feed its terms do not include (another category's)."""
 
 
 class StoreError(SyndicateError):

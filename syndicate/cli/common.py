@@ -132,8 +132,9 @@ def open_queue(settings: Settings, *, pool_size: int = 4) -> RefreshQueue:
 
 
 def publisher_hook(settings: Settings, store: Store) -> Callable[[str, list[Article]], None] | None:
-    """An ``on_change`` hook pinging WebSub hubs after a write outside the web processes."""
-    if not settings.websub.hubs:
+    """An ``on_change`` hook pinging WebSub hubs (and handing the changes to the built-in
+    hub's subscribers) after a write outside the web processes."""
+    if not (settings.websub.hubs or settings.websub.builtin):
         return None
     from syndicate.publish.websub import publish_after_write
 

@@ -13,6 +13,7 @@ from syndicate.config.settings import (
     DEFAULT_BASE_URL,
     DEFAULT_DATABASE_URL,
     DEFAULT_INTERVAL_SECONDS,
+    HUB_PATH,
     SCHEDULE_MODES,
     SOURCE_KINDS,
     AdminSettings,
@@ -26,6 +27,7 @@ from syndicate.config.settings import (
     Settings,
     SiteSettings,
     SourceSettings,
+    StatsSettings,
     WebSubSettings,
 )
 
@@ -33,6 +35,7 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_DATABASE_URL",
     "DEFAULT_INTERVAL_SECONDS",
+    "HUB_PATH",
     "SCHEDULE_MODES",
     "SOURCE_KINDS",
     "AdminSettings",
@@ -46,6 +49,7 @@ __all__ = [
     "Settings",
     "SiteSettings",
     "SourceSettings",
+    "StatsSettings",
     "WebSubSettings",
     "check_schedule",
     "is_postgresql_url",

@@ -31,6 +31,7 @@ from syndicate.config.settings import (
     ServerSettings,
     SiteSettings,
     SourceSettings,
+    StatsSettings,
     WebSubSettings,
 )
 
@@ -41,6 +42,7 @@ CONFIG_VARIABLE = "SYNDICATE_CONFIG"
 MIN_TEXT_CHARS = 20  # a title or summary cut shorter says nothing
 ADMIN_TOKEN_VARIABLE = "SYNDICATE_ADMIN_TOKEN"
 SECRET_KEY_VARIABLE = "SYNDICATE_SECRET_KEY"
+STATS_SALT_VARIABLE = "SYNDICATE_STATS_SALT"
 
 
 def _is_str(value: Any) -> bool:
@@ -163,6 +165,9 @@ class Key:
 _BOOL = (_is_bool, "true or false")
 _IMAGE = (_is_image_url, "an absolute http(s) URL or a path on the site such as '/static/logo.png'")
 _TEXT = (_is_str, "a string")
+_COUNT = (_is_positive_int, "a whole number above 0")
+_SECONDS = (_is_positive_int, "a whole number of seconds above 0")
+_TIME = (_is_positive_number, "a number of seconds above 0")
 
 # Each table's keys. The schema is data so errors can name both the key and the expectation.
 SCHEMA: dict[str, dict[str, Key]] = {
@@ -316,6 +321,27 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "Hubs named in every feed and pinged when one changes (commas in the variable).",
             "SYNDICATE_WEBSUB_HUBS",
         ),
+        "builtin": Key(*_BOOL, "Be the feeds' own hub, `/websub/hub`.", "SYNDICATE_WEBSUB_BUILTIN"),
+        "lease_seconds": Key(*_SECONDS, "The built-in hub's lease when none is asked for."),
+        "max_lease_seconds": Key(*_SECONDS, "The longest lease; longer ones are cut to it."),
+        "concurrency": Key(*_COUNT, "Verifications and deliveries to callbacks at once."),
+        "timeout": Key(*_TIME, "Seconds per call to a callback."),
+        "retry_base": Key(*_TIME, "First wait after a failed delivery, doubled per failure."),
+        "retry_max": Key(*_TIME, "Longest wait between retries of a delivery."),
+        "retry_for": Key(*_TIME, "Seconds of failed deliveries before a subscription is failing."),
+        "max_subscriptions": Key(*_COUNT, "Subscriptions kept; past it requests get a denial."),
+    },
+    "stats": {
+        "enabled": Key(*_BOOL, "Count who polls the feeds (`syndicate stats`, `/admin/stats`)."),
+        "flush_seconds": Key(*_TIME, "How often each web process writes its poll counts."),
+        "salt_file": Key(
+            _is_str,
+            "a file path such as 'var/stats_salt'",
+            f"Where the salt of clients' hashes is made and kept without `{STATS_SALT_VARIABLE}`.",
+        ),
+        "keep_days": Key(
+            _is_positive_int, "a whole number of days above 0", "Days counts are kept."
+        ),
     },
     "admin": {
         "secret_key_file": Key(
@@ -347,6 +373,7 @@ DEFAULTS: dict[str, type] = {
     "fetch": FetchSettings,
     "schedule": ScheduleSettings,
     "websub": WebSubSettings,
+    "stats": StatsSettings,
     "ingest": IngestSettings,
     "admin": AdminSettings,
     "cache": CacheSettings,
@@ -413,6 +440,9 @@ def reference() -> str:
         "`Authorization: Bearer <token>` (secrets stay out of configuration files) |",
         f"| `{SECRET_KEY_VARIABLE}` | signs the admin's session cookies (at least 32 "
         "characters); unset, one is made once in `admin.secret_key_file` |",
+        f"| `{STATS_SALT_VARIABLE}` | salts the hashes of the clients that poll the feeds (at "
+        "least 16 characters; share it between machines); unset, one is made once in "
+        "`stats.salt_file` |",
         "",
     ]
     return "\n".join(lines)

@@ -22,6 +22,7 @@ from syndicate.config.keys import (
     CONFIG_VARIABLE,
     SCHEMA,
     SECRET_KEY_VARIABLE,
+    STATS_SALT_VARIABLE,
     Key,
     is_http_url,
     parse_interval,
@@ -41,6 +42,7 @@ from syndicate.config.settings import (
     Settings,
     SiteSettings,
     SourceSettings,
+    StatsSettings,
     WebSubSettings,
 )
 from syndicate.errors import ConfigError
@@ -125,9 +127,10 @@ def _from_mapping(data: Mapping[str, Any], origin: str) -> Settings:
         fetch=FetchSettings(**_table(data, "fetch", origin)),
         ingest=IngestSettings(**_table(data, "ingest", origin)),
         schedule=ScheduleSettings(**_table(data, "schedule", origin)),
-        websub=WebSubSettings(hubs=tuple(_table(data, "websub", origin).get("hubs", ()))),
+        websub=_websub(_table(data, "websub", origin), origin),
         admin=AdminSettings(**_table(data, "admin", origin)),
         cache=CacheSettings(**_table(data, "cache", origin)),
+        stats=StatsSettings(**_table(data, "stats", origin)),
         database_url=database.get("url", DEFAULT_DATABASE_URL),
         config_path=origin,
     )
@@ -137,6 +140,17 @@ def _from_mapping(data: Mapping[str, Any], origin: str) -> Settings:
             f"({feeds.max_items})"
         )
     return settings
+
+
+def _websub(values: dict[str, Any], origin: str) -> WebSubSettings:
+    """The [websub] table; a default lease longer than the longest is refused."""
+    websub = WebSubSettings(**values | {"hubs": tuple(values.get("hubs", ()))})
+    if websub.lease_seconds > websub.max_lease_seconds:
+        raise ConfigError(
+            f"{origin}: websub.lease_seconds ({websub.lease_seconds}) must not exceed "
+            f"websub.max_lease_seconds ({websub.max_lease_seconds})"
+        )
+    return websub
 
 
 def _table(data: Mapping[str, Any], name: str, origin: str) -> dict[str, Any]:
@@ -234,6 +248,13 @@ def _apply_environment(settings: Settings, env: Mapping[str, str]) -> Settings:
                 f"{SECRET_KEY_VARIABLE}: expected at least 32 characters of random text"
             )
         settings = replace(settings, secret_key=secret.strip())
+    salt = env.get(STATS_SALT_VARIABLE)
+    if salt is not None:
+        if len(salt.strip()) < 16:
+            raise ConfigError(
+                f"{STATS_SALT_VARIABLE}: expected at least 16 characters of random text"
+            )
+        settings = replace(settings, stats_salt=salt.strip())
     return settings
 
 

@@ -27,6 +27,8 @@ SOURCE_KINDS = ("folder", "page", "feed")
 # inprocess: the scheduler refreshes in its own process (the embedded default); queue: it only
 # enqueues due sources on the PostgreSQL task queue and `syndicate worker` processes refresh.
 SCHEDULE_MODES = ("inprocess", "queue")
+DAY = 24 * 60 * 60
+HUB_PATH = "/websub/hub"  # the built-in WebSub hub, on every site that turns it on
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,9 +168,46 @@ class ScheduleSettings:
 
 @dataclass(frozen=True, slots=True)
 class WebSubSettings:
-    """WebSub hubs advertised in every feed and pinged when a feed changes."""
+    """WebSub: the hubs advertised in every feed and pinged when a feed changes, and the
+    built-in hub (``builtin``), which pushes each changed feed to its subscribers itself.
+
+    Leases and times are in seconds: a subscription lasts ``lease_seconds`` unless it asks
+    for another lease, never more than ``max_lease_seconds``; a failed delivery is retried
+    after ``retry_base`` seconds, doubled per failure up to ``retry_max``, for ``retry_for``
+    seconds before the subscription is marked failing. ``concurrency`` deliveries (and
+    verifications) run at once, each within ``timeout`` seconds.
+    """
 
     hubs: tuple[str, ...] = ()
+    builtin: bool = False
+    lease_seconds: int = 10 * DAY
+    max_lease_seconds: int = 30 * DAY
+    concurrency: int = 16
+    timeout: float = 10.0
+    retry_base: float = 60.0
+    retry_max: float = 60.0 * 60
+    retry_for: float = float(DAY)
+    max_subscriptions: int = 100_000
+
+    def hub_url(self, base_url: str) -> str:
+        """The built-in hub's URL on a site."""
+        return f"{base_url}{HUB_PATH}"
+
+    def advertised(self, base_url: str) -> tuple[str, ...]:
+        """Every hub a feed names: the configured ones, then the built-in one when it is on."""
+        return self.hubs + ((self.hub_url(base_url),) if self.builtin else ())
+
+
+@dataclass(frozen=True, slots=True)
+class StatsSettings:
+    """Counting who polls the feeds: on or off, how often the web processes write their
+    counts (seconds), where the salt of the clients' hashes is made when
+    ``SYNDICATE_STATS_SALT`` does not give one, and how many days are kept."""
+
+    enabled: bool = True
+    flush_seconds: float = 10.0
+    salt_file: str = "var/stats_salt"
+    keep_days: int = 400
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,9 +241,11 @@ class Settings:
     websub: WebSubSettings = field(default_factory=WebSubSettings)
     admin: AdminSettings = field(default_factory=AdminSettings)
     cache: CacheSettings = field(default_factory=CacheSettings)
+    stats: StatsSettings = field(default_factory=StatsSettings)
     database_url: str = DEFAULT_DATABASE_URL
     admin_token: str = ""  # SYNDICATE_ADMIN_TOKEN only: secrets stay out of config files
     secret_key: str = ""  # SYNDICATE_SECRET_KEY only: signs the admin's session cookies
+    stats_salt: str = ""  # SYNDICATE_STATS_SALT only: salts the hashes of polling clients
     config_path: str = ""  # the file these settings came from, "" for defaults only
 
     def source(self, name: str) -> SourceSettings | None:

@@ -98,18 +98,21 @@ class FeedSpec:
     page_path: str = ""  # the site page the feed describes, relative to the base URL
     image: str = ""  # absolute URL of the feed's logo ("" for none)
     language: str = ""  # the language of the feed ("" for the site's)
+    partner: str = ""  # a partner's view of the feed ("" for the public's)
+    within: tuple[str, ...] | None = None  # a partner's categories: an article needs one
 
     def filters(self) -> Filters:
         """What the store is asked for: every filter of this feed."""
+        category = self.category if self.category is not None else self.within
         return Filters(
-            category=self.category, tag=self.tag, author=self.author, languages=self.languages
+            category=category, tag=self.tag, author=self.author, languages=self.languages
         )
 
 
 class Filters(TypedDict):
     """A feed's filters, as the store's listings take them."""
 
-    category: str | None
+    category: str | tuple[str, ...] | None
     tag: str | None
     author: str | None
     languages: tuple[str, ...] | None
@@ -284,7 +287,7 @@ def channel(
         description=spec.description,
         language=spec.language or site.language,
         updated=newest,
-        hubs=settings.websub.hubs if page is None else (),
+        hubs=settings.websub.advertised(site.base_url) if page is None else (),
         author=site.author,
         alternates={
             mime: feed_url(settings, spec.name, other, page)
@@ -311,9 +314,13 @@ def build(
     *,
     limit: int | None = None,
     page: int | None = None,
+    full_text: bool = False,
 ) -> FeedDocument:
     """Query and write one feed document: the subscription document, a ``?limit=`` cut of
-    it, or archive page ``page``. :class:`UnknownFeed` for a format or page that is not."""
+    it, or archive page ``page``. :class:`UnknownFeed` for a format or page that is not.
+
+    ``full_text`` keeps the bodies of summary-only categories (for a partner). A partner's
+    view (``spec.partner``) names no hub: the hubs' subscribers get the public's."""
     if fmt not in FORMATS:
         raise UnknownFeed(f"no feed format {fmt!r}; expected one of: {', '.join(FORMATS)}")
     size = settings.feeds.items
@@ -342,7 +349,11 @@ def build(
     else:  # exactly the newest N: a view of the feed, not a link of its archive chain
         articles = store.latest(**filters, limit=min(limit, settings.feeds.max_items), now=now)
         archive, needed = NO_ARCHIVE, set()
-    articles = [_as_published(a, settings) for a in newest_first(articles)]
+    articles = newest_first(articles)
+    if not full_text:
+        articles = [_as_published(a, settings) for a in articles]
+    if spec.partner:
+        settings = replace(settings, websub=replace(settings.websub, hubs=(), builtin=False))
     if page is not None:
         return _document(spec, fmt, settings, articles, page, archive, needed)
     stones = tombstones(spec, store, settings, now)
@@ -356,7 +367,10 @@ def tombstones(spec: FeedSpec, store: Store, settings: Settings, now: datetime) 
     if not days:
         return []
     found = store.states.tombstones(now - timedelta(days=days))
-    return [stone for stone in found if spec.name in feed_names(stone, settings)]
+    found = [stone for stone in found if spec.name in feed_names(stone, settings)]
+    if spec.within:  # a partner's view: only its categories' removals
+        found = [s for s in found if set(map(slugify, s.categories)) & set(spec.within)]
+    return found
 
 
 def _expiry(

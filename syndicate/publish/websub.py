@@ -12,7 +12,8 @@ configuration, like the database URL, so hubs on private addresses are allowed.
 
 After a write, :func:`announce` (in a web process) and :func:`publish_after_write` (in a
 writer of its own: ``syndicate ingest``, a scheduler or worker) find the feeds whose bytes
-changed and ping the hubs for exactly those.
+changed and ping the hubs for exactly those, and hand them to the built-in hub
+(:mod:`.hub`) when it is on, which pushes them to its subscribers.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from syndicate.errors import FetchError
 from syndicate.model import Article
 from syndicate.publish import catalog
 from syndicate.publish.cache import CacheKey, FeedCache
+from syndicate.publish.hub import Hub
 from syndicate.publish.watch import DEFAULT_WATCH_INTERVAL
 from syndicate.sources.fetch import Fetcher
 from syndicate.store import Store, Tombstone
@@ -220,15 +222,20 @@ def announce(
     articles: Iterable[Article | Tombstone],
     *,
     appeared: bool = False,
+    hub: Hub | None = None,
 ) -> list[str]:
     """After a write of ``articles`` (or the removal of those a tombstone stands for):
-    invalidate, and ping hubs for each feed whose bytes changed.
+    invalidate, ping hubs for each feed whose bytes changed, and distribute those feeds to
+    the subscribers of the built-in ``hub``.
 
-    Returns the feed URLs pinged. Rebuilding happens here, on the writer's thread.
+    Returns the feed URLs that changed. Rebuilding happens here, on the writer's thread.
     ``appeared``: released scheduled articles (see :meth:`FeedCache.changed_documents`).
     """
-    urls = topics(cache.settings, cache.changed_documents(articles, appeared=appeared))
+    keys = cache.changed_documents(articles, appeared=appeared)
+    urls = topics(cache.settings, keys)
     publisher.publish(urls)
+    if hub is not None:
+        hub.distribute(cache, keys)
     return urls
 
 
@@ -241,16 +248,20 @@ def publish_after_write(
     timeout: float = 60.0,
 ) -> list[str]:
     """For a writer outside the web process (``syndicate ingest``, a scheduler process):
-    ping the hubs for each feed the written articles changed, and wait for the pings.
+    ping the hubs for each feed the written articles changed, and wait for the pings; hand
+    the changed feeds to the built-in hub's subscribers (stored: the hub's workers send them).
 
-    Returns the feed URLs pinged (none when no hub is configured). Blocks up to ``settle``
-    plus ``timeout`` seconds.
+    Returns the feed URLs that changed (none when no hub is on). Blocks up to ``settle``
+    plus ``timeout`` seconds while external hubs are pinged.
     """
     articles = list(articles)
-    if not settings.websub.hubs or not articles:
+    if not (settings.websub.hubs or settings.websub.builtin) or not articles:
         return []
     publisher = Publisher(settings.websub.hubs, delay=settle)
+    hub = Hub(settings, store) if settings.websub.builtin else None
     try:
-        return announce(FeedCache(store, settings), publisher, articles)
+        return announce(FeedCache(store, settings), publisher, articles, hub=hub)
     finally:
-        publisher.close(timeout=settle + timeout)
+        publisher.close(timeout=settle + timeout if settings.websub.hubs else 0.0)
+        if hub is not None:
+            hub.stop(0)

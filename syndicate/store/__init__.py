@@ -220,7 +220,7 @@ class Store:
     def latest(
         self,
         *,
-        category: str | None = None,
+        category: str | tuple[str, ...] | None = None,
         tag: str | None = None,
         author: str | None = None,
         languages: tuple[str, ...] | None = None,
@@ -233,7 +233,8 @@ class Store:
 
         ``category``, ``tag`` and ``author`` are slugs (see
         :func:`syndicate.text.slugs.slugify`); ``languages`` the slugs of language tags, any
-        of which matches (``""``: articles without a language); given together, an article
+        of which matches (``""``: articles without a language), and so do several categories
+        (a partner's); given together, an article
         must match all. ``before`` is the ``(published, id)`` of the last article of the
         previous page: the page starts strictly after it. ``after`` is the first article of
         the next page: the articles just newer than it, still newest first.
@@ -291,7 +292,7 @@ class Store:
     def in_stored_order(
         self,
         *,
-        category: str | None = None,
+        category: str | tuple[str, ...] | None = None,
         tag: str | None = None,
         author: str | None = None,
         languages: tuple[str, ...] | None = None,
@@ -313,7 +314,7 @@ class Store:
     def count_matching(
         self,
         *,
-        category: str | None = None,
+        category: str | tuple[str, ...] | None = None,
         tag: str | None = None,
         author: str | None = None,
         languages: tuple[str, ...] | None = None,

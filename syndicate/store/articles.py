@@ -31,17 +31,28 @@ Filters = dict[str, str | tuple[str, ...] | None]
 
 
 def filters(
-    category: str | None,
+    category: str | tuple[str, ...] | None,
     tag: str | None,
     author: str | None,
     languages: tuple[str, ...] | None = None,
 ) -> Filters:
-    """The slug filters of a listing, keyed by the link table they use."""
+    """The slug filters of a listing, keyed by the link table they use; several categories
+    match an article in any of them."""
     return {"categories": category, "tags": tag, "authors": author, "languages": languages}
 
 
 def _matches(table: Table, slug: str | tuple[str, ...]) -> Any:
     return table.c.slug == slug if isinstance(slug, str) else table.c.slug.in_(slug)
+
+
+def _any_of(table: Table, slugs: tuple[str, ...]) -> Any:
+    """Articles with a row of ``table`` for any of ``slugs``: several slugs of a table an
+    article has many rows in (categories: any of a partner's). A join would list an article
+    once per match; an ``EXISTS`` lists it once. (One language row per article: a join.)"""
+    row = select(table.c.article_id).where(
+        table.c.article_id == schema.articles.c.id, table.c.slug.in_(slugs)
+    )
+    return row.exists()
 
 
 def one(conn: Connection, query: Select[Any]) -> Article | None:
@@ -82,6 +93,9 @@ def latest_query(
         slug = wanted.get(attribute)
         if slug is None:
             continue
+        if not isinstance(slug, str) and attribute != "languages":
+            query = query.where(_any_of(table, slug))  # several categories: see _any_of
+            continue
         query = query.join(table, and_(table.c.article_id == articles.c.id, _matches(table, slug)))
         if published is articles.c.published:
             published, article_id = table.c.published, table.c.article_id
@@ -108,10 +122,14 @@ def linked(query: Select[Any], wanted: Filters) -> Select[Any]:
     """``query`` over articles joined to each link table that a slug is given for."""
     for attribute, table in schema.LINK_TABLES:
         slug = wanted.get(attribute)
-        if slug is not None:
-            query = query.join(
-                table, and_(table.c.article_id == schema.articles.c.id, _matches(table, slug))
-            )
+        if slug is None:
+            continue
+        if not isinstance(slug, str) and attribute != "languages":
+            query = query.where(_any_of(table, slug))  # several categories: see _any_of
+            continue
+        query = query.join(
+            table, and_(table.c.article_id == schema.articles.c.id, _matches(table, slug))
+        )
     return query
 
 

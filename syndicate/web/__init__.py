@@ -20,6 +20,7 @@ from syndicate.config import Settings, load_settings
 from syndicate.errors import ArticleGone, InvalidRequest, UnknownArticle, UnknownFeed
 from syndicate.model import Article
 from syndicate.publish.cache import FeedCache
+from syndicate.publish.hub import Hub
 from syndicate.publish.watch import DEFAULT_WATCH_INTERVAL, ChangeWatcher
 from syndicate.publish.websub import Publisher, announce
 from syndicate.render.html import FeedLink, Page, render_error
@@ -30,6 +31,7 @@ STORE_KEY = "syndicate.store"
 SETTINGS_KEY = "syndicate.settings"
 CACHE_KEY = "syndicate.feedcache"
 PUBLISHER_KEY = "syndicate.websub"
+HUB_KEY = "syndicate.websub.hub"  # the built-in hub, when websub.builtin is on
 WATCHER_KEY = "syndicate.feedcache.watcher"
 SCHEDULER_KEY = "syndicate.scheduler"  # app.extensions: the scheduler running in this process
 
@@ -40,6 +42,7 @@ def create_app(
     *,
     watch_interval: float | None = DEFAULT_WATCH_INTERVAL,
     publisher: Publisher | None = None,
+    hub: Hub | None = None,
 ) -> Flask:
     """Build the web app; the store is created from the settings unless one is given.
 
@@ -47,7 +50,9 @@ def create_app(
 
     ``watch_interval`` is how often (seconds) the feed cache reads the store's change log for
     writes by other processes; ``None`` turns that off (one process writes and serves).
-    ``publisher`` sends WebSub pings; by default one for the configured hubs.
+    ``publisher`` sends WebSub pings; by default one for the configured hubs. ``hub`` is the
+    built-in hub (by default one when ``websub.builtin`` is on); its worker is started by
+    whoever runs the app's process (``syndicate serve``), not here.
     """
     settings = settings or load_settings()
     app = Flask("syndicate", static_folder="static", static_url_path="/static")
@@ -60,7 +65,7 @@ def create_app(
     app.extensions[STORE_KEY] = store
 
     from syndicate.editorial.articles import MAX_BODY_BYTES
-    from syndicate.web import admin, api, discovery, fastpath, health, micropub, pages
+    from syndicate.web import admin, api, discovery, fastpath, health, micropub, pages, websub
     from syndicate.web.auth import LIMITER_KEY, FailureLimiter
     from syndicate.web.session import configure
 
@@ -73,6 +78,7 @@ def create_app(
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(micropub.bp)
+    app.register_blueprint(websub.bp)
     app.register_blueprint(admin.bp)
     app.register_error_handler(UnknownFeed, _not_found)
     app.register_error_handler(UnknownArticle, _not_found)
@@ -80,6 +86,9 @@ def create_app(
     app.register_error_handler(ArticleGone, _gone)
     app.register_error_handler(404, _no_route)
     app.after_request(security_headers)
+    if hub is None and settings.websub.builtin:
+        hub = Hub(settings, store)
+    app.extensions[HUB_KEY] = hub
     _mount_feed_cache(
         app, settings, store, watch_interval, publisher or Publisher(settings.websub.hubs)
     )
@@ -99,10 +108,18 @@ def _mount_feed_cache(
         watcher = ChangeWatcher(
             cache,
             watch_interval,
-            on_release=lambda new: announce(cache, publisher, new, appeared=True),
+            on_release=lambda new: announce(
+                cache, publisher, new, appeared=True, hub=app.extensions[HUB_KEY]
+            ),
         )
         watcher.start()
         app.extensions[WATCHER_KEY] = watcher
+
+
+def get_hub() -> Hub | None:
+    """The built-in WebSub hub of the running app; ``None`` when it is off."""
+    hub: Hub | None = current_app.extensions.get(HUB_KEY)
+    return hub
 
 
 def get_feed_cache() -> FeedCache:
@@ -118,7 +135,7 @@ def change_hook(app: Flask) -> Callable[[str, list[Article]], None]:
     publisher: Publisher = app.extensions[PUBLISHER_KEY]
 
     def on_change(_source: str, articles: list[Article]) -> None:
-        announce(cache, publisher, articles)
+        announce(cache, publisher, articles, hub=app.extensions[HUB_KEY])
 
     return on_change
 
@@ -129,7 +146,7 @@ def written(changed: Sequence[Article | Tombstone]) -> list[str]:
     change log within a second. Returns the feed URLs pinged."""
     cache: FeedCache = current_app.extensions[CACHE_KEY]
     publisher: Publisher = current_app.extensions[PUBLISHER_KEY]
-    return announce(cache, publisher, changed)
+    return announce(cache, publisher, changed, hub=current_app.extensions[HUB_KEY])
 
 
 def get_store() -> Store:

@@ -4,6 +4,7 @@ from syndicate.sources.fetch.client import (
     Fetcher,
     FetchResult,
     RateLimited,
+    StatusError,
     decode_body,
     parse_retry_after,
 )
@@ -14,6 +15,7 @@ __all__ = [
     "FetchResult",
     "Fetcher",
     "RateLimited",
+    "StatusError",
     "address_problem",
     "decode_body",
     "parse_retry_after",

@@ -69,11 +69,21 @@ class FetchResult:
         return self.status == 304
 
 
-class RateLimited(FetchError):
+class StatusError(FetchError):
+    """The server answered with a status that is no success; ``status`` is that status."""
+
+    def __init__(self, source: str, reason: str, status: int) -> None:
+        super().__init__(source, reason)
+        self.status = status
+
+
+class RateLimited(StatusError):
     """The server answered 429 or 503; ``retry_after`` is when it may be asked again."""
 
-    def __init__(self, source: str, reason: str, retry_after: datetime | None) -> None:
-        super().__init__(source, reason)
+    def __init__(
+        self, source: str, reason: str, retry_after: datetime | None, status: int = 503
+    ) -> None:
+        super().__init__(source, reason, status)
         self.retry_after = retry_after
 
 
@@ -283,8 +293,8 @@ def _check_status(name: str, url: str, response: Any) -> None:
         retry_after = parse_retry_after(response.headers.get("Retry-After", ""))
         if retry_after is not None:
             reason += f"; retry after {retry_after.isoformat()}"
-        raise RateLimited(name, reason, retry_after)
-    raise FetchError(name, reason)
+        raise RateLimited(name, reason, retry_after, status)
+    raise StatusError(name, reason, status)
 
 
 def _result(response: Any, url: str, body: bytes) -> FetchResult:
