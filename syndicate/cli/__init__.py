@@ -8,9 +8,11 @@ key, exit status 2.
 - :mod:`.sources`: ``refresh`` and ``sources``;
 - :mod:`.serve`: ``serve``, ``scheduler``, ``worker``; :mod:`.queue`: ``queue init|status``;
 - :mod:`.db`: ``db upgrade|current``; :mod:`.tokens`: ``token create|list|revoke``;
-- :mod:`.articles`: ``articles list|show|unpublish|publish|delete``.
+- :mod:`.articles`: ``articles list|show|unpublish|publish|delete``;
 - :mod:`.db`: ``db upgrade|current``; :mod:`.export`: ``export DIR``;
-- :mod:`.config`: ``config docs`` (the configuration reference).
+- :mod:`.config`: ``config docs`` (the configuration reference);
+- :mod:`.websub`: ``websub subscriptions``; :mod:`.stats`: ``stats``;
+  :mod:`.partners`: ``partner create|list|revoke``.
 
 At scale (``schedule.mode = "queue"``): ``syndicate queue init`` once, then ``syndicate
 scheduler`` (one or more replicas) enqueues due sources and ``syndicate worker`` processes
@@ -33,6 +35,7 @@ from syndicate.cli.queue import queue_group
 from syndicate.cli.serve import scheduler, serve, worker
 from syndicate.cli.sources import refresh, sources
 from syndicate.cli.tokens import token_group
+from syndicate.cli.websub import websub_group
 from syndicate.config import load_settings
 from syndicate.errors import ConfigError
 
@@ -71,3 +74,4 @@ cli.add_command(db_group, "db")
 cli.add_command(token_group, "token")
 cli.add_command(articles_group, "articles")
 cli.add_command(config_group, "config")
+cli.add_command(websub_group, "websub")

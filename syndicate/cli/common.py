@@ -18,6 +18,7 @@ from syndicate.store import Store
 
 if TYPE_CHECKING:  # imported lazily at run time: most commands need neither
     from syndicate.model import Article
+    from syndicate.publish.hub import Hub
     from syndicate.refresh import Refresher
     from syndicate.refresh.queue import RefreshQueue
     from syndicate.refresh.schedule import RefreshScheduler
@@ -144,6 +145,25 @@ def publisher_hook(settings: Settings, store: Store) -> Callable[[str, list[Arti
     return on_change
 
 
+def start_hub(settings: Settings, hub: Hub | None, scheduler: RefreshScheduler | None) -> str:
+    """Start the built-in hub's worker beside a process's scheduler; a line saying how.
+
+    In process mode every ``serve`` and ``scheduler`` does the hub's work (the store's claims
+    share it out); in queue mode a scheduler hands it to the queue and workers do it, and a
+    ``serve`` without a scheduler leaves it to them.
+    """
+    if hub is None:
+        return ""
+    if not queue_mode(settings):
+        hub.start()
+        return f"WebSub hub at {hub.url}: verifying and delivering in this process"
+    enqueue = getattr(scheduler.queue, "enqueue_hub", None) if scheduler else None
+    if enqueue is None:
+        return f"WebSub hub at {hub.url}: its work is left to the schedulers and workers"
+    hub.start(enqueue=enqueue)
+    return f"WebSub hub at {hub.url}: queuing its work for `syndicate worker` processes"
+
+
 def log_to_stderr() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
 
@@ -153,7 +173,9 @@ def fail(exc: Exception) -> NoReturn:
     sys.exit(2)
 
 
-def until_stopped(run: Callable[[], None], scheduler: RefreshScheduler | None) -> None:
+def until_stopped(
+    run: Callable[[], None], scheduler: RefreshScheduler | None, hub: Hub | None = None
+) -> None:
     """Run until SIGINT or SIGTERM, then let a running refresh finish before exiting."""
     signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
@@ -161,6 +183,8 @@ def until_stopped(run: Callable[[], None], scheduler: RefreshScheduler | None) -
     except KeyboardInterrupt:
         pass
     finally:
+        if hub is not None:
+            hub.stop()
         if scheduler is not None:
             click.echo("stopping: waiting for running refreshes to finish", err=True)
             scheduler.shutdown(wait=True)

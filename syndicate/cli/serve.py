@@ -19,12 +19,14 @@ from syndicate.cli.common import (
     queue_mode,
     require_queue_mode,
     scheduling_line,
+    start_hub,
     until_stopped,
 )
 from syndicate.config import Settings
 from syndicate.store import Store
 
 if TYPE_CHECKING:
+    from syndicate.publish.hub import Hub
     from syndicate.refresh.schedule import RefreshScheduler
 
 
@@ -70,7 +72,8 @@ def serve(
     scheduler runs once, in this (the supervising) process, whatever the number of workers:
     workers never schedule, and a respawned worker does not start another scheduler. On SIGINT
     or SIGTERM the workers finish the requests in flight, then the scheduler lets running
-    refreshes finish, then the command exits.
+    refreshes finish, then the command exits. The built-in hub's worker (``[websub] builtin``)
+    runs here too, once, beside the scheduler.
     """
     from syndicate.cli.webserver import run_granian
     from syndicate.refresh import Refresher
@@ -88,19 +91,44 @@ def serve(
     )
     if scheduler is not None:
         click.echo(scheduling_line(settings))
+    hub = _builtin_hub(settings, store)
+    if hub is not None:
+        log_to_stderr()
+
+    def start() -> None:
+        if scheduler is not None:
+            scheduler.start()
+        if hub is not None:
+            click.echo(start_hub(settings, hub, scheduler))
+
     run_granian(
         settings,
         host=host,
         port=port,
         workers=workers,
         threads=threads,
-        on_start=(scheduler.start if scheduler else None),
-        on_stop=_stopper(scheduler, store),
+        on_start=start,
+        on_stop=_stopper(scheduler, store, hub),
     )
 
 
-def _stopper(scheduler: RefreshScheduler | None, store: Store) -> Callable[[], None]:
+def _builtin_hub(settings: Settings, store: Store) -> Hub | None:
+    """The built-in hub's worker for this (the supervising) process, when the hub is on: the
+    web workers take requests and hand it their writes through the store; this one does the
+    verifications and deliveries, once, whatever the number of web workers."""
+    if not settings.websub.builtin:
+        return None
+    from syndicate.publish.hub import Hub
+
+    return Hub(settings, store)
+
+
+def _stopper(
+    scheduler: RefreshScheduler | None, store: Store, hub: Hub | None = None
+) -> Callable[[], None]:
     def stop() -> None:
+        if hub is not None:
+            hub.stop()
         if scheduler is not None:
             click.echo("stopping: waiting for running refreshes to finish", err=True)
             scheduler.shutdown(wait=True)
@@ -127,7 +155,10 @@ def scheduler(settings: Settings) -> None:
     )
     running = build_scheduler(settings, store, refresher, blocking=True)
     click.echo(f"syndicate {__version__}: {scheduling_line(settings)}")
-    until_stopped(running.start, running)
+    hub = _builtin_hub(settings, store)
+    if hub is not None:
+        click.echo(start_hub(settings, hub, running))
+    until_stopped(running.start, running, hub)
 
 
 @click.command()
@@ -154,13 +185,23 @@ def worker(settings: Settings, concurrency: int, name: str | None) -> None:
     queue.close()  # the worker opens its own asynchronous connections
     log_to_stderr()
     refresher = Refresher(settings, store, on_change=publisher_hook(settings, store))
+    hub = None
+    if settings.websub.builtin:  # the built-in hub's verifications and deliveries too
+        from syndicate.publish.hub import Hub
+
+        hub = Hub(settings, store)
     click.echo(
-        f"syndicate {__version__} worker: {concurrency} refresh(es) at once, "
+        f"syndicate {__version__} worker: {concurrency} job(s) at once, "
         f"heartbeat every {settings.schedule.heartbeat:g} s"
+        + ("; WebSub deliveries too" if hub is not None else "")
     )
     try:
-        queue.run_worker(refresher, concurrency=concurrency, name=name)
+        queue.run_worker(
+            refresher, concurrency=concurrency, name=name, hub_work=hub.run if hub else None
+        )
     finally:
         refresher.close()
+        if hub is not None:
+            hub.stop()
         store.close()
     click.echo("worker stopped", err=True)

@@ -34,12 +34,11 @@ from syndicate.config import Settings
 from syndicate.errors import StoreError, SubscriptionRefused, UnknownFeed
 from syndicate.publish import catalog
 from syndicate.publish.cache import CacheKey, FeedCache
-from syndicate.publish.delivery import Deliveries, hub_fetcher
+from syndicate.publish.delivery import Deliveries, hub_fetcher, now
 from syndicate.publish.subscribe import MAX_WAITING, HubRequest, check_request
 from syndicate.sources.fetch import Fetcher
 from syndicate.store import Store
 from syndicate.store.hub import DELIVER, VERIFY
-from syndicate.text.dates import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +58,7 @@ class Hub:
         store: Store,
         *,
         fetcher: Fetcher | None = None,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Callable[[], datetime] = now,
         poll_interval: float = POLL_INTERVAL,
     ) -> None:
         self.settings, self.store, self.clock = settings, store, clock
@@ -180,15 +179,18 @@ class Hub:
         swept = 0.0
         while not self._stop.is_set():
             self._wake.clear()
+            wait = self.poll_interval
             try:
                 if time.monotonic() - swept >= EXPIRE_EVERY:
                     swept = time.monotonic()
                     self.store.hub.expire(now=self.clock())
                 self._take()
+                soonest = self.store.hub.next_due()
+                if soonest is not None:  # a retry due before the next look: wake for it
+                    wait = min(wait, max(0.0, (soonest - self.clock()).total_seconds()) + 0.005)
             except StoreError as exc:
                 log.warning("WebSub hub: cannot read its work, will retry: %s", exc)
-                self._stop.wait(self.poll_interval)
-            self._wake.wait(self.poll_interval)
+            self._wake.wait(wait)
 
     def _take(self) -> None:
         """Hand the due work not in hand already to the pool (or the queue)."""

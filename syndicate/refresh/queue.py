@@ -28,6 +28,12 @@ What the queue guarantees, and how:
 - A server's ``Retry-After`` is honoured by queueing the source's next job for that time: its
   queueing lock then keeps every scheduler from queueing an earlier one.
 
+The built-in WebSub hub's work (verifications of intent and deliveries) runs on the same
+queue in queue mode, in its own procrastinate queue (``websub``): schedulers enqueue what is
+due (:meth:`RefreshQueue.enqueue_hub`, one waiting job per piece of work) and workers run it
+with the hook ``syndicate worker`` hands them (``refresh`` never imports ``publish``). The
+work's state lives in the store, which claims each piece for one worker.
+
 Times in ``after`` come from the clocks of different machines: keep them in sync (NTP).
 """
 
@@ -35,7 +41,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -54,6 +60,9 @@ log = logging.getLogger(__name__)
 
 TASK = "syndicate.refresh_source"
 QUEUE = "refresh"
+HUB_TASK = "syndicate.websub_work"
+HUB_QUEUE = "websub"
+HubWork = Callable[[str, int], str]  # (kind, id) -> what happened: the hub's Hub.run
 MAX_ATTEMPTS = 3  # runs of one job (first one included) before it is given up
 JOB_RETRY_BASE = 10  # seconds before the first retry of a job that raised
 
@@ -121,7 +130,9 @@ class RefreshQueue:
         self._task = self.app.task(name=TASK, queue=QUEUE, pass_context=True, retry=BackoffRetry())(
             self._job
         )
+        self._hub_task = self.app.task(name=HUB_TASK, queue=HUB_QUEUE)(self._hub_job)
         self._refresher: Refresher | None = None
+        self._hub_work: HubWork | None = None
 
     # -- enqueuing (scheduler side) ----------------------------------------------------------
 
@@ -208,6 +219,44 @@ class RefreshQueue:
             raise StoreError(f"cannot queue {len(batch)} refreshes: {exc}") from exc
         return len(batch)
 
+    def enqueue_hub(self, work: Sequence[tuple[str, int]]) -> int:
+        """Queue the built-in hub's due work, ``(kind, id)`` each; how many were queued (a
+        piece already waiting is not queued twice)."""
+        waiting = {
+            job.queueing_lock
+            for job in self.app.job_manager.list_jobs(
+                queue=HUB_QUEUE, status=queue_jobs.Status.TODO.value
+            )
+        }
+        batch = [
+            queue_jobs.Job(
+                id=None,
+                queue=HUB_QUEUE,
+                task_name=HUB_TASK,
+                lock=None,
+                queueing_lock=f"websub:{kind}:{item}",
+                task_kwargs={"kind": kind, "item": item},
+            )
+            for kind, item in dict.fromkeys(work)
+            if f"websub:{kind}:{item}" not in waiting
+        ]
+        try:
+            self.app.job_manager.batch_defer_jobs(batch)
+        except queue_errors.AlreadyEnqueued:  # one was queued meanwhile: go one by one
+            return sum(self._enqueue_one(str(j.task_kwargs["kind"]), j) for j in batch)
+        except queue_errors.ConnectorException as exc:
+            raise StoreError(f"cannot queue {len(batch)} WebSub jobs: {exc}") from exc
+        return len(batch)
+
+    def _enqueue_one(self, kind: str, job: queue_jobs.Job) -> bool:
+        try:
+            self._hub_task.configure(queueing_lock=job.queueing_lock).defer(
+                kind=kind, item=job.task_kwargs["item"]
+            )
+        except queue_errors.AlreadyEnqueued:
+            return False
+        return True
+
     def counts(self) -> QueueCounts:
         """How many jobs of the refresh queue are waiting, running, done and failed."""
         rows = list(self.app.job_manager.list_queues(queue=QUEUE))
@@ -221,22 +270,29 @@ class RefreshQueue:
     # -- working ----------------------------------------------------------------------------
 
     def run_worker(
-        self, refresher: Refresher, *, concurrency: int = 4, name: str | None = None
+        self,
+        refresher: Refresher,
+        *,
+        concurrency: int = 4,
+        name: str | None = None,
+        hub_work: HubWork | None = None,
     ) -> None:
-        """Take and run refresh jobs until SIGINT or SIGTERM, then finish the running ones.
+        """Take and run refresh jobs (and, given ``hub_work``, the built-in hub's) until
+        SIGINT or SIGTERM, then finish the running ones.
 
-        Blocks. ``concurrency`` refreshes run at once, each in a thread.
+        Blocks. ``concurrency`` jobs run at once, each in a thread.
         """
-        self._refresher = refresher
+        self._refresher, self._hub_work = refresher, hub_work
         asyncio.run(self._work(max(1, concurrency), name))
 
     async def _work(self, concurrency: int, name: str | None) -> None:
         schedule = self.settings.schedule
+        queues = [QUEUE] if self._hub_work is None else [QUEUE, HUB_QUEUE]
         async with self.app.open_async():
             watcher = asyncio.create_task(self._watch_stalled(), name="stalled jobs")
             try:
                 await self.app.run_worker_async(
-                    queues=[QUEUE],
+                    queues=queues,
                     concurrency=concurrency,
                     name=name or "worker",
                     update_heartbeat_interval=schedule.heartbeat,
@@ -273,6 +329,13 @@ class RefreshQueue:
             raise StoreError(f"the run of {source} could not be recorded: {result.message}")
         self._honour_retry_after(result)
         return f"{result.outcome} ({result.new} new, {result.updated} updated)"
+
+    def _hub_job(self, kind: str, item: int) -> str:
+        """The task of the built-in hub: one verification or delivery (the store claims it,
+        so a second job of the same work finds nothing to do)."""
+        if self._hub_work is None:
+            return "this worker does no WebSub work"
+        return self._hub_work(kind, item)
 
     def _honour_retry_after(self, result: RunResult) -> None:
         """Queue the source's next job for the time its server asked us to come back."""

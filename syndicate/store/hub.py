@@ -370,6 +370,16 @@ class HubState:
             work = [(VERIFY, int(i)) for i in conn.execute(asked).scalars()]
             return work + [(DELIVER, int(i)) for i in conn.execute(owed).scalars()]
 
+    def next_due(self) -> datetime | None:
+        """When the soonest piece of work (due now or waiting out a backoff) is due."""
+        requests, subs = schema.websub_requests, schema.websub_subscriptions
+        asked = select(func.min(requests.c.next_attempt))
+        owed = select(func.min(subs.c.next_attempt)).where(subs.c.state.in_(LIVE))
+        with self._db.transaction("read when WebSub work is due") as conn:
+            times = [conn.execute(asked).scalar(), conn.execute(owed).scalar()]
+        found = [t for t in times if t is not None]
+        return min(found) if found else None
+
     def subscriptions(self, topic: str | None = None) -> list[Subscription]:
         """Every subscription (ended ones too), by topic and callback."""
         table = schema.websub_subscriptions

@@ -45,12 +45,21 @@ class LiveServer:
         self._thread.join(timeout=5)
 
     def request(
-        self, path: str, headers: dict[str, str] | None = None, method: str = "GET"
+        self,
+        path: str,
+        headers: dict[str, str] | None = None,
+        method: str = "GET",
+        body: bytes | None = None,
+        source: str = "",
     ) -> Reply:
-        """One request on a fresh connection; the body exactly as sent (not decoded)."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        """One request on a fresh connection; the body exactly as sent (not decoded).
+
+        ``source`` is the loopback address to send from (``127.0.0.2``: another client)."""
+        conn = http.client.HTTPConnection(
+            "127.0.0.1", self.port, timeout=10, source_address=(source, 0) if source else None
+        )
         try:
-            conn.request(method, path, headers=headers or {})
+            conn.request(method, path, body=body, headers=headers or {})
             response = conn.getresponse()
             body = response.read()
             return Reply(response.status, {k.lower(): v for k, v in response.getheaders()}, body)
@@ -74,8 +83,18 @@ class Site:
     store: Any
     settings: Any
 
-    def get(self, path: str, headers: dict[str, str] | None = None, method: str = "GET") -> Reply:
-        return self.server.request(path, headers, method)
+    def get(
+        self, path: str, headers: dict[str, str] | None = None, method: str = "GET", source: str = ""
+    ) -> Reply:
+        return self.server.request(path, headers, method, source=source)
+
+    def post(self, path: str, form: dict[str, str]) -> Reply:
+        """A form-encoded POST."""
+        from urllib.parse import urlencode
+
+        body = urlencode(form).encode()
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        return self.server.request(path, headers, "POST", body=body)
 
 
 def serve(settings: Any, store: Any, **app_options: Any) -> Any:
