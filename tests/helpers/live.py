@@ -84,7 +84,11 @@ class Site:
     settings: Any
 
     def get(
-        self, path: str, headers: dict[str, str] | None = None, method: str = "GET", source: str = ""
+        self,
+        path: str,
+        headers: dict[str, str] | None = None,
+        method: str = "GET",
+        source: str = "",
     ) -> Reply:
         return self.server.request(path, headers, method, source=source)
 

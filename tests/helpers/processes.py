@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -88,3 +89,10 @@ def wait_for(
             logs = children.logs() if children else ""
             pytest.fail(f"{what}: not within {seconds} s\n{logs}")
         time.sleep(0.05)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now (for a server child to take)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
