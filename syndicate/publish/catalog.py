@@ -98,7 +98,6 @@ class FeedSpec:
     page_path: str = ""  # the site page the feed describes, relative to the base URL
     image: str = ""  # absolute URL of the feed's logo ("" for none)
     language: str = ""  # the language of the feed ("" for the site's)
-    partner: str = ""  # a partner's view of the feed ("" for the public's)
     within: tuple[str, ...] | None = None  # a partner's categories: an article needs one
 
     def filters(self) -> Filters:
@@ -314,13 +313,9 @@ def build(
     *,
     limit: int | None = None,
     page: int | None = None,
-    full_text: bool = False,
 ) -> FeedDocument:
     """Query and write one feed document: the subscription document, a ``?limit=`` cut of
-    it, or archive page ``page``. :class:`UnknownFeed` for a format or page that is not.
-
-    ``full_text`` keeps the bodies of summary-only categories (for a partner). A partner's
-    view (``spec.partner``) names no hub: the hubs' subscribers get the public's."""
+    it, or archive page ``page``. :class:`UnknownFeed` for a format or page that is not."""
     if fmt not in FORMATS:
         raise UnknownFeed(f"no feed format {fmt!r}; expected one of: {', '.join(FORMATS)}")
     size = settings.feeds.items
@@ -349,11 +344,7 @@ def build(
     else:  # exactly the newest N: a view of the feed, not a link of its archive chain
         articles = store.latest(**filters, limit=min(limit, settings.feeds.max_items), now=now)
         archive, needed = NO_ARCHIVE, set()
-    articles = newest_first(articles)
-    if not full_text:
-        articles = [_as_published(a, settings) for a in articles]
-    if spec.partner:
-        settings = replace(settings, websub=replace(settings.websub, hubs=(), builtin=False))
+    articles = [_as_published(a, settings) for a in newest_first(articles)]
     if page is not None:
         return _document(spec, fmt, settings, articles, page, archive, needed)
     stones = tombstones(spec, store, settings, now)
@@ -368,9 +359,8 @@ def tombstones(spec: FeedSpec, store: Store, settings: Settings, now: datetime) 
         return []
     found = store.states.tombstones(now - timedelta(days=days))
     found = [stone for stone in found if spec.name in feed_names(stone, settings)]
-    if spec.within:  # a partner's view: only its categories' removals
-        found = [s for s in found if set(map(slugify, s.categories)) & set(spec.within)]
-    return found
+    within = set(spec.within or ())  # a partner's view: its categories' removals alone
+    return [s for s in found if not within or within & set(map(slugify, s.categories))]
 
 
 def _expiry(

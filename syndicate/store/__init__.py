@@ -8,8 +8,8 @@ scale. It is composed of parts, each in its own module:
 - :mod:`.schema`: the tables; :mod:`.rows`: articles as rows; :mod:`.migrations`: Alembic;
 - :mod:`.articles`: the read queries; :mod:`.writes`: the upserts;
 - :mod:`.runlog`: what is remembered about each source, and the log of refresh runs;
-- ``store.states`` (removal, tombstones, scheduling), ``store.tokens``, ``store.controls``;
-- ``store.hub`` (the built-in WebSub hub), ``store.partners``, ``store.polls`` (who polls).
+- ``store.states`` (removal, tombstones, scheduling), ``store.tokens``, ``store.controls``,
+  ``store.hub`` (the built-in WebSub hub), ``store.partners``, ``store.polls`` (who polls).
 
 The :class:`Store` opens one transaction per call and hands the connection to those modules.
 Readers' reads see only visible articles: published, and their time (``now``) has come.
@@ -28,23 +28,19 @@ from sqlalchemy import Engine, func, select
 from syndicate.errors import StoreError
 from syndicate.model import Article, ArticleRef, Category
 from syndicate.store import articles as reads
-from syndicate.store import keys, migrations, revisions, schema, writes
+from syndicate.store import hub, keys, migrations, partners, polls, revisions, schema, writes
 from syndicate.store.articles import SCHEDULED, Listed
 from syndicate.store.controls import Controls, ManagedSource
 from syndicate.store.engine import Database
-from syndicate.store.hub import HubState
-from syndicate.store.partners import Partner, Partners
-from syndicate.store.polls import Polls
 from syndicate.store.runlog import Run, RunLog, SourceState
 from syndicate.store.schema import DELETED, PUBLISHED, UNPUBLISHED
 from syndicate.store.states import ArticleStates, Tombstone
-from syndicate.store.tokens import ADMIN, PARTNER, PUBLISH, SCOPES, Token, Tokens
+from syndicate.store.tokens import ADMIN, PUBLISH, SCOPES, Token, Tokens
 from syndicate.store.writes import UpsertResult, WriteRule
 from syndicate.text.dates import utc_now
 
-__all__ = ["ADMIN", "DELETED", "PARTNER", "PUBLISH", "PUBLISHED", "SCHEDULED", "SCOPES"]
-__all__ += ["UNPUBLISHED", "Listed", "ManagedSource", "Partner", "Run", "SourceState", "Store"]
-__all__ += ["Token", "Tombstone"]
+__all__ = ["ADMIN", "DELETED", "PUBLISH", "PUBLISHED", "SCHEDULED", "SCOPES", "UNPUBLISHED"]
+__all__ += ["Listed", "ManagedSource", "Run", "SourceState", "Store", "Token", "Tombstone"]
 __all__ += ["UpsertResult"]
 
 DEFAULT_BATCH_SIZE = 200  # articles per transaction in upsert_each / upsert_many
@@ -66,9 +62,8 @@ class Store:
         self.states = ArticleStates(self._db)
         self.tokens = Tokens(self._db)
         self.controls = Controls(self._db)
-        self.hub = HubState(self._db)
-        self.partners = Partners(self._db, self.tokens)
-        self.polls = Polls(self._db)
+        self.hub, self.polls = hub.HubState(self._db), polls.Polls(self._db)
+        self.partners = partners.Partners(self._db, self.tokens)
         self._closing: list[weakref.WeakMethod[Callable[[], None]]] = []
 
     def __repr__(self) -> str:
@@ -104,8 +99,7 @@ class Store:
         self._db.close()
 
     def on_close(self, method: Callable[[], None]) -> None:
-        """Call the bound ``method`` when this store is closed; held weakly (its object may
-        go first)."""
+        """Call the bound ``method`` when this store closes (held weakly: its object may go)."""
         self._closing.append(weakref.WeakMethod(method))
 
     def release_after_fork(self) -> None:
@@ -125,11 +119,9 @@ class Store:
         self.upgrade()
 
     def upgrade(self, target: str = "head") -> bool:
-        """Apply the pending migrations (all, or up to ``target``); returns whether any ran.
-
-        One transaction: a failed migration leaves the database as it was. Safe to call from
-        several processes at once.
-        """
+        """Apply the pending migrations (all, or up to ``target``) in one transaction (a failed
+        one leaves the database as it was), safe from several processes at once; whether any
+        ran."""
         with self._db.transaction(f"upgrade of the schema to {target}", write=True) as conn:
             return migrations.upgrade(conn, target)
 
@@ -231,13 +223,12 @@ class Store:
     ) -> list[Article]:
         """Visible articles newest first by ``(published, id)``, optionally filtered by slugs.
 
-        ``category``, ``tag`` and ``author`` are slugs (see
-        :func:`syndicate.text.slugs.slugify`); ``languages`` the slugs of language tags, any
-        of which matches (``""``: articles without a language), and so do several categories
-        (a partner's); given together, an article
-        must match all. ``before`` is the ``(published, id)`` of the last article of the
-        previous page: the page starts strictly after it. ``after`` is the first article of
-        the next page: the articles just newer than it, still newest first.
+        ``category``, ``tag`` and ``author`` are slugs (see :func:`~syndicate.text.slugs.slugify`);
+        ``languages`` the slugs of language tags, any of which matches (``""``: articles without
+        a language), as do several categories (a partner's); given together, an article must
+        match all. ``before`` is the ``(published, id)`` of the last article of the previous
+        page: the page starts strictly after it. ``after`` is the first article of the next
+        page: the articles just newer than it, still newest first.
         """
         if limit < 1:
             raise ValueError(f"limit must be at least 1, got {limit}")
