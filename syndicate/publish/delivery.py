@@ -30,6 +30,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
@@ -41,13 +42,22 @@ from syndicate.publish import catalog
 from syndicate.publish.subscribe import parse_topic
 from syndicate.sources.fetch import Fetcher, StatusError
 from syndicate.store import Store
-from syndicate.store.hub import FAILING, GONE, SUBSCRIBE, UNSUBSCRIBED, Request, Subscription
+from syndicate.store.hub import (
+    FAILING,
+    GONE,
+    SUBSCRIBE,
+    UNSUBSCRIBED,
+    Document,
+    Request,
+    Subscription,
+)
 
 log = logging.getLogger(__name__)
 
 VERIFY_ATTEMPTS = 3
 ECHO_LIMIT = 64 * 1024  # bytes of a verification answer read: a challenge is 43 characters
 SIGNATURE = "sha256"
+DOCUMENTS_KEPT = 64  # topics whose newest bytes a worker keeps between deliveries
 
 
 def now() -> datetime:
@@ -93,6 +103,8 @@ class Deliveries:
         self.hub_url = settings.websub.hub_url(settings.site.base_url)
         websub = settings.websub
         self.claim = timedelta(seconds=2 * websub.timeout + 5)  # a dead worker's claim ends
+        self._documents: dict[str, Document] = {}  # the newest bytes of each topic, read once
+        self._lock = threading.Lock()
 
     # -- verification of intent (§5.3) and denial (§5.2) -------------------------------------
 
@@ -182,7 +194,10 @@ class Deliveries:
         held = self.store.hub.claim_delivery(subscription_id, now=now, until=now + self.claim)
         if held is None:
             return "nothing to send"
-        subscription, document = held
+        subscription, seq = held
+        document = self._document(subscription.topic, seq)
+        if document is None:
+            return "nothing to send"
         headers = {"Link": f'<{document.topic}>; rel="self", <{self.hub_url}>; rel="hub"'}
         if subscription.secret:
             headers["X-Hub-Signature"] = signature(subscription.secret, document.body)
@@ -201,6 +216,19 @@ class Deliveries:
             self.store.hub.delivered(subscription.id, document.seq, str(status), now=self.clock())
             return f"delivered ({status})"
         return self._failed(subscription, status, problem)
+
+    def _document(self, topic: str, seq: int) -> Document | None:
+        """The topic's document at ``seq`` or later, read once for all its subscribers."""
+        with self._lock:
+            found = self._documents.get(topic)
+        if found is None or found.seq < seq:
+            found = self.store.hub.document(topic)
+            if found is not None:
+                with self._lock:
+                    if len(self._documents) >= DOCUMENTS_KEPT:
+                        self._documents.clear()
+                    self._documents[topic] = found
+        return found
 
     def _failed(self, subscription: Subscription, status: int, problem: str) -> str:
         now = self.clock()

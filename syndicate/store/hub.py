@@ -259,8 +259,9 @@ class HubState:
 
     def claim_delivery(
         self, subscription_id: int, *, now: datetime, until: datetime
-    ) -> tuple[Subscription, Document] | None:
-        """The subscription and the document it is owed, held by the caller until ``until``;
+    ) -> tuple[Subscription, int] | None:
+        """The subscription and the ``seq`` of the document it is owed (read it with
+        :meth:`document`: many deliveries share one), held by the caller until ``until``;
         ``None`` when another worker has it, its lease is over (it is marked ``expired``) or
         nothing is owed any more."""
         table = schema.websub_subscriptions
@@ -278,15 +279,15 @@ class HubState:
                 return None
             row = conn.execute(select(table).where(table.c.id == subscription_id)).one()
             subscription = _subscription(row)
-            document = _document(conn, subscription.topic)
+            seq = _document_seq(conn, subscription.topic)
             done = update(table).where(table.c.id == subscription_id)
             if subscription.lease_end <= now:
                 conn.execute(done.values(state=EXPIRED, next_attempt=None))
                 return None
-            if document is None or document.seq <= subscription.delivered_seq:
+            if seq <= subscription.delivered_seq:
                 conn.execute(done.values(next_attempt=None))
                 return None
-        return subscription, document
+        return subscription, seq
 
     def delivered(self, subscription_id: int, seq: int, status: str, *, now: datetime) -> None:
         """A delivery of document ``seq`` succeeded: healthy again, and due at once if the

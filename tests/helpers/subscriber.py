@@ -33,6 +33,7 @@ class Callback:
     verify_status: int = 200
     statuses: list[int] = field(default_factory=lambda: [204])  # for deliveries, in turn
     delay: float = 0.0  # seconds before answering a delivery
+    gate: threading.Event | None = None  # when given, deliveries are answered once it is set
     verifications: list[dict[str, str]] = field(default_factory=list)
     denials: list[dict[str, str]] = field(default_factory=list)
     deliveries: list[Delivery] = field(default_factory=list)
@@ -111,6 +112,8 @@ def _handler(server: Subscribers) -> type[BaseHTTPRequestHandler]:
                 callback.deliveries.append(Delivery(body, headers, time.monotonic()))
                 status = callback.next_status()
             time.sleep(callback.delay)
+            if callback.gate is not None:
+                callback.gate.wait(60)
             try:
                 self._answer(status, b"")
             finally:
