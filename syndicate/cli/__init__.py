@@ -31,9 +31,11 @@ from syndicate.cli.export import export_command
 from syndicate.cli.feeds import feeds
 from syndicate.cli.ingest import ingest
 from syndicate.cli.normalize import normalize_command
+from syndicate.cli.partners import partner_group
 from syndicate.cli.queue import queue_group
 from syndicate.cli.serve import scheduler, serve, worker
 from syndicate.cli.sources import refresh, sources
+from syndicate.cli.stats import stats
 from syndicate.cli.tokens import token_group
 from syndicate.cli.websub import websub_group
 from syndicate.config import load_settings
@@ -75,3 +77,5 @@ cli.add_command(token_group, "token")
 cli.add_command(articles_group, "articles")
 cli.add_command(config_group, "config")
 cli.add_command(websub_group, "websub")
+cli.add_command(partner_group, "partner")
+cli.add_command(stats)

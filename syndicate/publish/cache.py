@@ -100,7 +100,8 @@ class CachedFeed:
     below it is already in these bytes. ``max_age`` (seconds) and ``links`` (``(rel, href)``:
     ``self`` and the WebSub hubs) are what the catalog says about the document;
     ``depends_on`` the feed names whose membership it shows; ``expires`` when time alone
-    makes it stale (``None``: only a write does).
+    makes it stale (``None``: only a write does). ``private``: one partner's view (its key is
+    in its variant), which no shared cache may keep.
     """
 
     key: CacheKey
@@ -114,6 +115,7 @@ class CachedFeed:
     links: tuple[tuple[str, str], ...]
     depends_on: frozenset[str] = frozenset()
     expires: datetime | None = None
+    private: bool = False
     encoded: dict[str, bytes] = field(default_factory=dict)
     memo: dict[Any, Any] = field(default_factory=dict)  # the server's, per content coding
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -218,8 +220,9 @@ class FeedCache:
                 pass
         return entry
 
-    def get(self, key: CacheKey) -> CachedFeed:
-        """The entry for ``key``, built once however many requests ask at the same time.
+    def get(self, key: CacheKey, build: Callable[[], CachedFeed] | None = None) -> CachedFeed:
+        """The entry for ``key``, built once however many requests ask at the same time (by
+        ``build`` when given: a partner's view, :mod:`.partners`).
 
         Raises :class:`UnknownFeed` (or :class:`UnknownArticle`) for a feed, format, page or
         article that does not exist.
@@ -234,7 +237,7 @@ class FeedCache:
                 return entry
             epoch = self._epoch
             try:
-                entry = self.build(key)
+                entry = build() if build is not None else self.build(key)
             finally:
                 with self._guard:
                     if self._locks.get(key) is lock:
@@ -270,7 +273,7 @@ class FeedCache:
                 page=int(number) if kind == "page" else None,
             )
         self.builds += 1
-        return _entry(key, document, version)
+        return cached_entry(key, document, version)
 
     def invalidate_articles(
         self,
@@ -404,7 +407,10 @@ def _is_subscription(key: CacheKey) -> bool:
     return key[2] == "" and key[1] in catalog.FORMATS
 
 
-def _entry(key: CacheKey, document: catalog.FeedDocument, version: int) -> CachedFeed:
+def cached_entry(
+    key: CacheKey, document: catalog.FeedDocument, version: int, *, private: bool = False
+) -> CachedFeed:
+    """The cache's entry of a document built from the store at content ``version``."""
     rendered = document.rendered
     return CachedFeed(
         key,
@@ -418,4 +424,5 @@ def _entry(key: CacheKey, document: catalog.FeedDocument, version: int) -> Cache
         document.links,
         document.depends_on,
         document.expires,
+        private,
     )

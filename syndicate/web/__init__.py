@@ -13,6 +13,7 @@ scheduler of ``syndicate serve``) call :func:`change_hook`, which also sends Web
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from flask import Flask, Response, current_app, request
 
@@ -21,6 +22,7 @@ from syndicate.errors import ArticleGone, InvalidRequest, UnknownArticle, Unknow
 from syndicate.model import Article
 from syndicate.publish.cache import FeedCache
 from syndicate.publish.hub import Hub
+from syndicate.publish.polls import PollCounter
 from syndicate.publish.watch import DEFAULT_WATCH_INTERVAL, ChangeWatcher
 from syndicate.publish.websub import Publisher, announce
 from syndicate.render.html import FeedLink, Page, render_error
@@ -32,6 +34,7 @@ SETTINGS_KEY = "syndicate.settings"
 CACHE_KEY = "syndicate.feedcache"
 PUBLISHER_KEY = "syndicate.websub"
 HUB_KEY = "syndicate.websub.hub"  # the built-in hub, when websub.builtin is on
+COUNTER_KEY = "syndicate.stats.counter"  # who polls the feeds, when stats.enabled is on
 WATCHER_KEY = "syndicate.feedcache.watcher"
 SCHEDULER_KEY = "syndicate.scheduler"  # app.extensions: the scheduler running in this process
 
@@ -98,12 +101,16 @@ def create_app(
 def _mount_feed_cache(
     app: Flask, settings: Settings, store: Store, watch_interval: float | None, publisher: Publisher
 ) -> None:
+    from syndicate.web.auth import LIMITER_KEY
     from syndicate.web.fastpath import FeedLayer
 
     cache = FeedCache(store, settings)
     app.extensions[CACHE_KEY] = cache
     app.extensions[PUBLISHER_KEY] = publisher
-    app.wsgi_app = FeedLayer(app.wsgi_app, cache, settings)  # type: ignore[method-assign]
+    counter = app.extensions[COUNTER_KEY] = _poll_counter(settings, store)
+    app.wsgi_app = FeedLayer(  # type: ignore[method-assign]
+        app.wsgi_app, cache, settings, limiter=app.extensions[LIMITER_KEY], counter=counter
+    )
     if watch_interval is not None:
         watcher = ChangeWatcher(
             cache,
@@ -114,6 +121,24 @@ def _mount_feed_cache(
         )
         watcher.start()
         app.extensions[WATCHER_KEY] = watcher
+
+
+def _poll_counter(settings: Settings, store: Store) -> PollCounter | None:
+    """Who polls the feeds, counted and written every ``stats.flush_seconds`` (unless off)."""
+    if not settings.stats.enabled:
+        return None
+    from syndicate.web.session import kept_secret
+
+    def salt() -> bytes:
+        path = Path(settings.stats.salt_file)
+        what = "the salt of the stats' client hashes"
+        return (settings.stats_salt or kept_secret(path, what, "SYNDICATE_STATS_SALT")).encode()
+
+    counter = PollCounter(
+        store, salt, interval=settings.stats.flush_seconds, keep_days=settings.stats.keep_days
+    )
+    counter.start()
+    return counter
 
 
 def get_hub() -> Hub | None:

@@ -35,15 +35,20 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header, parse_date, parse_etags, unquote_etag
 
 from syndicate.config import Settings
-from syndicate.errors import InvalidRequest, UnknownArticle, UnknownFeed
+from syndicate.errors import InvalidRequest, NotGranted, UnknownArticle, UnknownFeed
 from syndicate.publish import catalog
+from syndicate.publish import partners as views
 from syndicate.publish.cache import OPML, CachedFeed, CacheKey, FeedCache
 from syndicate.publish.pages import page_key
-from syndicate.web import get_feed_cache
+from syndicate.publish.polls import PollCounter
+from syndicate.text.dates import utc_now
+from syndicate.web import get_feed_cache, partners
+from syndicate.web.auth import FailureLimiter
 from syndicate.web.headers import Prepared, feed_csp, prepare
 from syndicate.web.health import HEALTH_PATH, answer_shallow
 
 bp = Blueprint("feeds", __name__)
+POLLED = catalog.FORMATS  # the formats whose requests are polls of a feed (not OPML, pages)
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 _MEMO_LIMIT = 4096  # parsed paths and header values; cleared when full
@@ -55,10 +60,25 @@ NOT_FOUND_HINT = (
 
 class FeedLayer:
     """WSGI middleware answering GET and HEAD of feeds and pages from the cache, and the
-    shallow health check; the rest goes to ``app``."""
+    shallow health check; the rest goes to ``app``.
 
-    def __init__(self, app: WSGIApp, cache: FeedCache, settings: Settings) -> None:
+    ``limiter`` counts wrong partner keys per address (:mod:`.partners`); ``counter`` is told
+    of every answered poll of a feed (``syndicate.publish.polls``: one append per request).
+    """
+
+    def __init__(
+        self,
+        app: WSGIApp,
+        cache: FeedCache,
+        settings: Settings,
+        *,
+        limiter: FailureLimiter | None = None,
+        counter: PollCounter | None = None,
+    ) -> None:
         self.app, self.cache, self.settings = app, cache, settings
+        self.limiter = limiter or FailureLimiter()
+        self.counter = counter
+        self._count = counter.record if counter is not None else None
         self._keys: dict[tuple[str, str], CacheKey | None] = {}
         self._codings: dict[str, str] = {}
         self._browsers: dict[str, bool] = {}
@@ -70,6 +90,10 @@ class FeedLayer:
             return self.app(environ, start_response)
         path: str = environ.get("PATH_INFO", "")
         query: str = environ.get("QUERY_STRING", "")
+        if path[:6] == "/feeds" and ("HTTP_AUTHORIZATION" in environ or "key=" in query):
+            secret = partners.presented_key(environ, query)  # a partner's, perhaps
+            if secret:
+                return self._partner(environ, start_response, path, query, secret)
         try:
             key = self._key(path, query)
         except InvalidRequest:  # Flask answers with the 400 page
@@ -84,9 +108,68 @@ class FeedLayer:
                 entry = self.cache.get(key)
             except (UnknownFeed, UnknownArticle, InvalidRequest):
                 return self.app(environ, start_response)  # its error page
-        status, headers, body = respond(entry, self._prepare(entry, environ), environ)
+        prepared = self._prepare(entry, environ)
+        status, headers, body = respond(entry, prepared, environ)
         start_response(status, headers)
+        if self._count is not None and entry.key[1] in POLLED and entry.key[2][:5] != "page=":
+            self._poll(entry.key[0], "", path, environ, status, len(prepared.body))
         return [] if method == "HEAD" else body
+
+    def _poll(
+        self, feed: str, partner: str, path: str, env: dict[str, Any], status: str, size: int
+    ) -> None:
+        """Hand one answered poll to the counter (a tuple appended; no work here)."""
+        assert self._count is not None
+        conditional = "HTTP_IF_NONE_MATCH" in env or "HTTP_IF_MODIFIED_SINCE" in env
+        agent = env.get("HTTP_USER_AGENT", "")
+        self._count(
+            (
+                feed,
+                partner,
+                path,
+                env.get("REMOTE_ADDR", ""),
+                agent,
+                conditional,
+                status[0] == "3",
+                size,
+            )
+        )
+
+    def _partner(
+        self,
+        environ: dict[str, Any],
+        start_response: StartResponse,
+        path: str,
+        query: str,
+        secret: str,
+    ) -> Iterable[bytes]:
+        """A request with a key: the partner's view, checked against the store first."""
+        address = environ.get("REMOTE_ADDR") or "unknown"
+        wait = self.limiter.retry_after(address)
+        if wait:
+            return partners.too_many(start_response, wait)
+        partner = self.cache.store.partners.verify(secret, now=utc_now())
+        if partner is None:
+            self.limiter.failed(address)
+            return partners.unauthorized(start_response)
+        try:
+            key = cache_key(path, partners.without_key(query), self.settings)
+        except InvalidRequest:
+            return self.app(environ, start_response)
+        if key is None or key[1] not in POLLED:  # not a feed: the public answer (no key in it)
+            return self.app(environ, start_response)
+        try:
+            entry = views.view(self.cache, key, partner)
+        except UnknownFeed:
+            return self.app(environ, start_response)
+        except NotGranted as exc:
+            return partners.forbidden(start_response, str(exc))
+        prepared = self._prepare(entry, environ)
+        status, headers, body = respond(entry, prepared, environ)
+        start_response(status, headers)
+        if self._count is not None and key[2][:5] != "page=":
+            self._poll(key[0], partner.name, path, environ, status, len(prepared.body))
+        return [] if environ.get("REQUEST_METHOD") == "HEAD" else body
 
     def _prepare(self, entry: CachedFeed, environ: dict[str, Any]) -> Prepared:
         """The entry's prepared response in the negotiated coding, made once per document

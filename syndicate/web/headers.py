@@ -17,6 +17,10 @@ Feeds (and every document served from the byte cache) carry, besides their ETag:
 - ``X-Content-Type-Options: nosniff``;
 - ``Link``: RFC 8288 links, ``rel="self"`` and the WebSub hubs (WebSub §4 discovery).
 
+A partner's view (``CachedFeed.private``) says ``Cache-Control: private`` instead (RFC 9111
+§5.2.2.7: no shared cache may store it) and adds ``Authorization`` to ``Vary``: the same URL
+answers the public and each key differently.
+
 A 304 carries the ETag, Cache-Control and Vary a 200 would, and no other representation
 metadata (RFC 9110 §15.4.5). Pages get a Content-Security-Policy that allows no script and a
 referrer policy, whether they come from the byte cache (:func:`document_headers`) or from
@@ -39,6 +43,7 @@ Headers = list[tuple[str, str]]
 # Feed types a browser would show as text: for it, the same bytes are sent as XML.
 BROWSER_NEGOTIATED = ("application/rss+xml", "application/atom+xml")
 BROWSER_TYPE = "application/xml; charset=utf-8"
+PUBLIC, PRIVATE = "public", "private"
 EXPOSED = "ETag, Link"  # CORS: headers a browser app may read besides the safelisted ones
 PAGE_HEADERS = [("Content-Security-Policy", PAGE_CSP), ("Referrer-Policy", REFERRER_POLICY)]
 # The admin pages: the same, but their forms post to this site.
@@ -99,12 +104,13 @@ def document_headers(entry: CachedFeed, now: datetime) -> Headers:
     headers: Headers = []
     if entry.last_modified is not None:
         headers.append(("Last-Modified", format_datetime(entry.last_modified, usegmt=True)))
+    vary = "Accept-Encoding, Accept" if negotiates_for_browsers(entry) else "Accept-Encoding"
     headers += [
-        ("Cache-Control", f"public, max-age={entry.max_age_at(now)}"),
         (
-            "Vary",
-            "Accept-Encoding, Accept" if negotiates_for_browsers(entry) else "Accept-Encoding",
+            "Cache-Control",
+            f"{PRIVATE if entry.private else PUBLIC}, max-age={entry.max_age_at(now)}",
         ),
+        ("Vary", f"{vary}, Authorization" if entry.private else vary),
     ]
     if entry.is_page:
         headers += PAGE_HEADERS

@@ -79,10 +79,14 @@ def ensure_key(app: Flask, settings: Settings) -> None:
     """Give the app its signing key, made and kept on first use when none is configured."""
     if app.secret_key:
         return
-    app.secret_key = settings.secret_key or _key_file(Path(settings.admin.secret_key_file))
+    app.secret_key = settings.secret_key or kept_secret(
+        Path(settings.admin.secret_key_file), "the admin session key", "SYNDICATE_SECRET_KEY"
+    )
 
 
-def _key_file(path: Path) -> str:
+def kept_secret(path: Path, what: str, variable: str) -> str:
+    """The random secret kept in ``path``, made there (mode 0600) on first use; of several
+    processes starting at once, the first to write it wins and the others read it."""
     try:
         return path.read_text(encoding="ascii").strip()
     except FileNotFoundError:
@@ -95,11 +99,7 @@ def _key_file(path: Path) -> str:
         return path.read_text(encoding="ascii").strip()
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(key + "\n")
-    log.warning(
-        "generated the admin session key in %s; set SYNDICATE_SECRET_KEY to share one "
-        "between machines",
-        path,
-    )
+    log.warning("generated %s in %s; set %s to share one between machines", what, path, variable)
     return key
 
 
