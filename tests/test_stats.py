@@ -11,17 +11,19 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import html5lib
 import pytest
 from click.testing import CliRunner
+from helpers.admin import signed_in
 from helpers.articles import article
 from helpers.live import Site, serve
 from sqlalchemy import select
 
 from syndicate.cli import cli
-from syndicate.config import Settings, StatsSettings
+from syndicate.config import AdminSettings, Settings, StatsSettings
 from syndicate.publish.polls import PollCounter, client_hash, read_agent
 from syndicate.publish.stats import feed_stats
-from syndicate.store import Store, schema
+from syndicate.store import ADMIN, Store, schema
 from syndicate.text.dates import utc_now
 from syndicate.web import COUNTER_KEY
 
@@ -189,3 +191,32 @@ def test_stats_command_prints_a_table_and_json(
     table = runner.invoke(cli, ["stats"], env=env)
     assert "all\t43 subscriber(s) (1 reader(s) in 24 h; Feedly 42)" in table.output
     assert "partner wire: 1 poll(s)" in table.output
+
+
+def test_the_admin_shows_readers_with_a_chart_of_their_days(
+    settings: Settings, store: Store, tmp_path: Path
+) -> None:
+    _token, secret = store.tokens.create("editor", ADMIN, now=utc_now())
+    configured = replace(settings, admin=AdminSettings(secret_key_file=str(tmp_path / "key")))
+    _, key = store.partners.create("wire", [], full_text=True, now=utc_now())
+    with site(configured, store) as live:
+        poll(live, "/feeds/all.rss", FEEDLY.format(n=42, id="a"))
+        first = poll(live, "/feeds/all.rss", "NetNewsWire (RSS Reader)")
+        poll(live, "/feeds/all.rss", "Miniflux/2.1", **{"If-None-Match": first.headers["etag"]})
+        poll(live, "/feeds/all.rss", "Wire/1", Authorization=f"Bearer {key}")
+        flush(live)
+        client = signed_in(live.app.test_client(), secret)
+        page = client.get("/admin/stats")
+        anonymous = live.app.test_client().get("/admin/stats")
+    assert anonymous.status_code == 303 and anonymous.headers["Location"].endswith("/admin/login")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    html = page.data.decode()
+    assert "all</a>: 44 subscribers" in html
+    assert "Feedly: 42 subscribers" in html and "NetNewsWire: 1" in html
+    assert "33.3% (1)" in html  # one poll of three answered 304
+    assert f"{len(first.body) / 1024:.1f} KiB" in html  # the bytes that 304 saved
+    assert "wire: 1 poll, 0 answered 304" in html
+    svg = html[html.index('<svg class="chart"') : html.index("</svg>")]
+    assert svg.count('<rect class="day"') == 30
+    assert ": 44 subscribers, 3 polls</title>" in svg  # today's bar
+    html5lib.HTMLParser(strict=True).parse(html)

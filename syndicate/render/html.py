@@ -26,6 +26,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from syndicate.model import Article, Category, Media
+from syndicate.render.charts import day_bars
 
 _ENV = Environment(
     loader=PackageLoader("syndicate", "templates"),
@@ -287,6 +288,17 @@ def render_admin_articles(
     and delete (``rows``: each listed article with its page URL)."""
     return _ENV.get_template("admin_articles.html").render(
         page=page, rows=rows, filters=filters, choices=choices, next_url=next_url, admin=admin
+    )
+
+
+def render_admin_stats(
+    page: Page, feeds: Sequence[Any], days: int, counting: bool, admin: Admin
+) -> str:
+    """Who reads each feed (``feeds``: ``syndicate.publish.stats.FeedStats``): subscribers,
+    a chart of their days, aggregators, top readers, the 304 share and the bytes it saved."""
+    charts = {f.feed: day_bars(f.days) for f in feeds}
+    return _ENV.get_template("admin_stats.html").render(
+        page=page, feeds=feeds, charts=charts, days=days, counting=counting, admin=admin
     )
 
 

@@ -39,6 +39,7 @@ from syndicate.render.html import (
     render_admin_login,
     render_admin_source,
     render_admin_sources,
+    render_admin_stats,
 )
 from syndicate.store import ADMIN, PUBLISHED, SCHEDULED, UNPUBLISHED
 from syndicate.text.dates import utc_now
@@ -127,6 +128,24 @@ def login() -> Response:
 def logout() -> Response:
     log_out()
     return redirect(f"{_base()}/admin/login", 303)
+
+
+# -- readers -------------------------------------------------------------------------------
+
+
+@bp.get("/stats")
+def stats() -> Response:
+    """Who reads each feed: subscribers, their days, aggregators, readers, 304s, partners."""
+    from syndicate.publish.stats import feed_stats
+
+    user = _user()
+    if user is None:
+        return _to_login()
+    days = request.args.get("days", "30")
+    span = int(days) if days.isdigit() and 0 < int(days) <= 366 else 30
+    feeds = feed_stats(get_store(), days=span)
+    counting = get_settings().stats.enabled
+    return _html(render_admin_stats(page_context(), feeds, span, counting, user))
 
 
 # -- sources -------------------------------------------------------------------------------

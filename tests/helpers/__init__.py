@@ -8,6 +8,7 @@
 - :mod:`.servers`: HTTP servers (granian, gunicorn, `syndicate serve`, nginx) as child
   processes, and requests to them;
 - :mod:`.hub`: a WebSub hub that records pings;
+- :mod:`.admin`: signing in to the admin with the Flask test client;
 - :mod:`.subscriber`: WebSub subscribers whose callbacks record what the built-in hub sends;
 - :mod:`.source_cases`: the fixture-file checks of the source parsers;
 - :mod:`.site`: a small site of articles for the pages, and the HTML5 check;

@@ -242,3 +242,21 @@ class Tab:
 
     def url(self) -> str:
         return str(self.evaluate("location.href"))
+
+
+AXE = Path(__file__).parent.parent / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def serious_violations(tab: Tab) -> list[str]:
+    """axe-core's serious and critical violations of the page in ``tab``, one line each
+    (axe-core comes from npm: ``make browser-deps``)."""
+    assert AXE.is_file(), "axe-core is not installed: `make browser-deps` installs it"
+    tab.evaluate(AXE.read_text(encoding="utf-8"))
+    found = tab.evaluate(
+        "axe.run().then(r => r.violations"
+        ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
+        ".map(v => v.id + ' (' + v.impact + '): '"
+        " + v.nodes.map(n => n.target.join(' ')).join(', ')))",
+        wait=True,
+    )
+    return list(found)
