@@ -1,25 +1,29 @@
 """The built-in WebSub hub over real HTTP, with loopback subscribers: subscription requests
 (§5.1), verification of intent (§5.3), denials (§5.2), signed distribution (§7), retries,
-410, lease expiry and unsubscription, and 200 subscribers at once."""
+410, lease expiry and unsubscription, 200 subscribers at once, and the subscriptions command."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import feedparser
 import pytest
+from click.testing import CliRunner
 from helpers.articles import article
 from helpers.live import Site, serve
 from helpers.processes import wait_for
 from helpers.subscriber import Subscribers
 
+from syndicate.cli import cli
 from syndicate.config import Settings
 from syndicate.publish.hub import Hub
 from syndicate.store import Store
@@ -378,3 +382,39 @@ def test_two_hundred_subscribers_at_once_and_a_slow_one_delays_none(
     assert len(subscribers["slow"].deliveries) == 1 and subscribers["slow"].answered
     assert {s.state for s in store.hub.subscriptions()} == {ACTIVE}
     assert all(s.last_delivery is not None for s in store.hub.subscriptions())
+
+
+def test_subscriptions_command_shows_each_with_its_state_and_never_its_secret(
+    settings: Settings, store: Store, subscribers: Subscribers, tmp_path: Path
+) -> None:
+    with hub_site(settings, store) as (live, hub):
+        assert subscribe(live, subscribers.add("signed"), secret="a-long-enough-secret") == 202
+        assert subscribe(live, subscribers.add("moved", statuses=[410])) == 202
+        assert hub.drain(10)
+        write(live, store, 2, "To both")
+        assert hub.drain(10)
+    (tmp_path / "hub.toml").write_text("[websub]\nbuiltin = true\n", encoding="utf-8")
+    env = {
+        "SYNDICATE_DATABASE_URL": store.engine.url.render_as_string(hide_password=False),
+        "SYNDICATE_CONFIG": str(tmp_path / "hub.toml"),
+    }
+    runner = CliRunner()
+    shown = runner.invoke(cli, ["websub", "subscriptions", "--json"], env=env)
+    assert shown.exit_code == 0, shown.output
+    assert "a-long-enough-secret" not in shown.output
+    found = {entry["callback"].rsplit("/", 1)[1]: entry for entry in json.loads(shown.stdout)}
+    assert {name: entry["state"] for name, entry in found.items()} == {
+        "signed": ACTIVE,
+        "moved": GONE,
+    }
+    topic = f"{live.settings.site.base_url}/feeds/all.rss"
+    assert {entry["topic"] for entry in found.values()} == {topic}
+    assert found["signed"]["signed"] and not found["moved"]["signed"]
+    assert found["signed"]["last_delivery"] is not None and found["signed"]["failures"] == 0
+    assert found["signed"]["lease_end"] > found["signed"]["created"]
+    table = runner.invoke(cli, ["websub", "subscriptions"], env=env)
+    assert table.exit_code == 0 and "a-long-enough-secret" not in table.output
+    rows = {line.split("\t")[1].rsplit("/", 1)[1]: line for line in table.stdout.splitlines()}
+    assert rows["signed"].startswith(f"{topic}\t") and f"\t{ACTIVE}\tlease until " in rows["signed"]
+    assert "0 failure(s)" in rows["signed"] and f"\t{GONE}\t" in rows["moved"]
+    assert "the built-in hub is off" not in table.output
