@@ -15,6 +15,7 @@ from syndicate.config.keys import (
     DEFAULTS,
     SCHEMA,
     SECRET_KEY_VARIABLE,
+    STATS_SALT_VARIABLE,
 )
 
 DOCUMENT = Path(__file__).parent.parent / "docs" / "configuration.md"
@@ -23,6 +24,7 @@ NOT_TABLES = {
     "database_url": "`database.url`",
     "admin_token": ADMIN_TOKEN_VARIABLE,
     "secret_key": SECRET_KEY_VARIABLE,
+    "stats_salt": STATS_SALT_VARIABLE,
 }
 UNDOCUMENTED = {"config_path"}  # where the settings came from, not a setting
 NOT_KEYS = {"site": {"base_url_configured"}}  # facts about the file, not settings

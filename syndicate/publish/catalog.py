@@ -102,10 +102,8 @@ class FeedSpec:
 
     def filters(self) -> Filters:
         """What the store is asked for: every filter of this feed."""
-        category = self.category if self.category is not None else self.within
-        return Filters(
-            category=category, tag=self.tag, author=self.author, languages=self.languages
-        )
+        chosen = self.category if self.category is not None else self.within
+        return Filters(category=chosen, tag=self.tag, author=self.author, languages=self.languages)
 
 
 class Filters(TypedDict):
