@@ -27,7 +27,7 @@ import re
 import threading
 import tomllib
 import weakref
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -212,7 +212,9 @@ class PollCounter:
         sums: dict[tuple[str, str, str], list[Any]] = {}
         reports: dict[tuple[str, str, str], int] = {}
         hashes: dict[tuple[str, str], str] = {}
-        for feed, partner, path, address, user_agent, conditional, not_modified, size in batch:
+        alike = Counter(batch)  # identical polls summed in C: a client's polls are alike
+        for poll, n in alike.items():
+            feed, partner, path, address, user_agent, conditional, not_modified, size = poll
             who = hashes.get((address, user_agent))
             if who is None:
                 who = hashes[(address, user_agent)] = client_hash(salt, address, user_agent)
@@ -220,10 +222,10 @@ class PollCounter:
             row = sums.get((feed, partner, who))
             if row is None:
                 row = sums[(feed, partner, who)] = [agent, 0, 0, 0, 0, 0]
-            row[1] += 1
-            row[2] += conditional
-            row[3] += not_modified
-            row[4 if not not_modified else 5] += size
+            row[1] += n
+            row[2] += conditional * n
+            row[3] += not_modified * n
+            row[4 if not not_modified else 5] += size * n
             if agent.aggregator and agent.subscribers is not None and not partner:
                 reports[(feed, agent.name, agent.ident or path)] = agent.subscribers
         rows = [

@@ -111,8 +111,22 @@ class FeedLayer:
         prepared = self._prepare(entry, environ)
         status, headers, body = respond(entry, prepared, environ)
         start_response(status, headers)
-        if self._count is not None and entry.key[1] in POLLED and entry.key[2][:5] != "page=":
-            self._poll(entry.key[0], "", path, environ, status, len(prepared.body))
+        count = self._count
+        if count is not None:  # a poll of a feed: one tuple appended (written inline: hot)
+            name, fmt, variant = entry.key
+            if fmt in POLLED and variant[:5] != "page=":
+                count(
+                    (
+                        name,
+                        "",
+                        path,
+                        environ.get("REMOTE_ADDR", ""),
+                        environ.get("HTTP_USER_AGENT", ""),
+                        "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ,
+                        status[0] == "3",
+                        len(prepared.body),
+                    )
+                )
         return [] if method == "HEAD" else body
 
     def _poll(
