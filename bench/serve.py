@@ -11,6 +11,8 @@ run:
 
 - **syndicate, granian**: ``granian --interface wsgi --workers 1 --blocking-threads T wsgi:app``
   (what ``syndicate serve`` runs), ``/feeds/all.rss`` and ``/articles/article-1``;
+- **syndicate, uncounted**: the same with ``[stats] enabled = false``: what counting the
+  polls of each feed (on by default) costs the serving path, printed as a ratio per case;
 - **syndicate, gunicorn**: ``gunicorn wsgi:app`` (gthread, 1 worker x T threads);
 - **raw WSGI, granian** and **raw WSGI, gunicorn**: a WSGI callable returning the very bytes
   syndicate sent (an ETag check and a gzip copy, nothing else), under the same two servers:
@@ -26,8 +28,10 @@ All of them run at once; wrk (``--latency``) drives the feed as a plain 200, a 3
 (``If-None-Match`` with the ETag that server gave) and a gzip 200, and the page as a 200 and a
 304; each is the median of ``--runs`` runs, and each run goes round every server in turn, so
 load from elsewhere on a shared machine falls on all of them alike. It prints requests per
-second and p99 per case, then every server's rate as a multiple
-of nginx static's, and the targets.
+second and p99 per case, then every server's rate as a multiple of nginx static's, the targets,
+and the cost of counting (counted / uncounted). ``--only REGEX`` runs only the servers whose
+name matches, and nginx static (the bar): ``--only '^syndicate, (granian|uncounted)$'``
+measures the cost of counting alone.
 """
 
 from __future__ import annotations
@@ -66,6 +70,8 @@ TARGETS = {
     ("syndicate, granian", "page", "200"): 0.5,
     ("nginx export", "feed", "200"): 1.0,
 }
+COUNTED, UNCOUNTED = "syndicate, granian", "syndicate, uncounted"
+COUNTING_TARGET = 0.95  # counting polls may cost at most 5% of the serving rate
 Results = dict[str, dict[tuple[str, str], tuple[float, float]]]
 
 
@@ -76,6 +82,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--wrk-threads", type=int, default=1, help="wrk threads")
     parser.add_argument("--threads", type=int, default=THREADS, help="Python server threads")
+    parser.add_argument("--only", default="", help="only the servers matching this regex")
     args = parser.parse_args()
     for tool in ("wrk", "nginx"):
         if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
@@ -115,6 +122,7 @@ def run_all(folder: Path, args: argparse.Namespace) -> Results:
         "SYNDICATE_CONFIG": str(write(folder / "syndicate.toml", "")),
         "SYNDICATE_DATABASE_URL": f"sqlite:///{database}",
         "SYNDICATE_BASE_URL": "http://127.0.0.1",
+        "SYNDICATE_STATS_SALT": "bench-salt-of-sixteen-characters",  # no salt file made
         "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'bench'}",
         "BENCH_FOLDER": str(folder),
         "BENCH_DATABASE": str(database),
@@ -122,10 +130,16 @@ def run_all(folder: Path, args: argparse.Namespace) -> Results:
     ours = {"feed": FEED, "page": PAGE}
     raw = {"feed": "/feed.rss", "page": "/article.html"}
     servers: dict[str, tuple[int, dict[str, str]]] = {}
+    only = re.compile(args.only) if args.only else None
+
+    def wanted(name: str) -> bool:
+        return only is None or name == BASELINE or bool(only.search(name))
+
     with ExitStack() as running:
         port = free_port()
-        running.enter_context(granian("wsgi:app", port, env, args))
-        servers["syndicate, granian"] = (port, ours)
+        running.enter_context(granian("wsgi:app", port, env, args))  # the bytes the others send
+        if wanted(COUNTED):
+            servers[COUNTED] = (port, ours)
         feed, feed_gz, feed_etag = fetch(port, FEED)
         page, page_gz, page_etag = fetch(port, PAGE)
         for name, body in (
@@ -136,24 +150,31 @@ def run_all(folder: Path, args: argparse.Namespace) -> Results:
         ):
             (folder / name).write_bytes(body)
         env |= {"BENCH_FEED_ETAG": feed_etag, "BENCH_PAGE_ETAG": page_etag}
-        port = free_port()
-        running.enter_context(gunicorn("wsgi:app", port, env, args))
-        servers["syndicate, gunicorn"] = (port, ours)
-        port = free_port()
-        running.enter_context(granian("serve_peers:raw_app", port, env, args))
-        servers["raw WSGI, granian"] = (port, raw)
-        port = free_port()
-        running.enter_context(gunicorn("serve_peers:raw_app", port, env, args))
-        servers["raw WSGI, gunicorn"] = (port, raw)
-        port = free_port()
-        running.enter_context(nginx(folder / "static", static_site(folder, port)))
-        servers[BASELINE] = (port, raw)
-        port = free_port()
-        running.enter_context(nginx(folder / "exported", export(folder / "export", env, port)))
-        servers["nginx export"] = (port, ours)
-        port = free_port()
-        running.enter_context(gunicorn("serve_peers:django_app()", port, env, args))
-        servers["Django"] = (port, {"feed": "/feed.rss", "page": PAGE})
+        uncounted = env | {
+            "SYNDICATE_CONFIG": str(write(folder / "uncounted.toml", "[stats]\nenabled = false\n"))
+        }
+        starters: list[tuple[str, Any, dict[str, str]]] = [
+            (UNCOUNTED, lambda p: granian("wsgi:app", p, uncounted, args), ours),
+            ("syndicate, gunicorn", lambda p: gunicorn("wsgi:app", p, env, args), ours),
+            ("raw WSGI, granian", lambda p: granian("serve_peers:raw_app", p, env, args), raw),
+            ("raw WSGI, gunicorn", lambda p: gunicorn("serve_peers:raw_app", p, env, args), raw),
+            (BASELINE, lambda p: nginx(folder / "static", static_site(folder, p)), raw),
+            (
+                "nginx export",
+                lambda p: nginx(folder / "exported", export(folder / "export", env, p)),
+                ours,
+            ),
+            (
+                "Django",
+                lambda p: gunicorn("serve_peers:django_app()", p, env, args),
+                {"feed": "/feed.rss", "page": PAGE},
+            ),
+        ]
+        for name, start, paths in starters:
+            if wanted(name):
+                port = free_port()
+                running.enter_context(start(port))
+                servers[name] = (port, paths)
         return drive(servers, args)
 
 
@@ -382,9 +403,17 @@ def report(results: Results, args: argparse.Namespace) -> None:
         print(f"{server:<22}" + "".join(f"{cases[c][0] / base[c][0]:>13.2f}x" for c in columns))
     print("\ntargets:")
     for (server, document, case), wanted in TARGETS.items():
+        if server not in results:
+            continue
         ratio = results[server][(document, case)][0] / base[(document, case)][0]
         verdict = "met" if ratio >= wanted else "NOT met"
         print(f"  {server} {document} {case}: {ratio:.2f}x nginx static (>= {wanted}x: {verdict})")
+    if COUNTED in results and UNCOUNTED in results:
+        print("\ncounting polls ([stats] enabled, the default), rate counted / uncounted:")
+        for column in columns:
+            ratio = results[COUNTED][column][0] / results[UNCOUNTED][column][0]
+            verdict = "met" if ratio >= COUNTING_TARGET else "NOT met"
+            print(f"  {column[0]} {column[1]}: {ratio:.3f}x (>= {COUNTING_TARGET}: {verdict})")
 
 
 if __name__ == "__main__":
