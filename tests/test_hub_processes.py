@@ -77,15 +77,18 @@ def test_serve_delivers_what_another_process_wrote(
     port = free_port()
     env = hub_env(tmp_path, settings.database_url, port)
     ingest(children, env, tmp_path / "content", "Harbour reopens")
-    children.start(env, "serve", "--port", str(port), "--no-scheduler")
+    serve = children.start(env, "serve", "--port", str(port), "--no-scheduler")
     callback = subscribers.add("reader")
     topic = f"http://127.0.0.1:{port}/feeds/news.rss"
-    wait_for(lambda: _up(port), 20, "syndicate serve answering", children)
-    form = {"hub.mode": "subscribe", "hub.topic": topic, "hub.callback": callback}
-    assert post_form(port, form) == 202
-    wait_for(lambda: [s.state for s in store.hub.subscriptions()] == [ACTIVE], 20, "verified")
-    ingest(children, env, tmp_path / "content", "Harbour reopens again")  # another process
-    wait_for(lambda: bool(subscribers["reader"].deliveries), 20, "delivery", children)
+    try:
+        wait_for(lambda: _up(port), 20, "syndicate serve answering", children)
+        form = {"hub.mode": "subscribe", "hub.topic": topic, "hub.callback": callback}
+        assert post_form(port, form) == 202
+        wait_for(lambda: [s.state for s in store.hub.subscriptions()] == [ACTIVE], 20, "verified")
+        ingest(children, env, tmp_path / "content", "Harbour reopens again")  # another process
+        wait_for(lambda: bool(subscribers["reader"].deliveries), 20, "delivery", children)
+    finally:
+        children.stop(serve)  # SIGTERM: granian stops its worker process too
     [delivery] = subscribers["reader"].deliveries
     assert b"Harbour reopens again" in delivery.body
     assert delivery.headers["link"].startswith(f'<{topic}>; rel="self"')
