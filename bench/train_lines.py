@@ -2,9 +2,9 @@
 
 Usage: ``python bench/train_lines.py [CORPUS_DIR] [--out PATH] [--check]``
 
-Needs the ``train`` extra (``pip install -e '.[train]'``: LightGBM and NumPy); the package
-itself reads the result with no library. The run is deterministic: one thread, fixed seeds,
-folds by site in a fixed order, so the same corpora give the same file byte for byte.
+Needs the ``train`` extra (``pip install -e '.[train]'``: LightGBM, NumPy, scikit-learn); the
+package itself reads the result with no library. The run is deterministic: one thread, fixed
+seeds, folds by site in a fixed order, so the same corpora give the same file byte for byte.
 ``--check`` trains and compares with the shipped file instead of writing it.
 
 Three ensembles are trained (see :mod:`syndicate.sources.scraped.analysis`):
