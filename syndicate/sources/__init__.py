@@ -20,6 +20,7 @@ from types import ModuleType
 from syndicate.errors import ParseError
 from syndicate.model import RawEntry
 from syndicate.sources import charset
+from syndicate.sources.nesting import too_deep
 
 Parser = Callable[[bytes, str], list[RawEntry]]
 
@@ -83,6 +84,8 @@ def sniff_kind(data: bytes) -> str:
             json.loads(data.decode("utf-8-sig"))
         except (UnicodeDecodeError, ValueError):
             return "text"
+        except RecursionError:
+            return "json"  # JSON, nested past what can be read: its parser refuses it by name
         return "json"
     return "text"
 
@@ -109,7 +112,10 @@ def read(data: bytes, origin: str, kind: str | None = None, *, label: str = "") 
     kind = kind or detect_kind(origin, data)
     module = module_for(kind)
     decoded = charset.decode(data, origin, policy=module.DECODING, label=label)
-    entries: list[RawEntry] = module.read_text(decoded.text, origin)
+    try:
+        entries: list[RawEntry] = module.read_text(decoded.text, origin)
+    except RecursionError as exc:  # past the parser's own checks: still this input's refusal
+        raise too_deep(origin, kind) from exc
     return Parsed(entries, decoded.note, kind)
 
 

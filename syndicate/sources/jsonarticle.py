@@ -20,6 +20,7 @@ from syndicate.model import IMAGE, Block, BlockKind, Media, RawEntry
 from syndicate.sources import charset
 from syndicate.sources.attachments import ENCLOSURE_KEYS, read_media
 from syndicate.sources.blocks import collapse, html_to_blocks, strip_unsafe_chars
+from syndicate.sources.nesting import too_deep
 from syndicate.text.dates import MAX_YEAR, MIN_YEAR, parse_date
 
 Item = Mapping[str, Any]
@@ -56,6 +57,8 @@ def _load(text: str, origin: str) -> object:
     except json.JSONDecodeError as exc:
         reason = f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
         raise ParseError(origin, reason) from exc
+    except RecursionError as exc:
+        raise too_deep(origin, "JSON") from exc
 
 
 def _items(document: object, origin: str) -> list[tuple[str, Item]]:

@@ -28,6 +28,7 @@ from syndicate.model import IMAGE, Block, Media, RawEntry
 from syndicate.sources import charset
 from syndicate.sources.attachments import ENCLOSURE_KEYS, read_media
 from syndicate.sources.blocks import html_to_blocks
+from syndicate.sources.nesting import too_deep
 from syndicate.text.dates import MAX_YEAR, MIN_YEAR, parse_date
 
 MD = MarkdownIt("commonmark").enable("table")
@@ -117,6 +118,8 @@ def _load_yaml(source: str, origin: str) -> Meta:
         raise ParseError(origin, f"front matter: invalid YAML{where}: {reason}") from exc
     except yaml.YAMLError as exc:
         raise ParseError(origin, f"front matter: invalid YAML: {exc}") from exc
+    except RecursionError as exc:
+        raise too_deep(origin, "front matter: YAML") from exc
     return _require_mapping(loaded, origin)
 
 
@@ -127,6 +130,8 @@ def _load_toml(source: str, origin: str) -> Meta:
         # tomllib counts lines within the front matter, which starts on file line 2.
         message = _TOML_POSITION.sub(lambda m: f"at line {int(m[1]) + 1}, column {m[2]}", str(exc))
         raise ParseError(origin, f"front matter: invalid TOML: {message}") from exc
+    except RecursionError as exc:
+        raise too_deep(origin, "front matter: TOML") from exc
 
 
 def _require_mapping(loaded: object, origin: str) -> Meta:

@@ -88,8 +88,8 @@ def _json_ld_article(doc: Element) -> dict[str, Any]:
         try:
             # strict=False: CMSs often leave raw newlines inside JSON-LD strings.
             data = json.loads(script.text or "", strict=False)
-        except ValueError:
-            continue  # broken JSON-LD is common; the meta tags still count
+        except (ValueError, RecursionError):
+            continue  # broken (or absurdly nested) JSON-LD is common; the meta tags still count
         for node in _ld_nodes(data):
             if _is_article(node):
                 return node

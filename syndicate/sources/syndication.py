@@ -33,6 +33,7 @@ from syndicate.errors import ParseError
 from syndicate.model import IMAGE, Media, RawEntry
 from syndicate.sources.blocks import collapse, html_to_blocks, parse_fragment, text_of
 from syndicate.sources.jsonarticle import text_blocks
+from syndicate.sources.nesting import too_deep
 from syndicate.text.dates import parse_date
 
 _JSON_FEED_VERSION = re.compile(r"^https?://jsonfeed\.org/version/1(\.\d+)?/?$")
@@ -78,9 +79,12 @@ def parse_feed(data: bytes, origin: str, *, charset: str = "") -> ParsedFeed:
     ``charset`` is the encoding the caller already established (see :func:`utf8_document`);
     without it feedparser looks at the BOM and the XML declaration itself.
     """
-    if is_json_feed(data):
-        return _json_feed(data, origin)
-    return _xml_feed(data, origin, charset)
+    try:
+        if is_json_feed(data):
+            return _json_feed(data, origin)
+        return _xml_feed(data, origin, charset)
+    except RecursionError as exc:  # past the parsers' own checks: still this feed's refusal
+        raise too_deep(origin, "feed") from exc
 
 
 def read_feed(text: str, origin: str) -> ParsedFeed:
@@ -269,6 +273,8 @@ def _json_feed(data: bytes, origin: str) -> ParsedFeed:
         document = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ParseError(origin, f"not a JSON Feed: invalid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise too_deep(origin, "JSON Feed") from exc
     if not isinstance(document, dict) or not _JSON_FEED_VERSION.match(
         str(document.get("version", ""))
     ):

@@ -276,6 +276,8 @@ def _body() -> Any:
         return json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise _Refused(400, f"the body is not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise _Refused(400, "the body is JSON nested too deeply to read") from exc
 
 
 class _Refused(Exception):

@@ -168,6 +168,8 @@ def _json_body() -> dict[str, Any]:
         document = json.loads(request.get_data(cache=False))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ParseError(micropub.ORIGIN, f"the body is not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise ParseError(micropub.ORIGIN, "the body is JSON nested too deeply to read") from exc
     if not isinstance(document, dict):
         raise ParseError(micropub.ORIGIN, "expected a JSON object")
     return document
