@@ -77,7 +77,10 @@ def is_http_url(value: Any) -> bool:
     """An absolute http or https URL."""
     if not isinstance(value, str):
         return False
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # "Invalid IPv6 URL": no URL at all
+        return False
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 

@@ -48,6 +48,13 @@ def article_media(given: Sequence[Media], base: str, body_html: str) -> tuple[Me
 
 
 def _clean_media(media: Media, base: str) -> Media | None:
+    try:
+        return _cleaned_media(media, base)
+    except ValueError:  # urllib refuses it ("Invalid IPv6 URL"): unusable, so dropped
+        return None
+
+
+def _cleaned_media(media: Media, base: str) -> Media | None:
     raw_url = clean_text(media.url).strip()
     url = canonical_url(raw_url) if raw_url.startswith(("http://", "https://")) else ""
     if not url and base and raw_url and not raw_url.lower().startswith("data:"):

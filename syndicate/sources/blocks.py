@@ -51,6 +51,9 @@ INLINE_TAGS = frozenset(
 # C0 controls (bar tab and newlines), lone surrogates (JSON can escape them) and
 # non-characters: lxml refuses strings holding any of them.
 _XML_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# An XML declaration (XHTML pages start with one), closed or not: already decoded, it says
+# nothing more.
+_XML_DECLARATION = re.compile(r"\A\s*<\?xml\b[^>]*>?")
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 # Kept whole as the block's HTML: their layout is their meaning.
 VERBATIM_TAGS = frozenset({"pre", "table"})
@@ -74,8 +77,11 @@ def parse_document(html: str) -> Element:
 
     Never raises: an empty document is an empty ``html`` element.
     """
+    text = strip_unsafe_chars(html)
+    if _XML_DECLARATION.match(text):  # lxml refuses a str that declares an encoding
+        text = _XML_DECLARATION.sub("", text, count=1)
     try:
-        return lxml.html.document_fromstring(strip_unsafe_chars(html), parser=HTML_PARSER)
+        return lxml.html.document_fromstring(text, parser=HTML_PARSER)
     except lxml.etree.ParserError:  # "Document is empty": nothing but whitespace or comments
         return lxml.html.Element("html")
 

@@ -118,6 +118,8 @@ def _load_yaml(source: str, origin: str) -> Meta:
         raise ParseError(origin, f"front matter: invalid YAML{where}: {reason}") from exc
     except yaml.YAMLError as exc:
         raise ParseError(origin, f"front matter: invalid YAML: {exc}") from exc
+    except ValueError as exc:  # a value PyYAML's constructors refuse: "hour must be in 0..23"
+        raise ParseError(origin, f"front matter: invalid YAML value: {exc}") from exc
     except RecursionError as exc:
         raise too_deep(origin, "front matter: YAML") from exc
     return _require_mapping(loaded, origin)

@@ -27,6 +27,7 @@ from datetime import datetime
 from syndicate.errors import ParseError
 from syndicate.model import RawEntry
 from syndicate.sources import charset
+from syndicate.sources.blocks import collapse
 from syndicate.sources.scraped import headline as heads
 from syndicate.sources.scraped.analysis import Analysis, analyse, default_models
 from syndicate.sources.scraped.body import to_blocks
@@ -101,8 +102,8 @@ def read_with(text: str, origin: str, models: Models) -> RawEntry:
     blocks = to_blocks(body)
     around = _header_zone(lines, header, body)
     return RawEntry(
-        title=header.title,
-        dek=header.dek.text if header.dek is not None else "",
+        title=collapse(header.title),
+        dek=collapse(header.dek.text) if header.dek is not None else "",
         blocks=blocks,
         categories=_categories(lines, header.headline),
         authors=_authors(around, lines),
