@@ -348,10 +348,10 @@ def test_refresh_records_a_parser_bug_as_that_sources_failure_and_goes_on(
     server.serve("/buggy", Reply(rss(("b", "Buggy story", "Body."))))
     real = syndication.read_feed
 
-    def read_feed(text: str, origin: str) -> syndication.ParsedFeed:
+    def read_feed(text: str, origin: str, **options: int) -> syndication.ParsedFeed:
         if origin.endswith("/buggy"):
             raise TypeError("unsupported operand type(s) for +: 'int' and 'str'")
-        return real(text, origin)
+        return real(text, origin, **options)
 
     monkeypatch.setattr(syndication, "read_feed", read_feed)
     run = refresher(

@@ -20,6 +20,9 @@ MIN_FEED_MAX_BYTES = 10_000  # room for a channel and one item with its summary
 DEFAULT_INGEST_MAX_BYTES = 2 * 1024 * 1024  # per file or feed entry; a long read is ~100 KB
 DEFAULT_MAX_TITLE_CHARS = 300
 DEFAULT_MAX_SUMMARY_CHARS = 300
+# Entries read from one upstream feed document; the rest are skipped and counted. An archive
+# feed of a few thousand podcast episodes fits; a feed of 100,000 entries cannot take the memory.
+DEFAULT_MAX_FEED_ENTRIES = 5000
 DEFAULT_INTERVAL_SECONDS = 30 * 60
 SITEMAP_MAX_URLS = 50_000  # the sitemap protocol's limit of URLs in one file
 DEFAULT_CACHE_MAX_BYTES = 256 * 1024 * 1024
@@ -88,6 +91,7 @@ class IngestSettings:
     max_bytes: int = DEFAULT_INGEST_MAX_BYTES
     max_title_chars: int = DEFAULT_MAX_TITLE_CHARS
     max_summary_chars: int = DEFAULT_MAX_SUMMARY_CHARS
+    max_feed_entries: int = DEFAULT_MAX_FEED_ENTRIES
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,7 @@ class FeedSource:
         if result.not_modified:
             return NOT_MODIFIED
         decoded = decode_body(result, name=source.name)
-        parsed = syndication.read_feed(decoded.text, result.url)
+        parsed = syndication.read_feed(decoded.text, result.url, max_entries=ctx.max_feed_entries)
         notes = [n for n in (decoded.note, parsed.note) if n]
         entries: list[RawEntry] = []
         kept: set[str] = set()

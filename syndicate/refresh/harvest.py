@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from syndicate.config import Settings, SourceSettings
+from syndicate.config.settings import DEFAULT_MAX_FEED_ENTRIES
 from syndicate.errors import ParseError
 from syndicate.model import Article, RawEntry
 from syndicate.normalize import DEFAULT_LIMITS, Defaults, Limits, normalize
@@ -32,6 +33,7 @@ class Context:
     fetcher: Fetcher
     clock: Callable[[], datetime]
     limits: Limits = DEFAULT_LIMITS
+    max_feed_entries: int = DEFAULT_MAX_FEED_ENTRIES
 
 
 @dataclass(frozen=True, slots=True)

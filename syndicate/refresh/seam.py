@@ -110,7 +110,9 @@ class Refresher:
         self._own_fetcher = fetcher is None
         self.fetcher = fetcher or Fetcher(settings.fetch)
         self.kinds = dict(kinds) if kinds is not None else default_kinds()
-        self._context = Context(store, self.fetcher, clock, limits_of(settings))
+        self._context = Context(
+            store, self.fetcher, clock, limits_of(settings), settings.ingest.max_feed_entries
+        )
         self._locks: dict[str, threading.Lock] = {}
         self._locks_lock = threading.Lock()
 

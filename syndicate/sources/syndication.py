@@ -29,6 +29,7 @@ from urllib.parse import urljoin
 
 import feedparser
 
+from syndicate.config.settings import DEFAULT_MAX_FEED_ENTRIES
 from syndicate.errors import ParseError
 from syndicate.model import IMAGE, Media, RawEntry
 from syndicate.sources.blocks import collapse, html_to_blocks, parse_fragment, text_of
@@ -41,6 +42,8 @@ _XML_DECLARATION = re.compile(r"""^(\s*<\?xml[^>]*?encoding\s*=\s*)(["'])[^"']*\
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 # A category domain or scheme naming tags rather than categories (WordPress "post_tag").
 _TAG_SCHEME = re.compile(r"tag|keyword|label")
+# The start tag of an RSS item or an Atom entry, any namespace prefix.
+_ENTRY_START = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?(?:item|entry))[\s>/]")
 # feedparser's address pattern stops after four letters of top-level domain.
 _CUT_SHORT = re.compile(r"\.[A-Za-z]{4}$")
 
@@ -73,23 +76,56 @@ def parse(data: bytes, origin: str) -> list[RawEntry]:
     return parse_feed(data, origin).entries
 
 
-def parse_feed(data: bytes, origin: str, *, charset: str = "") -> ParsedFeed:
+def parse_feed(
+    data: bytes, origin: str, *, charset: str = "", max_entries: int = DEFAULT_MAX_FEED_ENTRIES
+) -> ParsedFeed:
     """Read a feed document; ``origin`` is its URL (the base for relative links) or name.
 
     ``charset`` is the encoding the caller already established (see :func:`utf8_document`);
-    without it feedparser looks at the BOM and the XML declaration itself.
+    without it feedparser looks at the BOM and the XML declaration itself. Entries past the
+    first ``max_entries`` are skipped and counted in one line of ``skipped``: an XML document
+    is cut before feedparser sees them, so they cost no memory.
     """
     try:
         if is_json_feed(data):
-            return _json_feed(data, origin)
-        return _xml_feed(data, origin, charset)
+            return _json_feed(data, origin, max_entries)
+        return _xml_feed(data, origin, charset, max_entries)
     except RecursionError as exc:  # past the parsers' own checks: still this feed's refusal
         raise too_deep(origin, "feed") from exc
 
 
-def read_feed(text: str, origin: str) -> ParsedFeed:
+def read_feed(text: str, origin: str, *, max_entries: int = DEFAULT_MAX_FEED_ENTRIES) -> ParsedFeed:
     """A feed document already decoded by the charset chain (see :func:`parse_feed`)."""
-    return parse_feed(utf8_document(text), origin, charset="utf-8")
+    return parse_feed(utf8_document(text), origin, charset="utf-8", max_entries=max_entries)
+
+
+def over_cap(count: int, cap: int) -> str:
+    """The one ``skipped`` line for the entries of a feed past its cap."""
+    return f"{count} entries past the first {cap} (ingest.max_feed_entries) skipped"
+
+
+def _cut_entries(data: bytes, cap: int) -> tuple[bytes, int]:
+    """The document with entries past the first ``cap`` cut off, and how many were cut.
+
+    The document is closed again after the last kept entry, so what feedparser reads is
+    well-formed when the original was.
+    """
+    starts = _ENTRY_START.finditer(data)
+    for found in starts:
+        cap -= 1
+        if cap < 0:
+            cut = found.start()
+            extra = 1 + sum(1 for _ in starts)
+            head = data[:4096]
+            closing = (
+                b"</rdf:RDF>"
+                if b"<rdf:RDF" in head
+                else b"</feed>"
+                if found[1].endswith(b"entry")
+                else b"</channel></rss>"
+            )
+            return data[:cut] + closing, extra
+    return data, 0
 
 
 def utf8_document(text: str) -> bytes:
@@ -105,19 +141,28 @@ def is_json_feed(data: bytes) -> bool:
 # -- RSS and Atom ----------------------------------------------------------------------------
 
 
-def _xml_feed(data: bytes, origin: str, charset: str) -> ParsedFeed:
+def _xml_feed(data: bytes, origin: str, charset: str, max_entries: int) -> ParsedFeed:
+    data, extra = _cut_entries(data, max_entries)
     headers = {"content-location": origin} if origin.startswith(("http:", "https:")) else {}
     if charset:
         headers["content-type"] = f"application/xml; charset={charset}"
     # A BytesIO, never bytes or str: feedparser would treat a string as a path or a URL.
-    parsed = feedparser.parse(
-        io.BytesIO(data), response_headers=headers, sanitize_html=False, resolve_relative_uris=True
-    )
+    try:
+        parsed = feedparser.parse(
+            io.BytesIO(data),
+            response_headers=headers,
+            sanitize_html=False,
+            resolve_relative_uris=True,
+        )
+    except (ValueError, LookupError) as exc:  # an encoding declaration it cannot decode
+        raise ParseError(origin, f"not an RSS or Atom feed: unreadable encoding: {exc}") from exc
     problem = _bozo(parsed)
     if not parsed.get("version") and not parsed.entries:
         raise ParseError(origin, f"not an RSS or Atom feed{': ' + problem if problem else ''}")
     language = str(parsed.feed.get("language", ""))
     items, skipped = _collect(lambda e: _xml_entry(e, language), parsed.entries, _entry_label)
+    if extra:
+        skipped += (over_cap(extra, max_entries),)
     note = f"not well-formed XML, read leniently: {problem}" if problem else ""
     return ParsedFeed(items, skipped, collapse(parsed.feed.get("title", "")), note)
 
@@ -268,7 +313,7 @@ def _xml_media(entry: Any) -> tuple[Media, ...]:
 # -- JSON Feed -------------------------------------------------------------------------------
 
 
-def _json_feed(data: bytes, origin: str) -> ParsedFeed:
+def _json_feed(data: bytes, origin: str, max_entries: int) -> ParsedFeed:
     try:
         document = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -284,12 +329,17 @@ def _json_feed(data: bytes, origin: str) -> ParsedFeed:
         raise ParseError(origin, "not a JSON Feed: 'items' is not a list")
     base = str(document.get("feed_url") or origin)
     language = str(document.get("language", ""))
-    authors = _json_authors(document)
+    try:
+        authors = _json_authors(document)
+    except (ValueError, TypeError):  # the feed's own authors are of the wrong type: none
+        authors = ()
     items, skipped = _collect(
         lambda item: _json_item(item, base, language, authors),
-        raw_items,
+        raw_items[:max_entries],
         lambda _item, i: f"items[{i}]",
     )
+    if len(raw_items) > max_entries:
+        skipped += (over_cap(len(raw_items) - max_entries, max_entries),)
     return ParsedFeed(items, skipped, collapse(str(document.get("title", ""))))
 
 

@@ -33,6 +33,7 @@ from syndicate.errors import FetchError
 from syndicate.sources import charset
 from syndicate.sources.fetch.decompress import LimitedDecoder, human_size
 from syndicate.sources.fetch.guard import AddressRefused, pool_manager
+from syndicate.sources.fetch.guard import deadline as header_deadline
 
 USER_AGENT = f"syndicate/{__version__} (feed publisher; +https://github.com/syndicate)"
 ACCEPT = (
@@ -124,7 +125,13 @@ class Fetcher:
             _check_scheme(name, url)
             response = self._request(name, url, headers, allow, deadline)
             if response.status not in REDIRECTS:
+                if response.status == 304 and not (etag or last_modified):
+                    _discard(response)
+                    raise FetchError(
+                        name, f"HTTP 304 Not Modified from {url} to a request without validators"
+                    )
                 return self._finish(name, url, response, deadline)
+            etag = last_modified = None  # a redirect target is another resource
             location = response.headers.get("Location", "")
             _discard(response)
             if not location:
@@ -175,7 +182,7 @@ class Fetcher:
         timeout = urllib3.Timeout(
             connect=min(self.settings.connect_timeout, remaining), read=remaining
         )
-        with self._host_slot(url):
+        with self._host_slot(url), header_deadline(deadline):
             try:
                 return self._pools[allow].urlopen(
                     method,
@@ -191,11 +198,17 @@ class Fetcher:
             except AddressRefused as exc:
                 raise FetchError(name, f"refused: {exc}") from exc
             except NewConnectionError as exc:  # a subclass of urllib3's timeout: catch it first
-                raise FetchError(name, f"cannot connect to {url}: {_cause(exc)}") from exc
+                raise FetchError(
+                    name, f"cannot connect to {_host_port(url)}: {_cause(exc)}"
+                ) from exc
             except (Urllib3Timeout, TimeoutError) as exc:
                 raise FetchError(name, _timed_out(self.settings.total_timeout)) from exc
             except (HTTPError, OSError) as exc:
-                raise FetchError(name, f"cannot connect to {url}: {_cause(exc)}") from exc
+                if time.monotonic() >= deadline:  # the watchdog shut a slow server's socket
+                    raise FetchError(name, _timed_out(self.settings.total_timeout)) from exc
+                raise FetchError(
+                    name, f"cannot connect to {_host_port(url)}: {_cause(exc)}"
+                ) from exc
 
     def _finish(self, name: str, url: str, response: Any, deadline: float) -> FetchResult:
         if response.status == 304:
@@ -343,11 +356,30 @@ def _timed_out(total: float) -> str:
     return f"timed out after {total:g} s"
 
 
+# urllib3 starts its messages with the repr of its connection object:
+# "Conn(host='127.0.0.1', port=8080): Failed to establish a new connection: [Errno 111] ...".
+_CONNECTION_REPR = re.compile(r"^\s*<?[\w.]+(?:\([^)]*\)| object at 0x[0-9a-f]+)>?:\s*")
+_ERRNO = re.compile(r"\[Errno -?\d+\]\s*")
+
+
 def _cause(exc: BaseException) -> str:
-    """The innermost readable reason of a urllib3/socket error."""
+    """The innermost readable reason of a urllib3/socket error, without library internals
+    (connection reprs, errno numbers): "connection refused", "connection reset by peer"."""
     reason = getattr(exc, "reason", None)
     text = str(reason or exc)
-    return text.split(": ", 1)[-1] if "object at 0x" in text else text
+    while (stripped := _CONNECTION_REPR.sub("", text, count=1)) != text:
+        text = stripped
+    text = _ERRNO.sub("", text.removeprefix("Failed to establish a new connection: "))
+    text = text.strip().rstrip(".")
+    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+
+
+def _host_port(url: str) -> str:
+    """``host:port`` of a URL (the scheme's default port when none is given)."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    host = parts.hostname or ""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def decode_body(

@@ -4,17 +4,44 @@ The host name is resolved, every address it resolves to must be public (unless p
 are allowed), and the connection goes to an address that was checked: a DNS answer that changes
 between check and connect (rebinding) cannot reach a private address. :func:`pool_manager`
 builds urllib3 pools whose connections do this.
+
+Name resolution goes through one seam, :data:`resolver` (``socket.getaddrinfo`` by default),
+so tests can make a public-looking name resolve to a private address without touching DNS.
+
+A response's status line and headers are read under the request's total deadline
+(:func:`deadline`): a server that sends header lines forever, each just inside the socket
+timeout (slowloris), has its connection shut down when the deadline passes.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import NewConnectionError
+
+Resolver = Callable[..., list[Any]]
+resolver: Resolver = socket.getaddrinfo  # the one seam of name resolution
+_deadlines = threading.local()
+
+
+@contextmanager
+def deadline(at: float) -> Iterator[None]:
+    """Requests of this thread inside the block must have their headers by ``at``
+    (``time.monotonic()``)."""
+    _deadlines.at = at
+    try:
+        yield
+    finally:
+        _deadlines.at = None
 
 
 class AddressRefused(Exception):
@@ -42,7 +69,7 @@ def address_problem(address: str) -> str:
 def resolve_checked(host: str, port: int, *, allow_private: bool) -> list[str]:
     """Every address ``host`` resolves to, all checked; raises AddressRefused otherwise."""
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = resolver(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise AddressRefused(f"cannot resolve {host}: {exc.strerror}") from exc
     addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
@@ -73,6 +100,27 @@ class _GuardedConnection(HTTPConnection):
                 self._dns_host = name  # TLS SNI and certificate checks use the name
         assert failure is not None  # getaddrinfo never returns an empty list
         raise failure
+
+    def getresponse(self) -> Any:
+        """The response, its headers read by the thread's deadline or the socket shut down."""
+        at = getattr(_deadlines, "at", None)
+        sock = self.sock
+        if at is None or sock is None:
+            return super().getresponse()
+        watchdog = threading.Timer(max(0.0, at - time.monotonic()), _shut, (sock,))
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            return super().getresponse()
+        finally:
+            watchdog.cancel()
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:  # already closed
+        pass
 
 
 class _GuardedHTTPSConnection(_GuardedConnection, HTTPSConnection):
