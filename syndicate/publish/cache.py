@@ -48,7 +48,7 @@ from typing import Any
 import brotli  # type: ignore[import-untyped]
 
 from syndicate.config import Settings
-from syndicate.errors import UnknownFeed
+from syndicate.errors import StoreError, UnknownFeed
 from syndicate.model import Article
 from syndicate.publish import catalog, pages
 from syndicate.store import Store, Tombstone
@@ -225,7 +225,8 @@ class FeedCache:
         ``build`` when given: a partner's view, :mod:`.partners`).
 
         Raises :class:`UnknownFeed` (or :class:`UnknownArticle`) for a feed, format, page or
-        article that does not exist.
+        article that does not exist, and :class:`StoreError` when the database fails and
+        nothing of the document is cached.
         """
         entry = self.peek(key)
         if entry is not None:
@@ -238,6 +239,13 @@ class FeedCache:
             epoch = self._epoch
             try:
                 entry = build() if build is not None else self.build(key)
+            except StoreError:
+                # The database is away: an expired entry still says what the document was,
+                # which is better than no answer (its max-age is 0, so readers come back soon).
+                kept = self._entries.get(key)
+                if kept is None:
+                    raise
+                return kept
             finally:
                 with self._guard:
                     if self._locks.get(key) is lock:

@@ -15,7 +15,7 @@ from syndicate.model import RawEntry
 from syndicate.normalize import canonical_url, entry_id, entry_legacy_ids
 from syndicate.refresh.harvest import NOT_MODIFIED, Context, Harvest, fetch_conditional, normalized
 from syndicate.refresh.page_source import page_entries
-from syndicate.sources import syndication
+from syndicate.sources import feedcap, syndication
 from syndicate.sources.fetch import decode_body
 
 
@@ -30,6 +30,8 @@ class FeedSource:
         decoded = decode_body(result, name=source.name)
         parsed = syndication.read_feed(decoded.text, result.url, max_entries=ctx.max_feed_entries)
         notes = [n for n in (decoded.note, parsed.note) if n]
+        if parsed.over_cap:
+            notes.append(feedcap.over_cap_note(parsed.over_cap, ctx.max_feed_entries))
         entries: list[RawEntry] = []
         kept: set[str] = set()
         for item in parsed.items:
@@ -48,6 +50,7 @@ class FeedSource:
             etag=result.etag,
             last_modified=result.last_modified,
             kept=frozenset(kept),
+            over_cap=parsed.over_cap,
         )
 
 

@@ -55,6 +55,7 @@ class Harvest:
     kept: frozenset[str] = frozenset()
     seen: frozenset[str] | None = None
     on_stored: Callable[[], None] | None = None
+    over_cap: int = 0  # entries past the feed's cap, skipped unread (counted in ``skipped``)
 
 
 NOT_MODIFIED = Harvest(not_modified=True)

@@ -250,7 +250,7 @@ class Refresher:
             new=counts[UpsertResult.INSERTED],
             updated=counts[UpsertResult.UPDATED],
             unchanged=counts[UpsertResult.UNCHANGED] + len(harvest.kept),
-            skipped=len(harvest.skipped),
+            skipped=len(harvest.skipped) + harvest.over_cap,
             removed=removed,
             message=_message(notes, harvest.skipped, removed, counts[UpsertResult.WITHHELD]),
             changed=tuple(a.id for a in changed),

@@ -33,6 +33,7 @@ from syndicate.config.settings import DEFAULT_MAX_FEED_ENTRIES
 from syndicate.errors import ParseError
 from syndicate.model import IMAGE, Media, RawEntry
 from syndicate.sources.blocks import collapse, html_to_blocks, parse_fragment, text_of
+from syndicate.sources.feedcap import cut_entries
 from syndicate.sources.jsonarticle import text_blocks
 from syndicate.sources.nesting import too_deep
 from syndicate.text.dates import parse_date
@@ -42,8 +43,6 @@ _XML_DECLARATION = re.compile(r"""^(\s*<\?xml[^>]*?encoding\s*=\s*)(["'])[^"']*\
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 # A category domain or scheme naming tags rather than categories (WordPress "post_tag").
 _TAG_SCHEME = re.compile(r"tag|keyword|label")
-# The start tag of an RSS item or an Atom entry, any namespace prefix.
-_ENTRY_START = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?(?:item|entry))[\s>/]")
 # feedparser's address pattern stops after four letters of top-level domain.
 _CUT_SHORT = re.compile(r"\.[A-Za-z]{4}$")
 
@@ -64,6 +63,7 @@ class ParsedFeed:
     skipped: tuple[str, ...] = ()
     title: str = ""
     note: str = ""  # e.g. "not well-formed XML, read leniently: ..."
+    over_cap: int = 0  # entries past ``max_entries``, skipped unread
 
     @property
     def entries(self) -> list[RawEntry]:
@@ -83,8 +83,8 @@ def parse_feed(
 
     ``charset`` is the encoding the caller already established (see :func:`utf8_document`);
     without it feedparser looks at the BOM and the XML declaration itself. Entries past the
-    first ``max_entries`` are skipped and counted in one line of ``skipped``: an XML document
-    is cut before feedparser sees them, so they cost no memory.
+    first ``max_entries`` are skipped and counted (``over_cap``): an XML document is cut before
+    feedparser sees them, so they cost no memory.
     """
     try:
         if is_json_feed(data):
@@ -97,35 +97,6 @@ def parse_feed(
 def read_feed(text: str, origin: str, *, max_entries: int = DEFAULT_MAX_FEED_ENTRIES) -> ParsedFeed:
     """A feed document already decoded by the charset chain (see :func:`parse_feed`)."""
     return parse_feed(utf8_document(text), origin, charset="utf-8", max_entries=max_entries)
-
-
-def over_cap(count: int, cap: int) -> str:
-    """The one ``skipped`` line for the entries of a feed past its cap."""
-    return f"{count} entries past the first {cap} (ingest.max_feed_entries) skipped"
-
-
-def _cut_entries(data: bytes, cap: int) -> tuple[bytes, int]:
-    """The document with entries past the first ``cap`` cut off, and how many were cut.
-
-    The document is closed again after the last kept entry, so what feedparser reads is
-    well-formed when the original was.
-    """
-    starts = _ENTRY_START.finditer(data)
-    for found in starts:
-        cap -= 1
-        if cap < 0:
-            cut = found.start()
-            extra = 1 + sum(1 for _ in starts)
-            head = data[:4096]
-            closing = (
-                b"</rdf:RDF>"
-                if b"<rdf:RDF" in head
-                else b"</feed>"
-                if found[1].endswith(b"entry")
-                else b"</channel></rss>"
-            )
-            return data[:cut] + closing, extra
-    return data, 0
 
 
 def utf8_document(text: str) -> bytes:
@@ -142,7 +113,7 @@ def is_json_feed(data: bytes) -> bool:
 
 
 def _xml_feed(data: bytes, origin: str, charset: str, max_entries: int) -> ParsedFeed:
-    data, extra = _cut_entries(data, max_entries)
+    data, extra = cut_entries(data, max_entries)
     headers = {"content-location": origin} if origin.startswith(("http:", "https:")) else {}
     if charset:
         headers["content-type"] = f"application/xml; charset={charset}"
@@ -161,10 +132,8 @@ def _xml_feed(data: bytes, origin: str, charset: str, max_entries: int) -> Parse
         raise ParseError(origin, f"not an RSS or Atom feed{': ' + problem if problem else ''}")
     language = str(parsed.feed.get("language", ""))
     items, skipped = _collect(lambda e: _xml_entry(e, language), parsed.entries, _entry_label)
-    if extra:
-        skipped += (over_cap(extra, max_entries),)
     note = f"not well-formed XML, read leniently: {problem}" if problem else ""
-    return ParsedFeed(items, skipped, collapse(parsed.feed.get("title", "")), note)
+    return ParsedFeed(items, skipped, collapse(parsed.feed.get("title", "")), note, extra)
 
 
 def _bozo(parsed: Any) -> str:
@@ -338,9 +307,8 @@ def _json_feed(data: bytes, origin: str, max_entries: int) -> ParsedFeed:
         raw_items[:max_entries],
         lambda _item, i: f"items[{i}]",
     )
-    if len(raw_items) > max_entries:
-        skipped += (over_cap(len(raw_items) - max_entries, max_entries),)
-    return ParsedFeed(items, skipped, collapse(str(document.get("title", ""))))
+    extra = max(0, len(raw_items) - max_entries)
+    return ParsedFeed(items, skipped, collapse(str(document.get("title", ""))), "", extra)
 
 
 def _json_item(item: Any, base: str, language: str, feed_authors: tuple[str, ...]) -> FeedItem:

@@ -16,9 +16,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from flask import Flask, Response, current_app, request
+from werkzeug.exceptions import InternalServerError
 
 from syndicate.config import Settings, load_settings
-from syndicate.errors import ArticleGone, InvalidRequest, UnknownArticle, UnknownFeed
+from syndicate.errors import ArticleGone, InvalidRequest, StoreError, UnknownArticle, UnknownFeed
 from syndicate.model import Article
 from syndicate.publish.cache import FeedCache
 from syndicate.publish.hub import Hub
@@ -88,6 +89,8 @@ def create_app(
     app.register_error_handler(InvalidRequest, _bad_request)
     app.register_error_handler(ArticleGone, _gone)
     app.register_error_handler(404, _no_route)
+    app.register_error_handler(StoreError, _store_unavailable)
+    app.register_error_handler(InternalServerError, _internal_error)
     app.after_request(security_headers)
     if hub is None and settings.websub.builtin:
         hub = Hub(settings, store)
@@ -219,3 +222,24 @@ def _gone(exc: Exception) -> Response:
 
 def _no_route(exc: Exception) -> Response:
     return error_response(404, "Not found", f"there is no page at {request.path}")
+
+
+def _store_unavailable(exc: StoreError) -> Response:
+    from syndicate.web.outage import RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE, log_unavailable
+
+    log_unavailable(exc)
+    answer = error_response(503, "Service unavailable", UNAVAILABLE_MESSAGE)
+    answer.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    answer.headers["Cache-Control"] = "no-store"
+    return answer
+
+
+def _internal_error(exc: InternalServerError) -> Response:
+    """What a reader sees of a bug: that the request failed, never the traceback (which
+    Flask has logged already)."""
+    return error_response(
+        500,
+        "Internal error",
+        f"{request.path} could not be answered because of an error on the server. "
+        "It has been logged; please try again later.",
+    )

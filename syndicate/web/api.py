@@ -36,6 +36,7 @@ from syndicate.store import ADMIN, PUBLISH, Listed, Run
 from syndicate.text.dates import utc_now
 from syndicate.web import SCHEDULER_KEY, get_settings, get_store, written
 from syndicate.web.auth import authenticate, bearer, client_address, limiter
+from syndicate.web.outage import RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE, log_unavailable
 from syndicate.web.problems import problem
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -86,7 +87,8 @@ def unknown(exc: UnknownArticle) -> Response:
 
 @bp.errorhandler(StoreError)
 def store_failed(exc: StoreError) -> Response:
-    return problem(503, f"the database failed: {exc}", headers={"Retry-After": "5"})
+    log_unavailable(exc)
+    return problem(503, UNAVAILABLE_MESSAGE, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 # -- articles --------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header, parse_date, parse_etags, unquote_etag
 
 from syndicate.config import Settings
-from syndicate.errors import InvalidRequest, NotGranted, UnknownArticle, UnknownFeed
+from syndicate.errors import InvalidRequest, NotGranted, StoreError, UnknownArticle, UnknownFeed
 from syndicate.publish import catalog
 from syndicate.publish import partners as views
 from syndicate.publish.cache import OPML, CachedFeed, CacheKey, FeedCache
@@ -46,6 +46,7 @@ from syndicate.web import get_feed_cache, partners
 from syndicate.web.auth import FailureLimiter
 from syndicate.web.headers import Prepared, feed_csp, prepare
 from syndicate.web.health import HEALTH_PATH, answer_shallow
+from syndicate.web.outage import RETRY_AFTER_SECONDS, UNAVAILABLE_BODY, log_unavailable
 
 bp = Blueprint("feeds", __name__)
 POLLED = catalog.FORMATS  # the formats whose requests are polls of a feed (not OPML, pages)
@@ -108,6 +109,8 @@ class FeedLayer:
                 entry = self.cache.get(key)
             except (UnknownFeed, UnknownArticle, InvalidRequest):
                 return self.app(environ, start_response)  # its error page
+            except StoreError as exc:
+                return unavailable(exc, start_response, method == "HEAD")
         prepared = self._prepare(entry, environ)
         status, headers, body = respond(entry, prepared, environ)
         start_response(status, headers)
@@ -230,6 +233,22 @@ class FeedLayer:
                 self._codings.clear()
             coding = self._codings[header] = negotiate(header)
         return coding
+
+
+def unavailable(exc: StoreError, start_response: StartResponse, head: bool) -> list[bytes]:
+    """503 with ``Retry-After`` for a feed that is not cached while the database is away."""
+    log_unavailable(exc)
+    body = UNAVAILABLE_BODY.encode()
+    start_response(
+        "503 Service Unavailable",
+        [
+            ("Content-Type", "text/plain; charset=utf-8"),
+            ("Content-Length", str(len(body))),
+            ("Retry-After", str(RETRY_AFTER_SECONDS)),
+            ("Cache-Control", "no-store"),
+        ],
+    )
+    return [] if head else [body]
 
 
 def browser_policy(settings: Settings) -> str:

@@ -107,16 +107,22 @@ class _GuardedConnection(HTTPConnection):
         sock = self.sock
         if at is None or sock is None:
             return super().getresponse()
-        watchdog = threading.Timer(max(0.0, at - time.monotonic()), _shut, (sock,))
+        fired = threading.Event()
+        watchdog = threading.Timer(max(0.0, at - time.monotonic()), _shut, (sock, fired))
         watchdog.daemon = True
         watchdog.start()
         try:
-            return super().getresponse()
+            response = super().getresponse()
         finally:
             watchdog.cancel()
+        if fired.is_set():  # what was read before the shutdown is no complete response
+            response.close()
+            raise TimeoutError("the response headers did not arrive by the deadline")
+        return response
 
 
-def _shut(sock: socket.socket) -> None:
+def _shut(sock: socket.socket, fired: threading.Event) -> None:
+    fired.set()
     try:
         sock.shutdown(socket.SHUT_RDWR)
     except OSError:  # already closed
