@@ -220,7 +220,10 @@ def _site_names(doc: Element, ld: dict[str, Any], base: str) -> set[str]:
         _meta(doc, "application-name"),
         _ld_text({"p": publisher}, "p") if isinstance(publisher, dict) else "",
     ]
-    host = urlsplit(base).hostname or "" if base else ""
+    try:
+        host = urlsplit(base).hostname or "" if base else ""
+    except ValueError:  # a canonical link urllib cannot split ("http://[]"): no host name
+        host = ""
     if host:
         names.append(host.removeprefix("www."))
         names.append(host)

@@ -25,7 +25,12 @@ FOUND: dict[str, list[bytes]] = {
         b'---\ntitle: Cover\nimage: "https://]]>news.example/c.jpg"\n---\n\nText.\n',
         b"---\ntitle: Late\nupdated: 2024-03-06T32:00:00Z\n---\n\nText.\n",
     ],
-    "html": [b'<?xml  encoding=""', b'<?xml version="1.0" encoding="utf-8"?><p>x</p>'],
+    "html": [
+        b'<?xml  encoding=""',
+        b'<?xml version="1.0" encoding="utf-8"?><p>x</p>',
+        b"<!doctype><link rel=canonical href=http://[]><h1>Title</h1><p>Words here.</p>",
+        b"<!doctype><link rel=canonical href=http://[><h1>Title</h1><p>Words here.</p>",
+    ],
     "json": [],
     "feed": [
         b'<?encoding="\x80"?>',
