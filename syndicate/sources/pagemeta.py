@@ -220,10 +220,7 @@ def _site_names(doc: Element, ld: dict[str, Any], base: str) -> set[str]:
         _meta(doc, "application-name"),
         _ld_text({"p": publisher}, "p") if isinstance(publisher, dict) else "",
     ]
-    try:
-        host = urlsplit(base).hostname or "" if base else ""
-    except ValueError:  # a canonical link urllib cannot split ("http://[]"): no host name
-        host = ""
+    host = urlsplit(base).hostname or "" if base else ""
     if host:
         names.append(host.removeprefix("www."))
         names.append(host)
@@ -317,7 +314,10 @@ def _link(doc: Element, ld: dict[str, Any], base: str) -> str:
         _ld_url(ld.get("url")),
         _ld_url(ld.get("mainEntityOfPage")),
     ):
-        url = urljoin(base, candidate) if base and candidate else candidate
+        try:
+            url = urljoin(base, candidate) if base and candidate else candidate
+        except ValueError:  # a candidate urllib refuses ("http://[")
+            continue
         if _is_url(url):
             return url
     return ""
@@ -325,7 +325,10 @@ def _link(doc: Element, ld: dict[str, Any], base: str) -> str:
 
 def _media(doc: Element, ld: dict[str, Any], base: str) -> tuple[Media, ...]:
     url = _first(_ld_url(ld.get("image")), _meta(doc, "og:image"), _meta(doc, "twitter:image"))
-    url = urljoin(base, url) if base and url else url
+    try:
+        url = urljoin(base, url) if base and url else url
+    except ValueError:  # an image URL urllib refuses: no lead image from the metadata
+        url = ""
     return (Media(url=url, role=IMAGE),) if url else ()  # the page's lead image
 
 
@@ -337,7 +340,13 @@ def _first(*values: str) -> str:
 
 
 def _is_url(value: str) -> bool:
-    return bool(re.match(r"^https?://[^/\s]+", value, re.I))
+    if not re.match(r"^https?://[^/\s]+", value, re.I):
+        return False
+    try:
+        urlsplit(value)  # "http://[]" looks like a URL; urllib refuses it
+    except ValueError:
+        return False
+    return True
 
 
 def _words(text: str) -> list[str]:
