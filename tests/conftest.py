@@ -36,6 +36,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "sqlite_only(reason): tests SQLite itself; skipped on another database"
     )
+    # Also in pyproject.toml, whose addopts leave these out of the default run: make soak.
+    config.addinivalue_line(
+        "markers", "soak: long fault runs (100 kills, 60 s of load, 3,000 fuzz examples a kind)"
+    )
 
 
 SCREENSHOTS = Path(__file__).parent.parent / "var" / "test-artifacts" / "screenshots"

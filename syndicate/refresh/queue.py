@@ -416,7 +416,10 @@ class RefreshQueue:
 
 def _served(refresher: Refresher, source: str, after: str | None) -> bool:
     """True when the run log has a run newer than the one the enqueuer had seen."""
-    runs = refresher.store.recent_runs(source, limit=1)
+    # A run still running or cut short (its worker was killed) serves nobody: only finished
+    # runs count, or the retried job of a killed worker would think itself served. Enqueuers
+    # name the last finished run too (see ``schedule``).
+    runs = refresher.store.runs.recent_runs(source, limit=1, finished=True)
     if not runs:
         return False
     return after is None or runs[0].started > datetime.fromisoformat(after)

@@ -225,7 +225,7 @@ class RefreshScheduler:
                 continue
             log.info("refresh of %s asked for at %s", name, asked.isoformat())
             if self.queue is not None:
-                runs = self.store.recent_runs(name, limit=1)
+                runs = self.store.runs.recent_runs(name, limit=1, finished=True)
                 self.queue.enqueue(name, after=runs[0].started if runs else None)
             elif self.scheduler.get_job(name) is not None:
                 self.scheduler.modify_job(name, next_run_time=utc_now())
@@ -266,7 +266,7 @@ class RefreshScheduler:
         if due > now + timedelta(seconds=enqueue_slack(source, self.settings.schedule)):
             self._move(source.name, due)
             return False
-        runs = self.store.recent_runs(source.name, limit=1)
+        runs = self.store.runs.recent_runs(source.name, limit=1, finished=True)
         queued = self.queue.enqueue(source.name, after=runs[0].started if runs else None)
         log.info("%s is due: %s", source.name, "queued" if queued else "already queued")
         return queued

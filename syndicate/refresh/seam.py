@@ -25,12 +25,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from syndicate.config import Settings, SourceSettings
 from syndicate.errors import ParseError, SourceError, StoreError
@@ -46,6 +47,7 @@ from syndicate.text.dates import utc_now
 log = logging.getLogger(__name__)
 
 MAX_REASONS = 3  # skipped-entry reasons quoted in a run's message
+PENDING_RUNS = 1000  # runs kept to log once the database is back; the oldest are dropped
 OnChange = Callable[[str, list[Article]], None]  # (source name, new and updated articles)
 WRITTEN = (UpsertResult.INSERTED, UpsertResult.UPDATED)
 
@@ -115,6 +117,8 @@ class Refresher:
         )
         self._locks: dict[str, threading.Lock] = {}
         self._locks_lock = threading.Lock()
+        # Runs that ended while the database was away (and their run-log rows, when started).
+        self._pending: deque[tuple[RunResult, int | None, bool]] = deque(maxlen=PENDING_RUNS)
 
     def close(self) -> None:
         """Close the fetcher if this refresher made it."""
@@ -156,6 +160,11 @@ class Refresher:
 
     def _run(self, source: SourceSettings) -> RunResult:
         started, clock = self.clock(), time.monotonic()
+        self._record_pending()
+        try:
+            run_id: int | None = self.store.runs.start_run(source.name, started=started)
+        except StoreError:
+            run_id = None  # the database is away: the run is logged when it is back
         try:
             result = self._store(source, self._harvest(source), started)
         except SourceError as exc:
@@ -168,7 +177,7 @@ class Refresher:
                 source, started, f"internal error ({type(exc).__name__}): {exc}", exc
             )
         result = replace(result, duration=round(time.monotonic() - clock, 6))
-        return self._log(result)
+        return self._log(result, run_id)
 
     def _harvest(self, source: SourceSettings) -> Harvest:
         kind = self.kinds.get(source.kind)
@@ -196,24 +205,52 @@ class Refresher:
             recorded=recorded,
         )
 
-    def _log(self, result: RunResult) -> RunResult:
+    def _log(self, result: RunResult, run_id: int | None = None) -> RunResult:
+        failure_unrecorded = result.failed and not result.recorded
         try:
-            self.store.log_run(
-                result.source,
-                started=result.started,
-                duration=result.duration,
-                outcome=str(result.outcome),
-                new=result.new,
-                updated=result.updated,
-                unchanged=result.unchanged,
-                skipped=result.skipped,
-                message=result.message,
-            )
+            self._write_run(result, run_id)
         except StoreError as exc:
-            log.error("cannot log the run of %s: %s", result.source, exc)
+            log.error("cannot log the run of %s (later, when it can be): %s", result.source, exc)
             result = replace(result, recorded=False)
+            with self._locks_lock:
+                self._pending.append((result, run_id, failure_unrecorded))
         log.info("refresh %s: %s %s", result.source, result.outcome, result.message)
         return result
+
+    def _write_run(self, result: RunResult, run_id: int | None) -> None:
+        counts: dict[str, Any] = {
+            "new": result.new,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+            "skipped": result.skipped,
+            "message": result.message,
+        }
+        outcome, duration = str(result.outcome), result.duration
+        if run_id is None:
+            self.store.log_run(
+                result.source, started=result.started, duration=duration, outcome=outcome, **counts
+            )
+        else:
+            self.store.runs.finish_run(run_id, outcome=outcome, duration=duration, **counts)
+
+    def _record_pending(self) -> None:
+        """Log the runs (and failures) that ended while the database was away, oldest first,
+        now that it may be back; those that still cannot be written wait for the next run."""
+        with self._locks_lock:
+            pending, self._pending = self._pending, deque(maxlen=PENDING_RUNS)
+        while pending:
+            result, run_id, failure_unrecorded = pending[0]
+            try:
+                if failure_unrecorded:
+                    self.store.record_failure(result.source, result.message, at=result.started)
+                    pending[0] = (result, run_id, False)
+                self._write_run(result, run_id)
+            except StoreError:
+                with self._locks_lock:
+                    pending.extend(self._pending)
+                    self._pending = pending
+                return
+            pending.popleft()
 
     # -- storing -----------------------------------------------------------------------------
 

@@ -58,7 +58,7 @@ class Store:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         self._batch_size = batch_size
         self._db = Database(url)
-        self._runs = RunLog(self._db)
+        self.runs = RunLog(self._db)  # also start_run/finish_run: a run is logged as it starts
         self.states = ArticleStates(self._db)
         self.tokens = Tokens(self._db)
         self.controls = Controls(self._db)
@@ -409,15 +409,15 @@ class Store:
         last_modified: str | None = None,
     ) -> None:
         """Note a successful fetch; resets the failure count (see :meth:`RunLog.record_success`)."""
-        self._runs.record_success(source, at=at, etag=etag, last_modified=last_modified)
+        self.runs.record_success(source, at=at, etag=etag, last_modified=last_modified)
 
     def record_failure(self, source: str, message: str, *, at: datetime) -> None:
         """Note a failed fetch: counts consecutive failures and keeps the last message."""
-        self._runs.record_failure(source, message, at=at)
+        self.runs.record_failure(source, message, at=at)
 
     def source_state(self, name: str) -> SourceState | None:
         """What is known about fetching this source; ``None`` before its first fetch."""
-        return self._runs.source_state(name)
+        return self.runs.source_state(name)
 
     def log_run(
         self,
@@ -433,7 +433,7 @@ class Store:
         message: str = "",
     ) -> int:
         """Append one refresh of ``source`` to the run log; returns the run's id."""
-        return self._runs.log_run(
+        return self.runs.log_run(
             source,
             started=started,
             duration=duration,
@@ -447,4 +447,4 @@ class Store:
 
     def recent_runs(self, source: str | None = None, *, limit: int = 20) -> list[Run]:
         """The latest runs, newest first, of one source or of all."""
-        return self._runs.recent_runs(source, limit=limit)
+        return self.runs.recent_runs(source, limit=limit)

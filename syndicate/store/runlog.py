@@ -3,6 +3,12 @@
 :class:`RunLog` is one part of :class:`~syndicate.store.Store`, which holds one and hands its
 calls on; it runs its SQL through the store's :class:`~syndicate.store.engine.Database`.
 Source rows are upserted with ``INSERT .. ON CONFLICT`` where the dialect has it.
+
+A refresh is logged when it starts, as ``running`` (:meth:`RunLog.start_run`), and finished
+in place when it ends (:meth:`RunLog.finish_run`), so a run whose process was killed is
+visible. Refreshes of one source never overlap (a lock per source in a process, in the task
+queue across processes), so when a source's next run starts, a run of it still ``running`` was
+cut short: it becomes ``interrupted``.
 """
 
 from __future__ import annotations
@@ -17,6 +23,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from syndicate.errors import StoreError
 from syndicate.store import schema
 from syndicate.store.engine import Database
+
+RUNNING, INTERRUPTED = "running", "interrupted"
+UNFINISHED = (RUNNING, INTERRUPTED)
+INTERRUPTED_MESSAGE = "the process ended before this run finished (killed or crashed)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,12 +140,41 @@ class RunLog:
             raise StoreError(f"{self._db.label} did not return the id of the logged run")
         return int(key[0])
 
-    def recent_runs(self, source: str | None = None, *, limit: int = 20) -> list[Run]:
-        """The latest runs, newest first, of one source or of all."""
+    def start_run(self, source: str, *, started: datetime) -> int:
+        """Log a run of ``source`` as ``running``, and any earlier one still running as
+        ``interrupted``; returns the new run's id for :meth:`finish_run`."""
+        runs = schema.runs
+        with self._db.transaction(f"log the start of a run of {source}", write=True) as conn:
+            conn.execute(
+                update(runs)
+                .where(runs.c.source == source, runs.c.outcome == RUNNING)
+                .values(outcome=INTERRUPTED, message=INTERRUPTED_MESSAGE)
+            )
+            values = {"source": source, "started": started, "duration": 0.0, "outcome": RUNNING}
+            key = conn.execute(insert(runs).values(values)).inserted_primary_key
+        if key is None:
+            raise StoreError(f"{self._db.label} did not return the id of the logged run")
+        return int(key[0])
+
+    def finish_run(self, run_id: int, *, outcome: str, duration: float, **counts: Any) -> None:
+        """Write how a run started with :meth:`start_run` ended (``new``, ``updated``,
+        ``unchanged``, ``skipped``, ``message``)."""
+        runs = schema.runs
+        values = {"outcome": outcome, "duration": duration, **counts}
+        with self._db.transaction(f"log the end of run {run_id}", write=True) as conn:
+            conn.execute(update(runs).where(runs.c.id == run_id).values(values))
+
+    def recent_runs(
+        self, source: str | None = None, *, limit: int = 20, finished: bool = False
+    ) -> list[Run]:
+        """The latest runs, newest first, of one source or of all; ``finished``: only those
+        that ended (not ``running``, not ``interrupted``)."""
         runs = schema.runs
         query = select(runs).order_by(runs.c.started.desc(), runs.c.id.desc()).limit(limit)
         if source is not None:
             query = query.where(runs.c.source == source)
+        if finished:
+            query = query.where(runs.c.outcome.not_in(UNFINISHED))
         with self._db.transaction("list recent runs") as conn:
             return [Run(**row._asdict()) for row in conn.execute(query)]
 
