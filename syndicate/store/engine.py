@@ -73,7 +73,32 @@ class Database:
                 with conn.begin():
                     yield conn
         except SQLAlchemyError as exc:
+            if _is_disk_full(exc):
+                raise StoreError(
+                    f"{what} failed on {self.label}: no space left on the device that holds the "
+                    "database; what was stored before is intact (free some space and run again)"
+                ) from exc
             raise StoreError(f"{what} failed on {self.label}: {exc}") from exc
+
+
+# SQLite's SQLITE_FULL, the OS's ENOSPC as PostgreSQL reports it, PostgreSQL's class 53100.
+_DISK_FULL = ("database or disk is full", "no space left on device", "diskfull", "could not extend")
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    """Whether the disk filling up is behind ``exc``, or behind what it hides: SQLite rolls a
+    transaction back itself on SQLITE_FULL, so what SQLAlchemy raises next is "no such
+    savepoint", with the full disk as its context."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        original = getattr(seen, "orig", None) or seen
+        text = f"{type(original).__name__} {original}".lower()
+        if any(m in text for m in _DISK_FULL) or getattr(original, "sqlstate", "") == "53100":
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _make_parent_folder(url: URL) -> None:
