@@ -13,4 +13,8 @@
 - :mod:`.source_cases`: the fixture-file checks of the source parsers;
 - :mod:`.site`: a small site of articles for the pages, and the HTML5 check;
 - :mod:`.browser`: headless Chromium over the DevTools protocol.
+- :mod:`.fuzzing`: input generators per input kind for the fuzz tests;
+- :mod:`.sockets`: a TCP server that misbehaves below HTTP (slowloris, silence);
+- :mod:`.consistency`: what a store must look like after any crash;
+- :mod:`.outage`: a PostgreSQL cluster of the test's own to stop, a SQLite file held locked.
 """
