@@ -73,15 +73,23 @@ def kill_and_restart(
     """Start each command in turn and SIGKILL it at a random moment; what was killed where."""
     rng = random.Random(seed)
     killed: Counter[str] = Counter()
+    # How long each command takes when left alone, learnt from the runs that ended before
+    # their kill: the next kill falls at a random moment within it.
+    lasts = dict.fromkeys((args[0] for args in runs), 3.0)
     attempts = 0
     while sum(killed.values()) < kills:
         attempts += 1
         assert attempts < kills * 6, f"only {dict(killed)} kills in {attempts} runs"
         args = runs[attempts % len(runs)]
         process = children.start(env, *args)
-        time.sleep(rng.uniform(0.4, 3.5))
+        started = time.monotonic()
+        delay = rng.uniform(0.1, lasts[args[0]])
+        while time.monotonic() - started < delay and process.poll() is None:
+            time.sleep(0.01)
         if process.poll() is None:
             killed[args[0]] += 1
+        else:
+            lasts[args[0]] = time.monotonic() - started
         children.stop(process, signal.SIGKILL)
     return killed
 

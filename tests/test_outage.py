@@ -2,7 +2,8 @@
 
 PostgreSQL: a cluster of the test's own is stopped under ``syndicate serve`` (web and the
 scheduler refreshing a feed every second). While it is down, cached feeds are served with
-their validators (304 to a matching ``If-None-Match``), anything else answers 503 with
+their validators (304 to a matching ``If-None-Match``), and so are cached pages; anything
+else answers 503 with
 ``Retry-After`` and a body that says why; refreshes fail. When it is back, with no restart,
 everything answers again, the refreshes that failed meanwhile are in the run log, and new
 articles appear. SQLite: another writer holds the file's write lock for twice the busy
@@ -84,13 +85,17 @@ def test_postgresql_stopped_under_serve_cached_feeds_served_then_all_recovers(
                  "the first refresh served", children)  # fmt: skip
         cached = call(port, "GET", "/feeds/all.atom")
         etag = cached.headers["etag"]
+        page = call(port, "GET", "/articles/first-story")
+        assert page.status == 200
         cluster.stop()
         time.sleep(2.5)  # refreshes fail meanwhile
         again = call(port, "GET", "/feeds/all.atom")
         assert (again.status, again.headers["etag"]) == (200, etag)
         assert_valid_feed(again.body, "atom")
         assert call(port, "GET", "/feeds/all.atom", headers={"If-None-Match": etag}).status == 304
-        for path in ("/feeds/all.atom?limit=3", "/", "/articles/first-story"):
+        during = call(port, "GET", "/articles/first-story")  # a cached page: still served
+        assert (during.status, during.headers["etag"]) == (200, page.headers["etag"])
+        for path in ("/feeds/all.atom?limit=3", "/feeds/all.rss?limit=2"):
             answer = call(port, "GET", path)
             assert answer.status == 503, (path, answer.status, answer.body[:200])
             assert answer.headers["retry-after"] == "5" and UNAVAILABLE in answer.body

@@ -47,6 +47,7 @@ def test_a_bug_is_a_500_page_that_says_so_without_internals(
     text = answer.get_data(as_text=True)
     assert answer.status_code == 500, text[:300]
     assert "could not be answered because of an error on the server" in text
+    assert "It has been logged" in text
     for leaked in ("Traceback", "RuntimeError", "0xdeadbeef", "hunter2", 'File "'):
         assert leaked not in text
 

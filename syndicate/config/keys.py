@@ -222,6 +222,11 @@ SCHEMA: dict[str, dict[str, Key]] = {
             f"a whole number of characters of at least {MIN_TEXT_CHARS}",
             "Summaries longer than this are cut.",
         ),
+        "max_feed_entries": Key(
+            _is_positive_int,
+            "a whole number of entries above 0",
+            "Entries read from one upstream feed; the rest are skipped unread and counted.",
+        ),
     },
     "server": {
         "host": Key(

@@ -25,6 +25,7 @@ document and content coding.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
@@ -46,10 +47,11 @@ from syndicate.web import get_feed_cache, partners
 from syndicate.web.auth import FailureLimiter
 from syndicate.web.headers import Prepared, feed_csp, prepare
 from syndicate.web.health import HEALTH_PATH, answer_shallow
-from syndicate.web.outage import RETRY_AFTER_SECONDS, UNAVAILABLE_BODY, log_unavailable
+from syndicate.web.outage import internal_error, unavailable
 
 bp = Blueprint("feeds", __name__)
 POLLED = catalog.FORMATS  # the formats whose requests are polls of a feed (not OPML, pages)
+log = logging.getLogger(__name__)
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 _MEMO_LIMIT = 4096  # parsed paths and header values; cleared when full
@@ -111,6 +113,9 @@ class FeedLayer:
                 return self.app(environ, start_response)  # its error page
             except StoreError as exc:
                 return unavailable(exc, start_response, method == "HEAD")
+            except Exception:  # a bug: said without internals; the traceback goes to the log
+                log.exception("building the document of %s failed", path)
+                return internal_error(path, start_response, method == "HEAD")
         prepared = self._prepare(entry, environ)
         status, headers, body = respond(entry, prepared, environ)
         start_response(status, headers)
@@ -233,22 +238,6 @@ class FeedLayer:
                 self._codings.clear()
             coding = self._codings[header] = negotiate(header)
         return coding
-
-
-def unavailable(exc: StoreError, start_response: StartResponse, head: bool) -> list[bytes]:
-    """503 with ``Retry-After`` for a feed that is not cached while the database is away."""
-    log_unavailable(exc)
-    body = UNAVAILABLE_BODY.encode()
-    start_response(
-        "503 Service Unavailable",
-        [
-            ("Content-Type", "text/plain; charset=utf-8"),
-            ("Content-Length", str(len(body))),
-            ("Retry-After", str(RETRY_AFTER_SECONDS)),
-            ("Cache-Control", "no-store"),
-        ],
-    )
-    return [] if head else [body]
 
 
 def browser_policy(settings: Settings) -> str:
