@@ -4,7 +4,9 @@
 articles are inserted, changed ones updated in place (the store keeps their id, slug and first
 ``published``), unchanged ones are not written, all in batches through
 :meth:`Store.upsert_each`. A 304 costs no parsing. Whatever happens ends as one
-:class:`RunResult`, logged with :meth:`Store.log_run`.
+:class:`RunResult` in the run log: the run is logged ``running`` when it starts and finished in
+place when it ends (a killed run stays visible, and is marked ``interrupted`` by the source's
+next run); a run that ends while the database is away is logged when it is back.
 
 This is the per-source seam: **every** failure of a source, of any exception type, ends here
 as that source's failure. A :class:`~syndicate.errors.SourceError` (network, HTTP, unreadable
