@@ -31,6 +31,14 @@ UNAVAILABLE = b"The database cannot be reached right now"
 
 
 @pytest.fixture
+def children(children: Children) -> Iterator[Children]:
+    """The suite's child processes, stopped with SIGTERM first: ``syndicate serve`` then stops
+    granian's worker process, which a SIGKILL of its parent would leave running."""
+    yield children
+    children.stop_all(graceful=15)
+
+
+@pytest.fixture
 def upstream() -> Iterator[TestServer]:
     with TestServer() as running:
         yield running
