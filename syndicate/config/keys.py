@@ -75,13 +75,11 @@ def _is_port(value: Any) -> bool:
 
 def is_http_url(value: Any) -> bool:
     """An absolute http or https URL."""
-    if not isinstance(value, str):
-        return False
     try:
-        parts = urlsplit(value)
+        parts = urlsplit(value) if isinstance(value, str) else None
     except ValueError:  # "Invalid IPv6 URL": no URL at all
         return False
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
+    return parts is not None and parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def _is_image_url(value: Any) -> bool:
@@ -222,11 +220,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
             f"a whole number of characters of at least {MIN_TEXT_CHARS}",
             "Summaries longer than this are cut.",
         ),
-        "max_feed_entries": Key(
-            _is_positive_int,
-            "a whole number of entries above 0",
-            "Entries read from one upstream feed; the rest are skipped unread and counted.",
-        ),
+        "max_feed_entries": Key(_is_positive_int, "a whole number above 0", "Entries per feed."),
     },
     "server": {
         "host": Key(
