@@ -9,7 +9,7 @@ key, exit status 2.
 - :mod:`.serve`: ``serve``, ``scheduler``, ``worker``; :mod:`.queue`: ``queue init|status``;
 - :mod:`.db`: ``db upgrade|current``; :mod:`.tokens`: ``token create|list|revoke``;
 - :mod:`.articles`: ``articles list|show|unpublish|publish|delete``;
-- :mod:`.db`: ``db upgrade|current``; :mod:`.export`: ``export DIR``;
+- :mod:`.export`: ``export DIR``;
 - :mod:`.config`: ``config docs`` (the configuration reference);
 - :mod:`.websub`: ``websub subscriptions``; :mod:`.stats`: ``stats``;
   :mod:`.partners`: ``partner create|list|revoke``.
