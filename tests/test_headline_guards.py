@@ -8,6 +8,7 @@ else the ranker makes of a page, the title it returns is none of those.
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -163,6 +164,25 @@ def test_addresses_are_addresses(url: str, email: str) -> None:
 
 @given(stamp=STAMPS)
 def test_timestamps_are_timestamps(stamp: str) -> None:
+    assert is_timestamp(stamp)
+
+
+@pytest.mark.parametrize(
+    "headline",
+    [
+        "Harbour Weekly Edition for March 26, 2015",
+        "Blogposting 01/23/2020",
+        "Election results of November 5, 2024 county by county",
+    ],
+)
+def test_a_headline_naming_a_date_is_no_timestamp(headline: str) -> None:
+    assert not is_timestamp(headline)
+
+
+@pytest.mark.parametrize(
+    "stamp", ["2024年3月12日 10:00", "Data: 12.03.2024", "Posted 01/23/2020 by admin"]
+)
+def test_a_date_with_a_few_letters_beside_it_is_a_timestamp(stamp: str) -> None:
     assert is_timestamp(stamp)
 
 

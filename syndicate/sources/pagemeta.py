@@ -17,13 +17,14 @@ from urllib.parse import urljoin, urlsplit
 
 from syndicate.model import IMAGE, Media
 from syndicate.sources.blocks import Element, collapse, text_of
-from syndicate.sources.scraped.guards import PageNames, cut_crumbs, rejects
+from syndicate.sources.scraped.guards import CRUMB_MAX_WORDS, PageNames, cut_crumbs, rejects
 from syndicate.sources.scraped.lines import key_of
 from syndicate.text.dates import parse_date
 
 _ARTICLE_TYPES = ("Article", "BlogPosting", "Report")
 _TITLE_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|·)\s+")
 _WIDE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_MASTHEAD = re.compile(r"logo|brand|masthead|site[-_]?(?:title|name)")
 H1_CANDIDATES = 5  # <h1> elements looked at for the visible headline
 
 
@@ -177,23 +178,41 @@ def _title(doc: Element, ld: dict[str, Any], base: str) -> str:
     found = [
         text
         for h1 in list(doc.iter("h1"))[:H1_CANDIDATES]
-        if _headline_like(text := text_of(h1), sites) and _shares_words(text, [*declared, from_tag])
+        if not _is_masthead(h1)
+        and _headline_like(text := text_of(h1), sites)
+        and _shares_words(text, [*declared, from_tag])
     ]
     found.extend(t for t in (*declared, from_tag) if t)
-    return _guarded(found, sites)
+    return _guarded(found, sites, _link_names(doc))
 
 
-def _guarded(found: list[str], sites: set[str]) -> str:
+def _is_masthead(h1: Element) -> bool:
+    """An ``<h1>`` the theme marks as the site's logo or name (``class="logo"``,
+    ``site-title``): it shares words with a ``<title>`` that names the site, yet is no
+    headline."""
+    marks = f"{h1.get('class', '')} {h1.get('id', '')}".lower()
+    return bool(_MASTHEAD.search(marks))
+
+
+def _link_names(doc: Element) -> set[str]:
+    """Keys of the page's short link texts: its menu, which a breadcrumb title repeats."""
+    names = {key_of(text_of(a)) for a in doc.iter("a")}
+    return {name for name in names if name and len(name.split()) <= CRUMB_MAX_WORDS}
+
+
+def _guarded(found: list[str], sites: set[str], menu: set[str]) -> str:
     """The first candidate the scraped path's headline guards allow, trail cut off.
 
     A title written as a trail ("Site » Blog » Headline"), a bare date or a notice is a
     worse headline than the next candidate; when every candidate is one (a page that is
-    itself a privacy notice), the first stands: it is what the page calls itself.
+    itself a privacy notice), the first stands: it is what the page calls itself. The
+    site's names count as menu entries, since a trail starts at the site.
     """
     names = PageNames(())
     names.sites = {key_of(site) for site in sites}
+    names.menu = menu | names.sites
     for text in found:
-        cut = cut_crumbs(text) or text
+        cut = cut_crumbs(text, names.menu) or text
         if not rejects(cut, names) and not (names.is_site_name(cut) and len(found) > 1):
             return cut
     return found[0] if found else ""

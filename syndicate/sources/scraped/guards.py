@@ -38,7 +38,7 @@ _DIGIT = re.compile(r"\d")
 _ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th)$")
 # Words a timestamp line is made of, besides numbers and month names.
 _STAMP_WORDS = frozenset(
-    "updated posted published last modified on at am pm a m p et est edt ct cst cdt pt pst "
+    "by updated posted published last modified on at am pm a m p et est edt ct cst cdt pt pst "
     "pdt gmt utc cet cest bst ist jst kst ago min mins minute minutes hour hours hr hrs h "
     "day days week weeks month months year years read reading time yesterday today just now "
     "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs "
@@ -50,6 +50,7 @@ _STAMP_WORDS = frozenset(
 # marks stand apart: "Blog » »Zitat«" quotes from the second mark on).
 _QUOTE_PAIRS = re.compile(r"«([^«»\n]*)»|»(\S[^«»\n]*?\S|\S)«|‹([^‹›\n]*)›")
 CRUMB_MAX_WORDS = 4  # a crumb names a section, in a few words
+STAMP_MAX_LETTERS = 6  # letters of other words a date may stand with and still be a stamp
 
 
 def rejects(text: str, page: PageNames) -> str:
@@ -66,15 +67,24 @@ def rejects(text: str, page: PageNames) -> str:
 
 
 def is_timestamp(text: str) -> bool:
-    """A date, time or reading time with little else ("Updated Nov 19, 9:41 AM")."""
-    if is_dateline(text) or _TIME_ONLY.match(text):
+    """A date, time or reading time with little else ("Updated Nov 19, 9:41 AM").
+
+    "Little else" is stricter here than for :func:`is_dateline`, which also takes a
+    date with a word or two beside it as a stamp: a headline may name a date ("Weekly
+    Edition for March 26, 2015"), so only stamp words, and a few letters more (a "Data:",
+    or the "年 月 日" of a CJK date), may stand beside the date.
+    """
+    if _TIME_ONLY.match(text):
         return True
     if len(text) > 120 or not _DIGIT.search(text):
         return False
     words = _WORD.findall(text.casefold())
-    return all(
-        w.isdigit() or _ORDINAL.match(w) or w in _STAMP_WORDS or is_month_name(w) for w in words
-    )
+    other = [
+        w
+        for w in words
+        if not (w.isdigit() or _ORDINAL.match(w) or w in _STAMP_WORDS or is_month_name(w))
+    ]
+    return not other or (sum(map(len, other)) <= STAMP_MAX_LETTERS and is_dateline(text))
 
 
 def is_breadcrumb(text: str, menu: Collection[str] = ()) -> bool:

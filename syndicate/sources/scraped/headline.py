@@ -127,7 +127,9 @@ def _shaped(candidate: Candidate, names: PageNames) -> bool:
     weight = len(text) if text != line.text else line.weight
     if not MIN_WEIGHT <= weight <= MAX_WEIGHT or code_share(text) >= CODE_SHARE:
         return False  # too short or long for a title, or script and style source
-    return not rejects(text, names)
+    # A date with a few words beside it ("By Jane Roe, March 3, 2024") is not the bare
+    # stamp the guards forbid everywhere, but on scraped text it is a dateline, not a title.
+    return not (rejects(text, names) or is_dateline(text))
 
 
 def matrix(
