@@ -142,7 +142,7 @@ def site_folds(pages: Sequence[Prepared], k: int) -> list[list[int]]:
 
 
 def fit(
-    rows: list[list[float]],
+    rows: Sequence[Row],
     labels: list[int],
     weights: list[float],
     params: dict[str, Any],
@@ -178,7 +178,7 @@ def _round(value: float) -> float:
 
 def _stack(
     pages: Sequence[Prepared], of: Sequence[int], rows: Any = None
-) -> tuple[list[list[float]], list[int], list[float]]:
+) -> tuple[list[Row], list[int], list[float]]:
     x: list[Row] = []
     y: list[int] = []
     w: list[float] = []
@@ -293,7 +293,9 @@ def fit_headline(sets: Sequence[HeadlinePage], objective: str, params: dict[str,
 
     x = numpy.asarray([r for h in sets for r in h.rows])
     y = numpy.asarray([v for h in sets for v in h.labels])
-    common = dict(random_state=0, deterministic=True, force_row_wise=True, n_jobs=1, verbose=-1)
+    common: dict[str, Any] = dict(
+        random_state=0, deterministic=True, force_row_wise=True, n_jobs=1, verbose=-1
+    )
     if objective == "lambdarank":
         ranker = lightgbm.LGBMRanker(**params, objective="lambdarank", **common)
         w = numpy.asarray([h.weight for h in sets for _ in h.labels])
