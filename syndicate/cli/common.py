@@ -8,7 +8,8 @@ import signal
 import sys
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, NoReturn
+from datetime import datetime
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import click
 
@@ -166,6 +167,28 @@ def start_hub(settings: Settings, hub: Hub | None, scheduler: RefreshScheduler |
 
 def log_to_stderr() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+
+
+T = TypeVar("T")
+
+
+def with_store(settings: Settings, action: Callable[[Store], T]) -> T:
+    """One store call of a command: the store opened, closed again whatever happens, and a
+    :class:`StoreError` said as a database error (exit 2) rather than a traceback."""
+    store = open_store(settings)
+    try:
+        return action(store)
+    except StoreError as exc:
+        fail(exc)
+    finally:
+        store.close()
+
+
+def key_usage(created: datetime, last_used: datetime | None, revoked: datetime | None) -> str:
+    """The columns ``token list`` and ``partner list`` show for a key: made, used, state."""
+    used = last_used.isoformat() if last_used else "never"
+    state = f"revoked {revoked.isoformat()}" if revoked else "active"
+    return f"created {created.isoformat()}\tlast used {used}\t{state}"
 
 
 def fail(exc: Exception) -> NoReturn:

@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from syndicate.cli.common import fail, open_store
+from syndicate.cli.common import key_usage, open_store, with_store
 from syndicate.config import Settings
 from syndicate.errors import StoreError
 from syndicate.store import Store
@@ -61,22 +61,12 @@ def create(settings: Settings, name: str, categories: str, full_text: bool) -> N
 @click.pass_obj
 def list_partners(settings: Settings) -> None:
     """Every partner: name, terms, created, last used, revoked."""
-    store = open_store(settings)
-    try:
-        found = store.partners.list()
-    except StoreError as exc:
-        fail(exc)
-    finally:
-        store.close()
+    found = with_store(settings, lambda store: store.partners.list())
     if not found:
         click.echo("no partners; make one with `syndicate partner create NAME`")
     for partner in found:
-        used = partner.last_used.isoformat() if partner.last_used else "never"
-        state = f"revoked {partner.revoked.isoformat()}" if partner.revoked else "active"
-        click.echo(
-            f"{partner.name}\t{_terms(partner.categories, partner.full_text)}\t"
-            f"created {partner.created.isoformat()}\tlast used {used}\t{state}"
-        )
+        usage = key_usage(partner.created, partner.last_used, partner.revoked)
+        click.echo(f"{partner.name}\t{_terms(partner.categories, partner.full_text)}\t{usage}")
 
 
 @partner_group.command()
@@ -84,13 +74,7 @@ def list_partners(settings: Settings) -> None:
 @click.pass_obj
 def revoke(settings: Settings, name: str) -> None:
     """Revoke a partner's key: refused from the next request on."""
-    store = open_store(settings)
-    try:
-        done = store.partners.revoke(name, now=utc_now())
-    except StoreError as exc:
-        fail(exc)
-    finally:
-        store.close()
+    done = with_store(settings, lambda store: store.partners.revoke(name, now=utc_now()))
     if not done:
         click.echo(f"syndicate: no partner with a live key named {name!r}", err=True)
         sys.exit(1)

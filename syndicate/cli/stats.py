@@ -12,9 +12,8 @@ import json
 
 import click
 
-from syndicate.cli.common import fail, open_store
+from syndicate.cli.common import with_store
 from syndicate.config import Settings
-from syndicate.errors import StoreError
 
 
 @click.command()
@@ -26,13 +25,7 @@ def stats(settings: Settings, feed: str | None, days: int, as_json: bool) -> Non
     """Subscribers and polls of each feed over the last DAYS days."""
     from syndicate.publish.stats import feed_stats
 
-    store = open_store(settings)
-    try:
-        found = feed_stats(store, days=days, feed=feed)
-    except StoreError as exc:
-        fail(exc)
-    finally:
-        store.close()
+    found = with_store(settings, lambda store: feed_stats(store, days=days, feed=feed))
     if as_json:
         click.echo(json.dumps([entry.as_json() for entry in found], indent=2, ensure_ascii=False))
         return

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from syndicate.cli.common import fail, open_store
+from syndicate.cli.common import key_usage, open_store, with_store
 from syndicate.config import Settings
 from syndicate.errors import StoreError
 from syndicate.store import PUBLISH, SCOPES
@@ -51,22 +51,12 @@ def create(settings: Settings, name: str, scope: str) -> None:
 @click.pass_obj
 def list_tokens(settings: Settings) -> None:
     """Every token: name, scope, created, last used, revoked."""
-    store = open_store(settings)
-    try:
-        tokens = store.tokens.list()
-    except StoreError as exc:
-        fail(exc)
-    finally:
-        store.close()
+    tokens = with_store(settings, lambda store: store.tokens.list())
     if not tokens:
         click.echo("no tokens; make one with `syndicate token create NAME`")
     for token in tokens:
-        used = token.last_used.isoformat() if token.last_used else "never"
-        state = f"revoked {token.revoked.isoformat()}" if token.revoked else "active"
-        click.echo(
-            f"{token.name}\t{token.scope}\tcreated {token.created.isoformat()}\t"
-            f"last used {used}\t{state}"
-        )
+        usage = key_usage(token.created, token.last_used, token.revoked)
+        click.echo(f"{token.name}\t{token.scope}\t{usage}")
 
 
 @token_group.command()
@@ -74,13 +64,7 @@ def list_tokens(settings: Settings) -> None:
 @click.pass_obj
 def revoke(settings: Settings, name: str) -> None:
     """Revoke a token at once (sessions made with it end too)."""
-    store = open_store(settings)
-    try:
-        done = store.tokens.revoke(name, now=utc_now())
-    except StoreError as exc:
-        fail(exc)
-    finally:
-        store.close()
+    done = with_store(settings, lambda store: store.tokens.revoke(name, now=utc_now()))
     if not done:
         click.echo(f"syndicate: no active token named {name!r}", err=True)
         sys.exit(1)

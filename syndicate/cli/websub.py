@@ -13,9 +13,8 @@ from typing import Any
 
 import click
 
-from syndicate.cli.common import fail, open_store
+from syndicate.cli.common import with_store
 from syndicate.config import Settings
-from syndicate.errors import StoreError
 from syndicate.store.hub import Subscription
 
 
@@ -30,13 +29,7 @@ def websub_group() -> None:
 @click.pass_obj
 def subscriptions(settings: Settings, as_json: bool, topic: str | None) -> None:
     """Every subscription: topic, callback, state, lease end, last delivery, failures."""
-    store = open_store(settings)
-    try:
-        found = store.hub.subscriptions(topic)
-    except StoreError as exc:
-        fail(exc)
-    finally:
-        store.close()
+    found = with_store(settings, lambda store: store.hub.subscriptions(topic))
     if as_json:
         click.echo(json.dumps([subscription_json(s) for s in found], indent=2))
         return
