@@ -43,34 +43,26 @@ def site(settings: Settings, store: Store) -> Iterator[Site]:
         yield live
 
 
-def cache_of(site: Site) -> FeedCache:
-    return site.app.extensions["syndicate.feedcache"]
-
-
-def etags(site: Site) -> dict[str, str]:
-    return {path: site.get(path).headers["etag"] for path in PATHS}
-
-
 def test_polling_unchanged_feeds_runs_no_query_and_no_render(site: Site) -> None:
-    first = etags(site)
+    first = site.etags(PATHS)
     statements: list[str] = []
     event.listen(
         site.store.engine, "before_cursor_execute", lambda *args: statements.append(args[2])
     )
-    builds = cache_of(site).builds
+    builds = site.cache.builds
     for path, etag in first.items():
         assert site.get(path).status == 200
         assert site.get(path, {"If-None-Match": etag}).status == 304
         assert site.get(path, {"Accept-Encoding": "gzip"}).status == 200
-    assert statements == [] and cache_of(site).builds == builds
+    assert statements == [] and site.cache.builds == builds
 
 
 def test_changed_article_changes_exactly_the_etags_of_its_feeds(site: Site) -> None:
-    before = etags(site)
+    before = site.etags(PATHS)
     changed = replace(article(4), title="Article 4, corrected", content_hash="hash-4b")
     site.store.upsert(changed)  # Sports, tag-0, Ada Byron
     change_hook(site.app)("test", [changed])
-    after = etags(site)
+    after = site.etags(PATHS)
     moved = {path for path in PATHS if before[path] != after[path]}
     assert moved == {
         f"/feeds/{name}.{fmt}"
@@ -80,24 +72,24 @@ def test_changed_article_changes_exactly_the_etags_of_its_feeds(site: Site) -> N
 
 
 def test_article_leaving_a_category_drops_that_feed_too(site: Site) -> None:
-    before = etags(site)
+    before = site.etags(PATHS)
     moved = replace(article(4), categories=("Arts",), content_hash="hash-4c")
     site.store.upsert(moved)
     change_hook(site.app)("test", [moved])
-    after = etags(site)
+    after = site.etags(PATHS)
     assert before["/feeds/sports.rss"] != after["/feeds/sports.rss"]  # left it
     assert before["/feeds/arts.rss"] != after["/feeds/arts.rss"]  # joined it
     assert before["/feeds/news.rss"] == after["/feeds/news.rss"]
 
 
 def test_write_by_another_process_is_seen_by_the_watcher(site: Site, settings: Settings) -> None:
-    before = etags(site)
-    watcher = ChangeWatcher(cache_of(site), interval=60)
+    before = site.etags(PATHS)
+    watcher = ChangeWatcher(site.cache, interval=60)
     other = Store(settings.database_url)  # another connection pool, as another process has
     other.upsert(article(13))  # Sports
     other.close()
     assert watcher.poll() == 1 and watcher.poll() == 0
-    after = etags(site)
+    after = site.etags(PATHS)
     assert before["/feeds/sports.atom"] != after["/feeds/sports.atom"]
     assert before["/feeds/news.atom"] == after["/feeds/news.atom"]
 

@@ -45,30 +45,22 @@ def site(settings: Settings, store: Store) -> Iterator[Site]:
         yield live
 
 
-def cache_of(site: Site) -> FeedCache:
-    return site.app.extensions["syndicate.feedcache"]
-
-
-def etags(site: Site) -> dict[str, str]:
-    return {path: site.get(path).headers["etag"] for path in PAGES}
-
-
 def test_every_page_is_listed_for_the_export(site: Site) -> None:
     assert sorted(every_page(site.store)) == sorted(PAGES)
 
 
 def test_pages_are_served_from_the_cache_without_a_query(site: Site) -> None:
-    first = etags(site)
+    first = site.etags(PAGES)
     statements: list[str] = []
     event.listen(
         site.store.engine, "before_cursor_execute", lambda *args: statements.append(args[2])
     )
-    builds = cache_of(site).builds
+    builds = site.cache.builds
     for path, etag in first.items():
         assert site.get(path).status == 200
         assert site.get(path, {"If-None-Match": etag}).status == 304
         assert site.get(path, {"Accept-Encoding": "br"}).status == 200
-    assert statements == [] and cache_of(site).builds == builds
+    assert statements == [] and site.cache.builds == builds
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -105,11 +97,11 @@ def test_a_cached_page_keeps_its_validators_codings_and_security_headers(
 
 
 def test_a_changed_article_changes_exactly_the_pages_that_show_it(site: Site) -> None:
-    before = etags(site)
+    before = site.etags(PAGES)
     changed = replace(article(4), title="Article 4, corrected", content_hash="hash-4b")
     site.store.upsert(changed)  # Sports, tag-0, Ada Byron
     change_hook(site.app)("test", [changed])
-    after = etags(site)
+    after = site.etags(PAGES)
     moved = {path for path in PAGES if before[path] != after[path]}
     # Its listings, its own page, and the pages that link it as their neighbour in Sports
     # (articles 1, 4, 7, 10: 1's newer and 7's older).
@@ -126,14 +118,14 @@ def test_a_changed_article_changes_exactly_the_pages_that_show_it(site: Site) ->
 
 
 def test_a_new_article_shows_on_the_front_page_and_its_category_at_once(site: Site) -> None:
-    before = etags(site)
+    before = site.etags(PAGES)
     new = article(40, title="Breaking", categories=("Arts",))
     site.store.upsert(new)
     change_hook(site.app)("test", [new])
     assert b"Breaking" in site.get("/").body
     assert b"Breaking" in site.get("/categories/arts").body
     assert site.get("/articles/article-40").status == 200
-    after = etags(site)
+    after = site.etags(PAGES)
     assert after["/categories/news"] == before["/categories/news"]
     assert after["/articles/article-2"] == before["/articles/article-2"]  # News
 
@@ -149,7 +141,7 @@ def test_cursor_pages_are_cached_apart_and_a_bad_cursor_is_a_400(
         paged = live.get(path)
         assert paged.status == 200 and paged.headers["etag"] != first.headers["etag"]
         assert live.get(path, {"If-None-Match": paged.headers["etag"]}).status == 304
-        assert ("/categories/news", "html", path.split("?", 1)[1]) in cache_of(live)._entries
+        assert ("/categories/news", "html", path.split("?", 1)[1]) in live.cache._entries
         assert live.get(path + "&utm_source=x").headers["etag"] == paged.headers["etag"]
         bad = live.get("/categories/news?before=yesterday")
         assert bad.status == 400 and b"not a page cursor" in bad.body
@@ -163,7 +155,7 @@ def test_unknown_pages_are_404_pages_with_the_reason(site: Site) -> None:
         found = site.get(path)
         assert found.status == 404 and reason in found.body
         assert found.headers["content-security-policy"] == PAGE_CSP
-    assert len(cache_of(site)) == 0
+    assert len(site.cache) == 0
 
 
 # -- the bound --------------------------------------------------------------------------------
@@ -207,7 +199,7 @@ def test_an_evicted_document_is_built_again_on_its_next_request(
     with serve(tiny, store) as live:
         first = live.get("/feeds/all.rss")
         live.get("/articles/article-1")
-        cache = cache_of(live)
+        cache = live.cache
         assert len(cache) == 1  # the newest always stays
         builds = cache.builds
         again = live.get("/feeds/all.rss")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import http.client
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,6 +91,15 @@ class Site:
         source: str = "",
     ) -> Reply:
         return self.server.request(path, headers, method, source=source)
+
+    @property
+    def cache(self) -> Any:
+        """The app's byte cache, which holds its feeds and pages."""
+        return self.app.extensions["syndicate.feedcache"]
+
+    def etags(self, paths: Iterable[str]) -> dict[str, str]:
+        """The ETag each path answers with now."""
+        return {path: self.get(path).headers["etag"] for path in paths}
 
     def post(self, path: str, form: dict[str, str]) -> Reply:
         """A form-encoded POST."""
