@@ -3,8 +3,9 @@
 Every retry in syndicate follows :func:`backoff_seconds`: a failing source waits
 ``interval * 2**failures`` (at most ``schedule.backoff_max``) before its next refresh, in
 process and in queue mode; a refresh job that raised is run again after 10, then 20 seconds;
-a WebSub ping that failed is sent again after 2, 4, 8 ... seconds, at most 5 minutes. Only the
-base and the ceiling differ.
+a queue worker that lost its database takes jobs again after ``schedule.heartbeat`` seconds,
+doubled per loss in a row up to ``schedule.stalled_after``; a WebSub ping that failed is sent
+again after 2, 4, 8 ... seconds, at most 5 minutes. Only the base and the ceiling differ.
 """
 
 from __future__ import annotations

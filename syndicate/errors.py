@@ -16,6 +16,7 @@
     │   └── SubscriptionRefused  a WebSub hub request refused (its status, 4xx, and why)
     ├── NotGranted           a partner's key does not grant that feed (the web answers 403)
     ├── StoreError           the database refused or failed
+    │   └── QueueUnreachable the task queue's database went away under a worker (it waits)
     └── ExportError          the export folder cannot be written or read
 
 Foreign exceptions are wrapped where they enter (``raise ParseError(...) from exc``)
@@ -96,6 +97,15 @@ class NotGranted(SyndicateError):
 
 class StoreError(SyndicateError):
     """The database failed or holds data this version cannot read."""
+
+
+class QueueUnreachable(StoreError):
+    """A queue worker lost the task queue's database (stopped, restarted, unreachable).
+
+    Its own class because a worker does not exit on it, as it does on other errors: it waits
+    by the backoff rule and takes jobs again once the database answers, so workers recover
+    from an outage with no restart, as the web processes do.
+    """
 
 
 class ExportError(SyndicateError):

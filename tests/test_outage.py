@@ -14,6 +14,7 @@ run is in the run log once the lock is gone.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +24,7 @@ from helpers.client import call
 from helpers.database import BACKEND
 from helpers.outage import HeldLock, OwnCluster, free_port, have_postgresql
 from helpers.processes import Children, child_env, wait_for
-from helpers.upstream import Reply, TestServer, rss
+from helpers.upstream import Reply, Seen, TestServer, rss
 from helpers.validity import assert_valid_feed
 from sqlalchemy import create_engine, text
 
@@ -156,3 +157,89 @@ def test_sqlite_locked_by_another_writer_serving_goes_on_refreshes_recover(
     logged = runs(url)
     assert all("locked" in m for o, m in logged if o == "failed"), logged
     assert "database is locked" in children.logs()  # what the writers met meanwhile
+
+
+def queue_config(tmp_path: Path, upstream: TestServer) -> Path:
+    """Queue mode: serve's scheduler enqueues the feed every second for the workers, which
+    give up waiting for a connection after 2 s (``stalled_after``)."""
+    path = tmp_path / "syndicate.toml"
+    path.write_text(
+        '[site]\nbase_url = "https://news.example"\n'
+        '[schedule]\nmode = "queue"\njitter = 1\nheartbeat = 0.5\nstalled_after = 2\n'
+        f'[[sources]]\nname = "wire"\nkind = "feed"\nurl = "{upstream.url("/wire.xml")}"\n'
+        'interval = "1s"\nallow_private = true\n'
+    )
+    return path
+
+
+class Held:
+    """A feed whose answers wait while :attr:`gate` is cleared; counts requests held."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body, self.gate, self.held = body, threading.Event(), 0
+        self.gate.set()
+
+    def __call__(self, _seen: Seen) -> Reply:
+        if not self.gate.is_set():
+            self.held += 1
+            self.gate.wait(60)
+        return Reply(self.body)
+
+
+@pytest.mark.skipif(not have_postgresql(), reason="no PostgreSQL server binaries here")
+@pytest.mark.skipif(BACKEND != "postgresql", reason="runs in the PostgreSQL pass of the suite")
+def test_postgresql_stopped_under_workers_they_wait_and_work_again_without_restart(
+    tmp_path: Path, upstream: TestServer, children: Children
+) -> None:
+    """Two ``syndicate worker`` processes and ``syndicate serve`` (enqueuing) in queue mode;
+    the database stops for longer than a worker waits for a connection, with a refresh in
+    flight. The workers neither exit nor are restarted: they take jobs again when it is back,
+    the refresh cut short by the outage is in the run log as failed, and serving behaves as
+    under ``syndicate serve`` alone."""
+    wire = Held(rss(("one", "First story", "Body one.")))
+    upstream.serve("/wire.xml", wire)
+    with OwnCluster() as cluster:
+        url = cluster.url()
+        env = child_env(queue_config(tmp_path, upstream), url)
+        assert children.start(env, "db", "upgrade").wait(timeout=120) == 0, children.logs()
+        assert children.start(env, "queue", "init").wait(timeout=60) == 0, children.logs()
+        workers = [children.start(env, "worker", "--name", f"w{n}") for n in range(2)]
+        port = serve(children, env)
+        wait_for(lambda: b"First story" in call(port, "GET", "/feeds/all.atom").body, 30,
+                 "the first refresh served", children)  # fmt: skip
+        cached = call(port, "GET", "/feeds/all.atom")
+        wire.gate.clear()  # the next refresh hangs in its fetch ...
+        wait_for(lambda: wire.held > 0, 20, "a refresh in flight", children)
+        cluster.stop()  # ... and ends with the database gone
+        wire.body = rss(("one", "First story", "Body one."), ("two", "Second story", "Body two."))
+        wire.gate.set()
+        started = time.monotonic()
+        wait_for(
+            lambda: (
+                "taking jobs again" in children.logs() or any(w.poll() is not None for w in workers)
+            ),
+            20,
+            "the workers losing the database",
+            children,
+        )
+        exited = [w.poll() for w in workers]
+        assert exited == [None, None], f"a worker exited on losing the database: {exited}"
+        again = call(port, "GET", "/feeds/all.atom")
+        assert (again.status, again.headers["etag"]) == (200, cached.headers["etag"])
+        assert call(port, "GET", "/feeds/all.atom",
+                    headers={"If-None-Match": cached.headers["etag"]}).status == 304  # fmt: skip
+        answer = call(port, "GET", "/feeds/all.rss?limit=2")
+        assert (answer.status, answer.headers["retry-after"]) == (503, "5")
+        assert UNAVAILABLE in answer.body and b"Traceback" not in answer.body
+        time.sleep(max(0.0, 8 - (time.monotonic() - started)))  # an outage of 8 s
+        assert [w.poll() for w in workers] == [None, None], children.logs()
+        cluster.url()  # started again: no restart of serve or the workers
+        back = time.monotonic()
+        wait_for(lambda: b"Second story" in call(port, "GET", "/feeds/all.rss").body, 40,
+                 "the feeds after the database came back", children)  # fmt: skip
+        print(f"\nback in {time.monotonic() - back:.1f} s after an outage of 8 s")
+        assert [w.poll() for w in workers] == [None, None], children.logs()
+        wait_for(lambda: any(o == "failed" and "failed on" in m for o, m in runs(url)), 20,
+                 "the refresh cut short by the outage logged as failed", children)  # fmt: skip
+        logged = runs(url)
+        assert all(o != "running" for o, _ in logged[:-1]), logged

@@ -25,6 +25,9 @@ What the queue guarantees, and how:
   procrastinate after :func:`retry_delay` (:class:`BackoffRetry`), up to
   :data:`MAX_ATTEMPTS` runs; failures of the source itself, bugs in a parser included, are
   recorded by the refresher and are not errors of the job (the scheduler backs off).
+- A worker outlives its database: losing it (no connection within ``schedule.stalled_after``)
+  ends procrastinate's run, and :func:`~syndicate.refresh.keepalive.keep_working` starts it
+  again by the backoff rule until the database answers, with no restart of the process.
 - A server's ``Retry-After`` is honoured by queueing the source's next job for that time: its
   queueing lock then keeps every scheduler from queueing an earlier one.
 
@@ -52,7 +55,8 @@ from procrastinate.retry import BaseRetryStrategy, RetryDecision
 
 from syndicate.backoff import backoff_seconds
 from syndicate.config import Settings, check_schedule, is_postgresql_url
-from syndicate.errors import ConfigError, StoreError
+from syndicate.errors import ConfigError, QueueUnreachable, StoreError
+from syndicate.refresh.keepalive import keep_working
 from syndicate.refresh.roster import roster
 from syndicate.refresh.seam import Refresher, RunResult
 
@@ -121,10 +125,14 @@ class RefreshQueue:
     def __init__(self, settings: Settings, *, pool_size: int = 4) -> None:
         check_schedule(settings)
         self.settings = settings
+        # A connection is waited for at most stalled_after seconds: a worker that cannot reach
+        # the database that long is dead to the others (its jobs are retried), so it gives up
+        # its run and starts again when the database answers (keepalive.keep_working).
         connector = procrastinate.PsycopgConnector(
             conninfo=conninfo(settings.database_url),
             min_size=1,
             max_size=max(2, pool_size),
+            timeout=settings.schedule.stalled_after,
         )
         self.app = procrastinate.App(connector=connector)
         self._task = self.app.task(name=TASK, queue=QUEUE, pass_context=True, retry=BackoffRetry())(
@@ -280,7 +288,8 @@ class RefreshQueue:
         """Take and run refresh jobs (and, given ``hub_work``, the built-in hub's) until
         SIGINT or SIGTERM, then finish the running ones.
 
-        Blocks. ``concurrency`` jobs run at once, each in a thread.
+        Blocks, through losses of the database too. ``concurrency`` jobs run at once, each in
+        a thread.
         """
         self._refresher, self._hub_work = refresher, hub_work
         asyncio.run(self._work(max(1, concurrency), name))
@@ -288,8 +297,8 @@ class RefreshQueue:
     async def _work(self, concurrency: int, name: str | None) -> None:
         schedule = self.settings.schedule
         queues = [QUEUE] if self._hub_work is None else [QUEUE, HUB_QUEUE]
-        async with self.app.open_async():
-            watcher = asyncio.create_task(self._watch_stalled(), name="stalled jobs")
+
+        async def run() -> None:
             try:
                 await self.app.run_worker_async(
                     queues=queues,
@@ -299,8 +308,15 @@ class RefreshQueue:
                     stalled_worker_timeout=schedule.stalled_after,
                     fetch_job_polling_interval=min(5.0, schedule.heartbeat),
                     delete_jobs="successful",
-                    install_signal_handlers=True,
+                    install_signal_handlers=False,  # keep_working's: a loss is not a stop
                 )
+            except queue_errors.ConnectorException as exc:
+                raise QueueUnreachable(f"lost the task queue's database: {_reason(exc)}") from exc
+
+        async with self.app.open_async():
+            watcher = asyncio.create_task(self._watch_stalled(), name="stalled jobs")
+            try:
+                await keep_working(run, base=schedule.heartbeat, ceiling=schedule.stalled_after)
             finally:
                 watcher.cancel()
                 await asyncio.gather(watcher, return_exceptions=True)
@@ -412,6 +428,13 @@ class RefreshQueue:
             self._refresher.store.record_failure(source, message, at=self._refresher.clock())
         except StoreError as exc:
             log.error("cannot record the failure of %s: %s", source, exc)
+
+
+def _reason(exc: BaseException) -> str:
+    """What a procrastinate connector error stands for: its cause (the pool's timeout, the
+    server's refusal), as its own message says only "Database error"."""
+    cause = exc.__cause__ or exc
+    return " ".join(str(cause).split()) or type(cause).__name__
 
 
 def _served(refresher: Refresher, source: str, after: str | None) -> bool:
