@@ -58,6 +58,13 @@ class _Stopper:
             self.loop.remove_signal_handler(sig)
 
 
+def cause_of(exc: BaseException) -> str:
+    """What a wrapped database error stands for: its cause (a pool's timeout, the server's
+    refusal), as procrastinate's own message says only "Database error"."""
+    cause = exc.__cause__ or exc
+    return " ".join(str(cause).split()) or type(cause).__name__
+
+
 async def keep_working(work: Callable[[], Awaitable[None]], *, base: float, ceiling: float) -> int:
     """Run ``work`` until a stop signal; after each loss of the database, run it again.
 

@@ -56,7 +56,7 @@ from procrastinate.retry import BaseRetryStrategy, RetryDecision
 from syndicate.backoff import backoff_seconds
 from syndicate.config import Settings, check_schedule, is_postgresql_url
 from syndicate.errors import ConfigError, QueueUnreachable, StoreError
-from syndicate.refresh.keepalive import keep_working
+from syndicate.refresh.keepalive import cause_of, keep_working
 from syndicate.refresh.roster import roster
 from syndicate.refresh.seam import Refresher, RunResult
 
@@ -311,7 +311,7 @@ class RefreshQueue:
                     install_signal_handlers=False,  # keep_working's: a loss is not a stop
                 )
             except queue_errors.ConnectorException as exc:
-                raise QueueUnreachable(f"lost the task queue's database: {_reason(exc)}") from exc
+                raise QueueUnreachable(f"lost the task queue's database: {cause_of(exc)}") from exc
 
         async with self.app.open_async():
             watcher = asyncio.create_task(self._watch_stalled(), name="stalled jobs")
@@ -374,13 +374,16 @@ class RefreshQueue:
     # -- stalled jobs -----------------------------------------------------------------------
 
     async def _watch_stalled(self) -> None:
-        """Put back the jobs of dead workers, every heartbeat, as long as this worker runs."""
+        """Put back the jobs of dead workers, every heartbeat, as long as this worker runs; and
+        log the runs that ended while the database was away, though no job comes to log them."""
         while True:
             await asyncio.sleep(self.settings.schedule.heartbeat)
             try:
                 await self.retry_stalled()
             except queue_errors.ConnectorException as exc:
-                log.warning("cannot look for stalled jobs: %s", exc)
+                log.warning("cannot look for stalled jobs: %s", cause_of(exc))
+            if self._refresher is not None:
+                await asyncio.to_thread(self._refresher.record_pending)
 
     async def retry_stalled(self) -> int:
         """Queue again the running jobs whose worker stopped writing heartbeats; how many."""
@@ -428,13 +431,6 @@ class RefreshQueue:
             self._refresher.store.record_failure(source, message, at=self._refresher.clock())
         except StoreError as exc:
             log.error("cannot record the failure of %s: %s", source, exc)
-
-
-def _reason(exc: BaseException) -> str:
-    """What a procrastinate connector error stands for: its cause (the pool's timeout, the
-    server's refusal), as its own message says only "Database error"."""
-    cause = exc.__cause__ or exc
-    return " ".join(str(cause).split()) or type(cause).__name__
 
 
 def _served(refresher: Refresher, source: str, after: str | None) -> bool:

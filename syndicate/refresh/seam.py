@@ -162,7 +162,7 @@ class Refresher:
 
     def _run(self, source: SourceSettings) -> RunResult:
         started, clock = self.clock(), time.monotonic()
-        self._record_pending()
+        self.record_pending()
         try:
             run_id: int | None = self.store.runs.start_run(source.name, started=started)
         except StoreError:
@@ -235,9 +235,13 @@ class Refresher:
         else:
             self.store.runs.finish_run(run_id, outcome=outcome, duration=duration, **counts)
 
-    def _record_pending(self) -> None:
+    def record_pending(self) -> None:
         """Log the runs (and failures) that ended while the database was away, oldest first,
-        now that it may be back; those that still cannot be written wait for the next run."""
+        now that it may be back; those that still cannot be written wait for the next try.
+
+        Every run tries first; queue workers also try every heartbeat, since a worker may get
+        no other job of any source for a long time (another worker takes them).
+        """
         with self._locks_lock:
             pending, self._pending = self._pending, deque(maxlen=PENDING_RUNS)
         while pending:
