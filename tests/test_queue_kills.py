@@ -75,16 +75,25 @@ def jobs(settings: Settings) -> Counter[str]:
     return Counter({str(status): int(count) for status, count in found})
 
 
-def refreshing(settings: Settings) -> bool:
-    """A job is running on the newest worker (the one alive: each registers at its start)."""
+def newest_worker(settings: Settings) -> int:
+    """The id of the worker registered last (each registers when it starts), 0 before any."""
     import psycopg
 
     with psycopg.connect(conninfo(settings.database_url)) as conn:
-        (count,) = conn.execute(
-            "SELECT count(*) FROM procrastinate_jobs WHERE status = 'doing' "
-            "AND worker_id = (SELECT max(id) FROM procrastinate_workers)"
-        ).fetchone() or (0,)
-    return bool(count)
+        row = conn.execute("SELECT coalesce(max(id), 0) FROM procrastinate_workers").fetchone()
+    return int(row[0]) if row else 0
+
+
+def refreshing(settings: Settings, since: int) -> bool:
+    """A job is running on a worker registered after the one numbered ``since``."""
+    import psycopg
+
+    with psycopg.connect(conninfo(settings.database_url)) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM procrastinate_jobs WHERE status = 'doing' AND worker_id > %s",
+            (since,),
+        ).fetchone()
+    return bool(row and row[0])
 
 
 def drained(settings: Settings) -> bool:
@@ -142,11 +151,15 @@ def test_workers_killed_at_random_moments_lose_nothing_and_leave_no_job_stuck(
     killed: Counter[str] = Counter()
     rng = random.Random(kills)
     with Store(database_url) as store, RefreshQueue(settings) as queue:
+        before: dict[int, int] = {}  # worker process id -> the newest worker before it
 
         def start(_attempt: int) -> tuple[str, Process]:
             if drained(settings):  # else the jobs of the killed worker are to be taken up
                 enqueue(queue, store)
-            return "worker", children.start(env, "worker", "--concurrency", "2")
+            newest = newest_worker(settings)
+            worker = children.start(env, "worker", "--concurrency", "2")
+            before[worker.pid] = newest
+            return "worker", worker
 
         for round_ in range(4):  # edits between rounds: updates are killed too, not only inserts
             for n in rng.sample(range(files), 10):
@@ -157,7 +170,7 @@ def test_workers_killed_at_random_moments_lose_nothing_and_leave_no_job_stuck(
                 lambda _worker: drained(settings),
                 kills // 4,
                 seed=round_,
-                busy=lambda _worker: refreshing(settings),
+                busy=lambda worker: refreshing(settings, before[worker.pid]),
             )
         drain(children, env, queue, store)
         left = jobs(settings)

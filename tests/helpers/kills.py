@@ -17,13 +17,14 @@ import subprocess
 import time
 from collections import Counter
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import event
 
 from helpers.consistency import problems, rows
 from helpers.database import BACKEND
-from helpers.processes import Children
+from helpers.processes import Children, wait_for
 from helpers.validity import assert_valid_feed
 from syndicate.config import Settings
 from syndicate.refresh import Refresher
@@ -67,30 +68,47 @@ def kill_at_random_moments(
     busy: Callable[[Process], bool] | None = None,
 ) -> Counter[str]:
     """Start ``start(attempt)`` (a label and its process) again and again and SIGKILL it at a
-    random moment, until ``kills`` of them were killed before ``done``, in the middle of their
-    work (``busy``: by default, not done); kills per label.
+    random moment of its work, until ``kills`` of them were killed before ``done``; kills per
+    label.
 
-    How long each label's work takes when left alone is learnt from the runs that were done
-    before their kill: the next kill falls at a random moment within it.
+    The work starts when the process does, or, given ``busy``, once ``busy`` says it is at
+    work (a worker that has taken a job), and only kills while ``busy`` count. How long each
+    label's work takes when left alone is learnt from the runs that were done before their
+    kill, and the next kill falls at a random moment within it; until one was, the span
+    grows by half after each kill, so work longer than the first guess is killed late too.
     """
     rng = random.Random(seed)
     killed: Counter[str] = Counter()
     lasts: dict[str, float] = {}
+    learnt: set[str] = set()
     attempts = 0
     while sum(killed.values()) < kills:
         attempts += 1
         assert attempts < kills * 6, f"only {dict(killed)} kills in {attempts} runs"
         label, process = start(attempts)
+        if busy is not None:
+            at_work = partial(_either, busy, done, process)
+            wait_for(at_work, 120, f"{label} at work", children)
         started = time.monotonic()
-        delay = rng.uniform(0.1, lasts.get(label, 3.0))
+        span = lasts.get(label, 3.0)
+        delay = rng.uniform(0.1, span)
         while time.monotonic() - started < delay and not done(process):
             time.sleep(0.01)
         if done(process):
             lasts[label] = time.monotonic() - started
+            learnt.add(label)
         elif busy is None or busy(process):
             killed[label] += 1
+            if label not in learnt:
+                lasts[label] = span * 1.5
         children.stop(process, signal.SIGKILL)
     return killed
+
+
+def _either(
+    first: Callable[[Process], bool], second: Callable[[Process], bool], process: Process
+) -> bool:
+    return first(process) or second(process)
 
 
 def assert_nothing_lost(
