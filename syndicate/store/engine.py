@@ -41,7 +41,11 @@ class Database:
         self.label = parsed.render_as_string(hide_password=True)
         try:
             _make_parent_folder(parsed)
-            self.engine = create_engine(parsed)
+            # A PostgreSQL server that restarted leaves the pool's connections dead; each is
+            # tried (a round trip) before use, so the first transaction after an outage does
+            # not fail on one (a queue job would wait out its retry delay for it).
+            pre_ping = parsed.get_backend_name() == "postgresql"
+            self.engine = create_engine(parsed, pool_pre_ping=pre_ping)
         except (SQLAlchemyError, ImportError, OSError) as exc:
             raise StoreError(f"cannot open the store at {self.label}: {exc}") from exc
         if self.engine.dialect.name == "sqlite":
