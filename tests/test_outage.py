@@ -186,6 +186,12 @@ class Held:
         return Reply(self.body)
 
 
+def jobs_after_loss(log: Path) -> int:
+    """How many jobs a worker finished after it last lost the database (its log says so)."""
+    _before, lost, since = log.read_text(errors="replace").rpartition("taking jobs again")
+    return since.count("ended with status: Success") if lost else 0
+
+
 @pytest.mark.skipif(not have_postgresql(), reason="no PostgreSQL server binaries here")
 @pytest.mark.skipif(BACKEND != "postgresql", reason="runs in the PostgreSQL pass of the suite")
 def test_postgresql_stopped_under_workers_they_wait_and_work_again_without_restart(
@@ -239,6 +245,9 @@ def test_postgresql_stopped_under_workers_they_wait_and_work_again_without_resta
                  "the feeds after the database came back", children)  # fmt: skip
         print(f"\nback in {time.monotonic() - back:.1f} s after an outage of 8 s")
         assert [w.poll() for w in workers] == [None, None], children.logs()
+        # The refreshes since the return were done by these processes, after they lost it.
+        after_loss = [jobs_after_loss(log) for log in tmp_path.glob("worker-*.log")]
+        assert len(after_loss) == 2 and sum(after_loss) > 0, (after_loss, children.logs())
         wait_for(lambda: any(o == "failed" and "failed on" in m for o, m in runs(url)), 20,
                  "the refresh cut short by the outage logged as failed", children)  # fmt: skip
         logged = runs(url)
