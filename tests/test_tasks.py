@@ -8,6 +8,7 @@ feed, how many requests are in flight at once. Skipped unless the suite runs on 
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import threading
 import time
@@ -234,6 +235,33 @@ def test_concurrent_enqueues_from_many_threads_queue_one_job(
         replica.close()
     assert sorted(results) == [False, False, False, True]
     assert len(jobs(settings)) == 1
+
+
+@postgresql_only
+def test_a_dead_workers_refresh_is_queued_again_and_its_hub_job_ended(
+    settings: Settings, store: Store, queue: RefreshQueue
+) -> None:
+    """Neither stays running for a dead worker: the hub's work is queued again by the store's
+    claim running out, so its job is ended rather than retried."""
+    import psycopg
+
+    assert queue.enqueue("news") and queue.enqueue_hub([("delivery", 7)]) == 1
+
+    async def scenario() -> int:
+        worker = RefreshQueue(queue_settings(settings))
+        async with worker.app.open_async():
+            manager = worker.app.job_manager
+            dead = await manager.register_worker()
+            for _ in range(2):
+                assert await manager.fetch_job(queues=None, worker_id=dead) is not None
+            with psycopg.connect(conninfo(settings.database_url)) as conn:
+                conn.execute(
+                    "UPDATE procrastinate_workers SET last_heartbeat = now() - interval '1 hour'"
+                )
+            return await worker.retry_stalled()
+
+    assert asyncio.run(scenario()) == 1
+    assert jobs(settings) == [("news", "todo", 1)]
 
 
 # -- workers and schedulers as processes ---------------------------------------------------

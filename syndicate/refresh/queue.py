@@ -386,16 +386,20 @@ class RefreshQueue:
                 await asyncio.to_thread(self._refresher.record_pending)
 
     async def retry_stalled(self) -> int:
-        """Queue again the running jobs whose worker stopped writing heartbeats; how many."""
+        """Queue again the running refreshes whose worker stopped writing heartbeats; how many.
+
+        The built-in hub's are ended instead: its claim in the store runs out and the work is
+        queued again when due, so the job would otherwise stay running for a dead worker."""
         manager = self.app.job_manager
         stalled = await manager.get_stalled_jobs(
-            queue=QUEUE,
-            task_name=TASK,
-            seconds_since_heartbeat=self.settings.schedule.stalled_after,
+            seconds_since_heartbeat=self.settings.schedule.stalled_after
         )
         retried = 0
         for job in stalled:
-            retried += await self._recover(job)
+            if job.task_name == HUB_TASK:
+                await manager.finish_job(job, queue_jobs.Status.FAILED, True)
+            elif job.task_name == TASK:
+                retried += await self._recover(job)
         return retried
 
     async def _recover(self, job: queue_jobs.Job) -> int:
