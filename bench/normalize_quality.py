@@ -1,7 +1,8 @@
 """How well the page normalizers find the article: body shingle F1, headline, byline, speed.
 
 Usage: ``python bench/normalize_quality.py [CORPUS_DIR] [--passes N] [--folds K] [--no-cv]
-[--speed]`` (``--speed``: the text path's pages per second on ``pages/`` and nothing else)
+[--speed]`` (``--speed``: the text path's pages per second on ``pages/``, and the plain
+``trafilatura.extract`` reference's, and nothing else)
 where CORPUS_DIR holds ``pages/``, ``readability/`` and ``silver/`` (each with ``PAGE.txt``,
 ``PAGE.html`` and ``expected.jsonl``; default: ``../shared/corpus`` from the repository).
 
@@ -401,8 +402,13 @@ def main(argv: list[str] | None = None) -> int:
     if not samples:
         print(f"no corpus under {args.corpus}")
         return 1
+    rates: dict[str, tuple[float, float]] = {}
     if args.speed:
-        print_speeds({"text": speed(samples, text_path, max(1, args.passes))})
+        rates["text"] = speed(samples, text_path, max(1, args.passes))
+        reference = trafilatura_baseline()
+        if reference is not None:
+            rates[BASELINE] = speed(samples, reference, max(1, args.passes))
+        print_speeds(rates)
         return 0
     dates = markup_dates(samples)
     timed = [s for s in samples if s.corpus == SPEED_CORPUS] or list(samples)
@@ -411,7 +417,6 @@ def main(argv: list[str] | None = None) -> int:
     if baseline is not None:
         paths[BASELINE] = baseline
     results: dict[str, dict[str, Score]] = {}
-    rates: dict[str, tuple[float, float]] = {}
     for name, extract in paths.items():
         chosen = samples if name == "text" else [s for s in samples if s.html]
         results[name] = score_all(chosen, run(chosen, extract)[0], dates)
@@ -460,6 +465,11 @@ def print_speeds(rates: dict[str, tuple[float, float]]) -> None:
     print(f"  {'':<24} {'wall':>8} {'CPU':>8}")
     for name, (wall, cpu) in rates.items():
         print(f"  {name:<24} {wall:8.1f} {cpu:8.1f}")
+    if "text" in rates and BASELINE in rates:
+        # Pages per second depend on the machine of the day; the ratio to a reference timed
+        # in the same run on the same pages does not.
+        ratio = rates["text"][1] / rates[BASELINE][1]
+        print(f"  text path / {BASELINE}, by CPU time: {ratio:.2f}x")
 
 
 if __name__ == "__main__":
