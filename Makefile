@@ -50,7 +50,7 @@ test-postgres: setup system-deps browser-deps
 	SYNDICATE_TEST_DATABASE_URL="$$url" $(BIN)/pytest
 
 # The long fault runs left out of `make test` (pytest -m soak): 100 SIGKILLs with restarts,
-# fuzzing with 3,000 examples a kind, on SQLite and then on PostgreSQL.
+# fuzzing with 3,000 hypothesis examples and 120 s of atheris a kind, on SQLite and then on PostgreSQL.
 soak: setup system-deps
 	$(BIN)/pytest -m soak -s
 	url="$$(bash scripts/postgres.sh url syndicate_test)" && \
