@@ -245,21 +245,23 @@ def _apply_environment(settings: Settings, env: Mapping[str, str]) -> Settings:
     token = env.get(ADMIN_TOKEN_VARIABLE)
     if token is not None:
         settings = replace(settings, admin_token=token.strip())
-    secret = env.get(SECRET_KEY_VARIABLE)
+    secret = _random_text(env, SECRET_KEY_VARIABLE, 32)
     if secret is not None:
-        if len(secret.strip()) < 32:
-            raise ConfigError(
-                f"{SECRET_KEY_VARIABLE}: expected at least 32 characters of random text"
-            )
-        settings = replace(settings, secret_key=secret.strip())
-    salt = env.get(STATS_SALT_VARIABLE)
+        settings = replace(settings, secret_key=secret)
+    salt = _random_text(env, STATS_SALT_VARIABLE, 16)
     if salt is not None:
-        if len(salt.strip()) < 16:
-            raise ConfigError(
-                f"{STATS_SALT_VARIABLE}: expected at least 16 characters of random text"
-            )
-        settings = replace(settings, stats_salt=salt.strip())
+        settings = replace(settings, stats_salt=salt)
     return settings
+
+
+def _random_text(env: Mapping[str, str], variable: str, minimum: int) -> str | None:
+    """A secret from the environment, refused when it is too short to be random text."""
+    value = env.get(variable)
+    if value is None:
+        return None
+    if len(value.strip()) < minimum:
+        raise ConfigError(f"{variable}: expected at least {minimum} characters of random text")
+    return value.strip()
 
 
 def _from_variable(key: Key, text: str) -> Any:

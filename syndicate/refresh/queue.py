@@ -195,12 +195,7 @@ class RefreshQueue:
         ``sources`` maps each name to the start of its newest run the caller saw (see
         :meth:`enqueue`). Sources that already have a waiting job are skipped.
         """
-        waiting = {
-            job.queueing_lock
-            for job in self.app.job_manager.list_jobs(
-                queue=QUEUE, status=queue_jobs.Status.TODO.value
-            )
-        }
+        waiting = self._waiting(QUEUE)
         batch = [
             queue_jobs.Job(
                 id=None,
@@ -227,15 +222,15 @@ class RefreshQueue:
             raise StoreError(f"cannot queue {len(batch)} refreshes: {exc}") from exc
         return len(batch)
 
+    def _waiting(self, queue: str) -> set[str | None]:
+        """The queueing locks of the jobs waiting in ``queue``: what a batch leaves out."""
+        jobs = self.app.job_manager.list_jobs(queue=queue, status=queue_jobs.Status.TODO.value)
+        return {job.queueing_lock for job in jobs}
+
     def enqueue_hub(self, work: Sequence[tuple[str, int]]) -> int:
         """Queue the built-in hub's due work, ``(kind, id)`` each; how many were queued (a
         piece already waiting is not queued twice)."""
-        waiting = {
-            job.queueing_lock
-            for job in self.app.job_manager.list_jobs(
-                queue=HUB_QUEUE, status=queue_jobs.Status.TODO.value
-            )
-        }
+        waiting = self._waiting(HUB_QUEUE)
         batch = [
             queue_jobs.Job(
                 id=None,
