@@ -194,3 +194,17 @@ def test_schedule_mode_from_the_environment_is_checked() -> None:
         load_settings(environ={"SYNDICATE_SCHEDULE_MODE": "fast"})
     with pytest.raises(ConfigError, match="needs a PostgreSQL database"):
         load_settings(environ={"SYNDICATE_SCHEDULE_MODE": "queue"})
+
+
+@pytest.mark.parametrize(
+    ("variable", "minimum", "field"),
+    [("SYNDICATE_SECRET_KEY", 32, "secret_key"), ("SYNDICATE_STATS_SALT", 16, "stats_salt")],
+)
+def test_secrets_from_the_environment_must_be_long_enough_to_be_random(
+    variable: str, minimum: int, field: str
+) -> None:
+    with pytest.raises(ConfigError, match=f"{variable}: expected at least {minimum} characters"):
+        load_settings(CONFIG / "empty.toml", environ={variable: "x" * (minimum - 1)})
+    secret = "k" * minimum
+    settings = load_settings(CONFIG / "empty.toml", environ={variable: f" {secret}\n"})
+    assert getattr(settings, field) == secret
