@@ -142,10 +142,11 @@ def _shape_columns(lines: Sequence[Line], scores: Sequence[float]) -> list[Colum
     texts = [line.text for line in lines]
     short = [line.weight <= SHORT_WEIGHT for line in lines]
     none: frozenset[str] = frozenset()
-    kinds = [
-        k if HINT_MIN <= len(t) <= HINT_CHARS else none
-        for t, k in zip(texts, page_hint_kinds(texts), strict=True)
-    ]
+    # Only lines of a notice's length are scanned for hints: most of a page's text is in
+    # paragraphs longer than that, and no hint spans two lines.
+    hinted = [HINT_MIN <= len(t) <= HINT_CHARS for t in texts]
+    found = iter(page_hint_kinds([t for t, h in zip(texts, hinted, strict=True) if h]))
+    kinds = [next(found) if h else none for h in hinted]
     stats = [_char_stats(t[:STATS_CHARS]) for t in texts]
     upper, digits, punct, word_length = (list(c) for c in zip(*stats, strict=True))
     dateline = [float(s and is_dateline(t)) for t, s in zip(texts, short, strict=True)]

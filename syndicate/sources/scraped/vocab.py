@@ -328,7 +328,7 @@ def is_glued_teaser(text: str) -> bool:
         # Title case: every word of four letters or more capitalized ("Of", "to" may not be).
         # and the summary after it is a sentence: it has lowercase words near its start.
         titled = all(w[0].isupper() for w in words if len(w) > 3)
-        sentence = any(w.islower() and len(w) > 3 for w in tail.split()[:6])
+        sentence = any(w.islower() and len(w) > 3 for w in tail.split(None, 6)[:6])
         if len(words) >= 3 and len(tail) >= 30 and titled and sentence:
             return True
     return False
