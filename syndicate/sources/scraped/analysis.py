@@ -15,8 +15,7 @@ from syndicate.sources.scraped.features import (
     BODY_FEATURES,
     CONTEXT_FEATURES,
     body_columns,
-    context_rows,
-    rows_of,
+    context_columns,
 )
 from syndicate.sources.scraped.guards import PageNames
 from syndicate.sources.scraped.lines import Line
@@ -52,8 +51,8 @@ def default_models() -> Models:
 def analyse(lines: Sequence[Line], models: Models) -> Analysis:
     """Score, decode and gather headline candidates for one page."""
     columns = body_columns(lines)
-    first = [models.body.probability(row) for row in rows_of(columns)]
-    second = [models.body_context.probability(r) for r in context_rows(columns, first)]
+    first = models.body.probabilities(columns)
+    second = models.body_context.probabilities(context_columns(columns, first))
     mask = decode(lines, second, models.switch_cost)
     teasers = columns[BODY_FEATURES.index("teaser")]
     return gather(lines, first, second, without_teasers(mask, teasers))

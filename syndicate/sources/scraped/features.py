@@ -274,8 +274,20 @@ def _prefix(values: Sequence[float]) -> Column:
 
 
 def _windows(prefix: Column, reach: int, n: int) -> Column:
-    """For every line, the total of a prefix-summed column over ``reach`` lines each way."""
-    return [prefix[min(n, i + reach + 1)] - prefix[max(0, i - reach)] for i in range(n)]
+    """For every line, the total of a prefix-summed column over ``reach`` lines each way.
+
+    Line ``i`` takes ``prefix[min(n, i + reach + 1)] - prefix[max(0, i - reach)]``; both
+    sides are sliced out whole rather than indexed line by line.
+    """
+    return [hi - lo for hi, lo in zip(*_window_ends(prefix, reach, n), strict=True)]
+
+
+def _window_ends(prefix: Column, reach: int, n: int) -> tuple[Column, Column]:
+    """``prefix`` at every line's window end and at its start, as two columns."""
+    his = prefix[reach + 1 : n + 1]
+    his += [prefix[n]] * (n - len(his))
+    los = [prefix[0]] * min(reach, n) + prefix[: max(0, n - reach)]
+    return his, los
 
 
 def _prose_gaps(prose: Sequence[bool]) -> tuple[list[int], list[int]]:
@@ -353,7 +365,12 @@ def _shared_columns(lines: Sequence[Line], start: int, end: int) -> list[Column]
 
 
 def context_rows(columns: Sequence[Column], first: Column) -> list[Row]:
-    """The rows again, with the first pass's probabilities for the lines around each.
+    """The rows of :func:`context_columns`."""
+    return rows_of(context_columns(columns, first))
+
+
+def context_columns(columns: Sequence[Column], first: Column) -> list[Column]:
+    """The columns again, with the first pass's probabilities for the lines around each.
 
     One line's answer depends on its neighbours' (a heading between two paragraphs is body,
     the same heading between two links is not); a second pass reads them as features.
@@ -374,14 +391,14 @@ def context_rows(columns: Sequence[Column], first: Column) -> list[Row]:
         max_above,
         max_below,
     ]
-    return rows_of([*columns, *extra])
+    return [*columns, *extra]
 
 
 def _mean_around(prefix: Column, values: Column, reach: int) -> Column:
     """For every line, the mean of ``values`` over the other lines within ``reach``."""
     n = len(values)
-    out: Column = []
-    for i, own in enumerate(values):
-        lo, hi = max(0, i - reach), min(n, i + reach + 1)
-        out.append((prefix[hi] - prefix[lo] - own) / max(1, hi - lo - 1))
-    return out
+    his, los = _window_ends(prefix, reach, n)
+    sizes = [max(1, min(n, i + reach + 1) - max(0, i - reach) - 1) for i in range(n)]
+    return [
+        (hi - lo - own) / size for hi, lo, own, size in zip(his, los, values, sizes, strict=True)
+    ]

@@ -208,11 +208,21 @@ def _clean(piece: str) -> str:
 def _make_line(index: int, text: str, gap_before: bool) -> Line:
     terminal = is_terminal(text)
     tokens = _WORD.findall(text)
-    wide = not text.isascii() and bool(_WIDE.search(text))
+    ascii_text = text.isascii()
+    wide = not ascii_text and bool(_WIDE.search(text))
+    key = " ".join(tokens).casefold()
+    # A short ASCII line's stems are its key's words cut short: what :func:`key_set` gives,
+    # without scanning the line for words a second time.
+    stems = (
+        frozenset(w[:5] for w in key.split() if len(w) >= 3 and not w.isdigit())
+        if ascii_text and len(text) <= STEM_CHARS
+        else None
+    )
     return Line(
         index=index,
         text=text,
-        key=" ".join(tokens).casefold(),
+        key=key,
+        _stems=stems,
         weight=weight_of(text),
         words=len(words_of(text)) if wide else len(tokens),
         gap_before=gap_before,

@@ -41,32 +41,56 @@ class Ensemble:
     features: tuple[str, ...]
     trees: tuple[Node, ...]
     raw: Callable[[Sequence[float]], float] = field(init=False, repr=False, compare=False)
+    raw_columns: Callable[[Sequence[Sequence[float]]], list[float]] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "raw", _compile(self.trees, len(self.features)))
+        width = len(self.features)
+        object.__setattr__(self, "raw", _compile(self.trees, width, columns=False))
+        object.__setattr__(self, "raw_columns", _compile(self.trees, width, columns=True))
 
     def probability(self, row: Sequence[float]) -> float:
         """The ensemble's probability for one feature row."""
-        raw = self.raw(row)
-        if raw < -30.0:
-            return 0.0
-        return 1.0 / (1.0 + math.exp(-raw))
+        return _sigmoid(self.raw(row))
+
+    def probabilities(self, columns: Sequence[Sequence[float]]) -> list[float]:
+        """The probability of every row of a page given as feature columns: one call for
+        the page, and no row built but the one the loop unpacks."""
+        return [_sigmoid(raw) for raw in self.raw_columns(columns)]
 
 
-def _compile(trees: Sequence[Node], width: int) -> Callable[[Sequence[float]], float]:
-    """``row -> sum of the leaves the row reaches``, as compiled Python.
+def _sigmoid(raw: float) -> float:
+    if raw < -30.0:
+        return 0.0
+    return 1.0 / (1.0 + math.exp(-raw))
+
+
+def _compile(trees: Sequence[Node], width: int, *, columns: bool) -> Callable[[Any], Any]:
+    """``row -> sum of the leaves the row reaches`` (or ``columns -> one sum per row``), as
+    compiled Python.
 
     The leaves are added in tree order, as the trees were trained, so the sum is the same
     to the last bit whichever way a tree is evaluated.
     """
-    names = "".join(f"x{k}, " for k in range(width))
-    source = ["def score(row):", f"    {names}= row" if width else "    pass", "    s = 0.0"]
+    names = "".join(f"x{k}, " for k in range(width)) or "_, "
+    if columns:
+        source = [
+            "def score(columns):",
+            "    out = []",
+            f"    for ({names}) in zip(*columns, strict=True):",
+            "        s = 0.0",
+        ]
+        body, end = 2, ["        out.append(s)", "    return out"]
+    else:
+        source = ["def score(row):", f"    {names}= row" if width else "    pass", "    s = 0.0"]
+        body, end = 1, ["    return s"]
     for tree in trees:
-        _emit(tree, 1, source)
-    source.append("    return s")
+        _emit(tree, body, source)
+    source.extend(end)
     namespace: dict[str, Any] = {}
     exec(compile("\n".join(source), "<line model>", "exec"), namespace)  # noqa: S102
-    score: Callable[[Sequence[float]], float] = namespace["score"]
+    score: Callable[[Any], Any] = namespace["score"]
     return score
 
 
