@@ -98,12 +98,23 @@ def _emit(node: Node, depth: int, source: list[str]) -> None:
     pad = "    " * depth
     if isinstance(node, tuple):
         feature, threshold, left, right = node
-        source.append(f"{pad}if x{int(feature)} <= {float(threshold)!r}:")
+        source.append(f"{pad}if x{int(feature)} <= {_literal(threshold)}:")
         _emit(left, depth + 1, source)
         source.append(f"{pad}else:")
         _emit(right, depth + 1, source)
     else:
-        source.append(f"{pad}s += {float(node)!r}")
+        source.append(f"{pad}s += {_literal(node)}")
+
+
+def _literal(value: float) -> str:
+    """The float as source text: ``repr`` for finite values, ``1e999`` (which Python reads
+    as infinity) for the unbounded thresholds a tree may split at."""
+    value = float(value)
+    if math.isnan(value):
+        raise ModelError("a tree holds NaN")
+    if math.isinf(value):
+        return "1e999" if value > 0 else "-1e999"
+    return repr(value)
 
 
 @dataclass(frozen=True, slots=True)
