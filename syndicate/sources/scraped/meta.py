@@ -77,7 +77,10 @@ _DATE_PATTERNS = (
         re.IGNORECASE,
     ),
     # 18.11.2019 (day first, as Europe writes it) / 11/19/2019 (month first unless > 12)
-    re.compile(r"(?P<d1>\d{1,2})(?P<sep>[./])(?P<d2>\d{1,2})(?P=sep)(?P<year>\d{4})" + _TIME),
+    re.compile(
+        r"(?P<d1>\d{1,2})(?P<sep>[./])(?P<d2>\d{1,2})(?P=sep)(?P<year>\d{4})" + _TIME,
+        re.IGNORECASE,
+    ),
 )
 
 _DIGIT_RUN = re.compile(r"\d")
@@ -205,7 +208,7 @@ def _ymd(groups: dict[str, str | None]) -> tuple[int, int, int] | None:
 def _clock(groups: dict[str, str | None]) -> str:
     if not groups.get("time"):
         return ""
-    hour, minute = (int(p) for p in re.split(r"[:.h]", groups["time"] or "")[:2])
+    hour, minute = (int(p) for p in re.split(r"[:.hH]", groups["time"] or "")[:2])
     ampm = (groups.get("ampm") or "").replace(".", "").lower()
     if ampm == "pm" and hour < 12:
         hour += 12

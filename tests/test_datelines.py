@@ -1,0 +1,50 @@
+"""Dates as scraped pages print them, read to aware UTC; lines that only look like dates
+(version numbers, scores, impossible days) read as none.
+
+Numeric dates: slashes put the month first unless it cannot be (11/19/2019, 19/11/2019),
+dots the day (18.11.2019); the clock after them reads in any case ("7:11 AM PST", "20H06").
+Every form, whatever pieces it is made of, reads as a date or as none: never an error.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from syndicate.sources.scraped.meta import find_date
+
+CASES = json.loads((Path(__file__).parent / "data" / "datelines.json").read_text("utf-8"))
+
+
+@pytest.mark.parametrize(("line", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_dateline_reads_as_the_date_it_prints(line: str, expected: str | None) -> None:
+    found = find_date(line)
+    assert (found.isoformat() if found is not None else None) == expected
+
+
+_NUMBER = st.integers(0, 40).map(str) | st.sampled_from(["2019", "19", "08", "1999", "2101"])
+_SEP = st.sampled_from(["/", ".", " ", ", ", "-", ""])
+_TIME = st.sampled_from(["", " 4:00", " 20H06", " 9.30 pm", " 12:00 AM", " 99:99", " at 7h05"])
+_ZONE = st.sampled_from(["", " EST", " ET", " GMT+2", " +05:30", " Uhr", " PM"])
+
+
+@given(
+    st.tuples(
+        st.sampled_from(["", "Nov ", "By Jane Roe on ", "Updated "]),
+        _NUMBER,
+        _SEP,
+        _NUMBER | st.sampled_from(["", "Nov", "março"]),
+        _SEP,
+        _NUMBER,
+        _TIME,
+        _ZONE,
+    )
+)
+def test_any_date_shaped_line_reads_as_a_date_or_none(parts: tuple[str, ...]) -> None:
+    found = find_date("".join(parts))
+    assert found is None or (found.tzinfo is UTC and 1990 <= found.year <= 2100)
