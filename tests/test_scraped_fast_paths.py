@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from syndicate.sources.scraped import features
-from syndicate.sources.scraped.lines import STEM_CHARS, key_set, split_lines
+from syndicate.sources.scraped import features, headline
+from syndicate.sources.scraped.lines import STEM_CHARS, char_counts, key_set, split_lines
 from syndicate.sources.scraped.trees import Ensemble, Node
 from syndicate.sources.scraped.vocab import CODE, code_share, hint_kinds, page_hint_kinds
 
@@ -81,6 +81,37 @@ def test_character_shares_are_the_per_character_counts(sample: str) -> None:
     assert features._char_stats(sample) == _plain_char_stats(sample)
 
 
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=80) | st.text(max_size=80))
+def test_character_counts_are_what_the_str_methods_count(text: str) -> None:
+    assert char_counts(text) == (
+        sum(map(str.isalpha, text)),
+        sum(map(str.isupper, text)),
+        sum(map(str.isdigit, text)),
+        sum(map(str.isalnum, text)),
+    )
+
+
+_KEYS = st.text(alphabet=st.sampled_from("ab |-"), max_size=30)
+
+
+@given(
+    _KEYS,
+    st.lists(st.tuples(st.sampled_from(["", "a | ", "site - "]), st.sampled_from(["", " | b"]))),
+    st.lists(_KEYS, max_size=4),
+)
+def test_title_lines_filed_by_their_ends_give_every_share(
+    key: str, around: list[tuple[str, str]], others: list[str]
+) -> None:
+    # Lines made by putting words before or after the key, and lines of their own.
+    longer = [before + key + after for before, after in around] + others
+    plain = 0.0
+    if len(key) >= 8:
+        for other in longer:
+            if len(other) > len(key) + 3 and (other.startswith(key) or other.endswith(key)):
+                plain = max(plain, len(key) / len(other))
+    assert headline._Longer(longer).share(key) == plain
+
+
 @given(st.text(alphabet=st.sampled_from("ab {}=;<>|&()x.\n"), max_size=60) | st.text())
 def test_code_share_is_zero_exactly_when_no_code_mark_is_there(text: str) -> None:
     marked = not frozenset("{}=;<>|&").isdisjoint(text)
@@ -120,3 +151,22 @@ def test_windows_are_the_window_sums(values: list[float], reach: int) -> None:
         lo, hi = max(0, i - reach), min(n, i + reach + 1)
         means.append((prefix[hi] - prefix[lo] - own) / max(1, hi - lo - 1))
     assert features._mean_around(prefix, values, reach) == means
+
+
+_HEADER_LINES = st.lists(
+    st.sampled_from(["By Jane Roe", "March 3, 2024", "Storm hits coast", "Share", "x" * 130]),
+    min_size=1,
+    max_size=12,
+)
+
+
+@given(_HEADER_LINES, st.integers(0, 14), st.integers(0, 14))
+def test_flag_columns_are_the_flags_line_by_line(texts: list[str], lo: int, hi: int) -> None:
+    lines = split_lines("\n".join(texts))
+    n = len(lines)
+    lo, hi = min(lo, n), min(max(lo, hi), n)
+    flags = headline._Flags(lines, lo, hi)
+    assert flags.columns(n) == (
+        [flags.byline(k) for k in range(n)],
+        [flags.dated(k) for k in range(n)],
+    )

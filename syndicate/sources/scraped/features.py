@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import math
 import re
-import string
 from collections import Counter
 from collections.abc import Sequence
 
 from syndicate.sources.scraped.body import densest_run, line_score
-from syndicate.sources.scraped.lines import Line
+from syndicate.sources.scraped.lines import Line, char_counts
 from syndicate.sources.scraped.meta import is_dateline
 from syndicate.sources.scraped.vocab import (
     code_share,
@@ -48,9 +47,6 @@ BREAK_RUN = 3  # this many non-prose lines in a row end a segment of the page
 WIDE_REACH = 25  # lines each way over which comment threads show their timestamps
 Column = list[float]
 Row = Sequence[float]
-_ASCII_LETTERS = string.ascii_letters.encode("ascii")
-_ASCII_DIGITS = string.digits.encode("ascii")
-_ASCII_UPPER = string.ascii_uppercase.encode("ascii")
 
 _SHAPE = (
     "log_weight",
@@ -184,17 +180,7 @@ def _shape_columns(lines: Sequence[Line], scores: Sequence[float]) -> list[Colum
 
 def _char_stats(sample: str) -> tuple[float, float, float, float]:
     """Shares of capitals (among letters), digits and marks, and letters per word."""
-    if sample.isascii():
-        # The same counts as the general branch (on ASCII, ``isalpha`` is A-Z and a-z and
-        # ``isdigit`` is 0-9), by deleting classes of bytes in C rather than a call a char.
-        raw = sample.encode("ascii")
-        letters = len(raw) - len(raw.translate(None, _ASCII_LETTERS))
-        digits = len(raw) - len(raw.translate(None, _ASCII_DIGITS))
-        upper = len(raw) - len(raw.translate(None, _ASCII_UPPER))
-    else:
-        letters = sum(map(str.isalpha, sample))
-        digits = sum(map(str.isdigit, sample))
-        upper = sum(map(str.isupper, sample))
+    letters, upper, digits, _ = char_counts(sample)
     visible = (len(sample) - sample.count(" ")) or 1
     return (
         upper / letters if letters else 0.0,

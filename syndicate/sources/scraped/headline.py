@@ -14,11 +14,11 @@ import math
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from syndicate.sources.scraped.guards import PageNames, cut_crumbs, rejects
-from syndicate.sources.scraped.lines import Line, key_of, key_set, title_cased
+from syndicate.sources.scraped.lines import Line, char_counts, key_of, key_set, title_cased
 from syndicate.sources.scraped.meta import byline_names, has_date, is_dateline
 from syndicate.sources.scraped.trees import Ensemble
 from syndicate.sources.scraped.vocab import code_share
@@ -154,9 +154,9 @@ def matrix(
     key_lines: dict[str, list[int]] = {}
     for line in lines:
         key_lines.setdefault(line.key, []).append(line.index)
-    longer = [
+    longer = _Longer(
         line.key for line in lines if 20 <= line.weight <= 400 and _TITLE_PARTS.search(line.text)
-    ]
+    )
     lo = min((c.line.index for c in found), default=start) - 3
     hi = max((c.line.index for c in found), default=start) + 6
     flags = _Flags(lines, max(0, lo), min(n, max(hi, start + 1)))
@@ -164,8 +164,7 @@ def matrix(
     for k in range(n):
         header_before[k + 1] = header_before[k] + (flags.header(k) if lo <= k < hi else 0)
     indexes = sorted(c.line.index for c in found)
-    byline_at = [flags.byline(k) for k in range(n)] if found else []
-    dated_at = [flags.dated(k) for k in range(n)] if found else []
+    byline_at, dated_at = flags.columns(n) if found else ([], [])
     mass = [0.0]  # running weight of the decoded body, for "how much body lies above"
     for line in lines:
         mass.append(mass[-1] + (min(line.weight, 700.0) if mask[line.index] else 0.0))
@@ -174,13 +173,13 @@ def matrix(
     for j, candidate in enumerate(found):
         line, text = candidate.line, candidate.text
         i = line.index
-        key = key_of(text)
+        key = line.key if text == line.text else key_of(text)
         same = key_lines.get(line.key, [i])
         matched = lede_matched[j]
         a, b = min(i, start) + 1, max(i, start)
         between = max(0, b - a) - (header_before[b] - header_before[a] if b > a else 0)
         rivals = max(0, bisect_left(indexes, start) - bisect_right(indexes, min(i, start)))
-        letters = sum(map(str.isalpha, text))
+        letters, upper, digits, alnum = char_counts(text)
         visible = len(text.replace(" ", "")) or 1
         rows.append(
             [
@@ -190,9 +189,9 @@ def matrix(
                 float(text.endswith(".")),
                 float(text.endswith(("?", "!"))),
                 float(": " in text or "：" in text),
-                sum(map(str.isupper, text)) / letters if letters else 0.0,
-                sum(map(str.isdigit, text)) / visible,
-                max(0, visible - sum(map(str.isalnum, text))) / visible,
+                upper / letters if letters else 0.0,
+                digits / visible,
+                max(0, visible - alnum) / visible,
                 float(line.quoted),
                 float(line.gap_before),
                 float(line.gap_after),
@@ -217,7 +216,7 @@ def matrix(
                 float(i > 0 and lines[i - 1].key == line.key),
                 float(any(x > start + 3 for x in same)),
                 float(any(x < i - 1 for x in same)),
-                _in_longer(key, longer),
+                longer.share(key),
                 float(any(byline_at[i + 1 : i + 4])),
                 float(any(dated_at[i + 1 : i + 5])),
                 float(any(byline_at[max(0, i - 3) : i])),
@@ -295,6 +294,12 @@ class _Flags:
     def byline(self, i: int) -> bool:
         return self._at(self._bylines, i)
 
+    def columns(self, n: int) -> tuple[list[bool], list[bool]]:
+        """:meth:`byline` and :meth:`dated` of every line of an ``n``-line page."""
+        before = [False] * self._lo
+        after = [False] * (n - self._lo - len(self._bylines))
+        return before + self._bylines + after, before + self._dated + after
+
     def dateline(self, i: int) -> bool:
         return self._at(self._datelines, i)
 
@@ -371,18 +376,39 @@ def _overlap(matched: int, keys: frozenset[str]) -> float:
     return 2.0 * matched / len(keys) + 0.25 * min(matched, 8)
 
 
-def _in_longer(key: str, longer: Sequence[str]) -> float:
-    """How much of a longer line of the page this line is, when it starts or ends one.
+class _Longer:
+    """The page's longer title-like lines, found by how they start and end.
 
-    The page title ("Headline | Site", "Site - Headline") often survives as a line.
+    The page title ("Headline | Site", "Site - Headline") often survives as a line; a
+    candidate it starts or ends with is worth :meth:`share` of it. Every key looked up is
+    :data:`_KEY_END` characters or longer, so a line it starts or ends holds the same first
+    or last characters: the lines are filed by those, and a look-up reads only its own.
     """
-    if len(key) < 8:
-        return 0.0
-    best = 0.0
-    for other in longer:
-        if len(other) > len(key) + 3 and (other.startswith(key) or other.endswith(key)):
-            best = max(best, len(key) / len(other))
-    return best
+
+    __slots__ = ("_ends", "_starts")
+
+    def __init__(self, keys: Iterable[str]) -> None:
+        self._starts: dict[str, list[str]] = {}
+        self._ends: dict[str, list[str]] = {}
+        for key in keys:
+            self._starts.setdefault(key[:_KEY_END], []).append(key)
+            self._ends.setdefault(key[-_KEY_END:], []).append(key)
+
+    def share(self, key: str) -> float:
+        """How much of a longer line of the page this key is, when it starts or ends one."""
+        if len(key) < _KEY_END:
+            return 0.0
+        best = 0.0
+        for other in self._starts.get(key[:_KEY_END], ()):
+            if len(other) > len(key) + 3 and other.startswith(key):
+                best = max(best, len(key) / len(other))
+        for other in self._ends.get(key[-_KEY_END:], ()):
+            if len(other) > len(key) + 3 and other.endswith(key):
+                best = max(best, len(key) / len(other))
+        return best
+
+
+_KEY_END = 8  # keys shorter than this are no part of a page title
 
 
 def _mean(values: Sequence[float]) -> float:

@@ -9,6 +9,7 @@ the page, or a known piece of page furniture ("Advertisement", "Share this").
 from __future__ import annotations
 
 import re
+import string
 from collections import Counter
 from dataclasses import dataclass
 
@@ -120,6 +121,32 @@ class Line:
             return False
         # '"We held on," she said. "It was hard."' is reporting with quotes, not a quotation.
         return not any(ch in _QUOTE_MARKS for ch in t[1:-1])
+
+
+_ASCII_LETTERS = string.ascii_letters.encode("ascii")
+_ASCII_DIGITS = string.digits.encode("ascii")
+_ASCII_UPPER = string.ascii_uppercase.encode("ascii")
+
+
+def char_counts(text: str) -> tuple[int, int, int, int]:
+    """Letters, capitals, digits and letters-or-digits in the text.
+
+    ASCII text is counted by deleting classes of bytes in C rather than a call a character:
+    on ASCII, ``isalpha`` is A-Z and a-z, ``isdigit`` 0-9 and ``isalnum`` the two together,
+    so the counts are the ones the ``str`` methods give.
+    """
+    if text.isascii():
+        raw = text.encode("ascii")
+        letters = len(raw) - len(raw.translate(None, _ASCII_LETTERS))
+        digits = len(raw) - len(raw.translate(None, _ASCII_DIGITS))
+        upper = len(raw) - len(raw.translate(None, _ASCII_UPPER))
+        return letters, upper, digits, letters + digits
+    return (
+        sum(map(str.isalpha, text)),
+        sum(map(str.isupper, text)),
+        sum(map(str.isdigit, text)),
+        sum(map(str.isalnum, text)),
+    )
 
 
 def weight_of(text: str) -> float:
