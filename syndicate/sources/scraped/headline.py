@@ -1,4 +1,4 @@
-"""Which line above the article is its headline, and the standfirst under it.
+"""Which line above the article is its headline (the standfirst under it: :mod:`.standfirst`).
 
 Every line near the top of the body is a candidate. A learned ranker scores each on what
 marks a headline on any site: it stands a few lines above the first paragraph, shares the
@@ -18,8 +18,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from syndicate.sources.scraped.guards import PageNames, cut_crumbs, rejects
-from syndicate.sources.scraped.lines import Line, char_counts, key_of, key_set, title_cased
+from syndicate.sources.scraped.lines import Line, char_counts, key_of, key_set
 from syndicate.sources.scraped.meta import byline_names, has_date, is_dateline
+from syndicate.sources.scraped.standfirst import LEDE_PARAGRAPHS
 from syndicate.sources.scraped.trees import Ensemble
 from syndicate.sources.scraped.vocab import code_share
 
@@ -27,7 +28,6 @@ WINDOW_ABOVE = 35  # lines above the first paragraph that can hold the headline
 WINDOW_BELOW = 6  # and below it, when the body was found to start a little early
 MIN_WEIGHT = 8.0
 MAX_WEIGHT = 300.0
-LEDE_PARAGRAPHS = 3
 CODE_SHARE = 0.5
 LABEL_MARGIN = 1.0  # log-odds a headline under a label may trail it by and still win
 
@@ -311,13 +311,6 @@ class _Flags:
         return int(line.furniture or line.credit or self.byline(i) or self.dateline(i))
 
 
-def _header_line(line: Line) -> bool:
-    """Bylines, dates, furniture and credits: lines that sit between headline and body."""
-    if line.furniture or line.credit:
-        return True
-    return line.weight <= 120 and (is_dateline(line.text) or bool(byline_names(line.text)))
-
-
 class _Stems:
     """Word stems of a set of lines, counted by line, so one line can leave its own out."""
 
@@ -413,48 +406,3 @@ _KEY_END = 8  # keys shorter than this are no part of a page title
 
 def _mean(values: Sequence[float]) -> float:
     return sum(values) / len(values) if values else 0.0
-
-
-# --- the standfirst -------------------------------------------------------------------------
-
-
-def dek_after(lines: Sequence[Line], headline: Line, end: int, lede: set[str]) -> Line | None:
-    """The standfirst: a sentence-like line right under the headline, before byline and body.
-
-    It reads like a sentence rather than another headline, and it sums up the same story as
-    the opening paragraphs (another headline under the first one does not).
-    """
-    i = headline.index + 1
-    while i < len(lines) and lines[i].key == headline.key:
-        i += 1
-    if i >= min(end, len(lines)):
-        return None
-    line = lines[i]
-    if line.furniture or line.credit or is_dateline(line.text) or byline_names(line.text):
-        return None
-    if not 30 <= line.weight <= 400 or line.words < 4:
-        return None
-    if not line.terminal and title_cased(line.text):
-        return None  # the next headline in a list, not a standfirst
-    keys = key_set(line.text)
-    if not keys or len(keys & lede) < 0.3 * len(keys):
-        return None
-    following = lines[i + 1] if i + 1 < len(lines) else None
-    if following is None:
-        return None
-    # A dek is followed by header material (byline, date, share buttons); a sentence followed
-    # by a paragraph set apart from it is the body's first paragraph instead.
-    return line if _header_line(following) or not following.gap_before else None
-
-
-def lede_keys(lines: Sequence[Line], start: int) -> set[str]:
-    """Word stems of the opening paragraphs from ``start`` on."""
-    keys: set[str] = set()
-    seen = 0
-    for line in lines[start:]:
-        if line.prose:
-            keys |= line.stems
-            seen += 1
-            if seen == LEDE_PARAGRAPHS:
-                break
-    return keys

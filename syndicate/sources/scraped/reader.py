@@ -29,6 +29,7 @@ from syndicate.model import RawEntry
 from syndicate.sources import charset
 from syndicate.sources.blocks import collapse
 from syndicate.sources.scraped import headline as heads
+from syndicate.sources.scraped import standfirst
 from syndicate.sources.scraped.analysis import Analysis, analyse, default_models
 from syndicate.sources.scraped.body import to_blocks
 from syndicate.sources.scraped.lines import Line, key_of, split_lines
@@ -125,9 +126,9 @@ def _find_header(page: Analysis, models: Models) -> _Header | None:
     if chosen is None:
         return None
     lines = page.lines
-    lede = heads.lede_keys(lines, max(page.start, chosen.line.index + 1))
+    lede = standfirst.lede_keys(lines, max(page.start, chosen.line.index + 1))
     end = max(page.start, chosen.line.index + 1) + 8
-    dek = heads.dek_after(lines, chosen.line, end, lede)
+    dek = standfirst.dek_after(lines, chosen.line, end, lede)
     return _Header(chosen.line, chosen.text, dek)
 
 
