@@ -144,3 +144,30 @@ def test_build_invalidated_meanwhile_is_served_but_not_kept(
     monkeypatch.setattr(catalog, "build", build_then_write)
     cache.get(("all", "rss", ""))
     assert cache.peek(("all", "rss", "")) is None
+
+
+@pytest.mark.parametrize("fmt", list(catalog.FORMATS))
+def test_each_process_serves_the_change_after_its_own_read_of_the_change_log(
+    fmt: str, settings: Settings, store: Store
+) -> None:
+    """Two web processes over one store, a write by a third: each keeps serving the old
+    document until its own watcher reads the change log, then serves the same new bytes as
+    the other. So clients of a server with several workers see both ETags for up to one
+    change-log interval, which is what tests/test_deployment.py must wait out."""
+    store.upsert_many(article(n) for n in (1, 2))
+    key = ("all", fmt, "")
+    stores = [Store(settings.database_url) for _ in range(3)]  # two web processes, a writer
+    try:
+        caches = [FeedCache(opened, settings) for opened in stores[:2]]
+        watchers = [ChangeWatcher(cache, interval=60) for cache in caches]
+        old = {cache.get(key).etag for cache in caches}
+        stores[2].upsert(article(3))
+        assert len(old) == 1 and watchers[0].poll() == 1
+        first, second = caches[0].get(key), caches[1].get(key)
+        assert first.etag not in old and second.etag in old  # the other has not read it yet
+        assert watchers[1].poll() == 1
+        second = caches[1].get(key)
+        assert (second.body, second.etag) == (first.body, first.etag)
+    finally:
+        for opened in stores:
+            opened.close()
