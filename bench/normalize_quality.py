@@ -67,7 +67,7 @@ from syndicate.sources import page as page_module  # noqa: E402
 from syndicate.sources import scraped  # noqa: E402
 from syndicate.sources.blocks import parse_document  # noqa: E402
 from syndicate.sources.pagemeta import read_metadata  # noqa: E402
-from syndicate.sources.scraped.guards import PageNames, rejects  # noqa: E402
+from syndicate.sources.scraped.guards import PageNames, forbids  # noqa: E402
 from syndicate.sources.scraped.lines import split_lines  # noqa: E402
 
 BASELINE = "trafilatura baseline"
@@ -211,14 +211,15 @@ def guard_broken(sample: Sample, headline: str) -> str:
     """Which headline guard ``headline`` breaks on this page ("" when none does).
 
     The guards of :mod:`syndicate.sources.scraped.guards` are checked on every path's answer,
-    the HTML path's too: a URL, an e-mail address, a notice, a timestamp, a breadcrumb, or the
-    bare site name while a longer line of the page's top was a candidate.
+    the HTML path's too: a URL, an e-mail address, a notice, a timestamp, a breadcrumb, a
+    member of structured data, or the bare site name while a longer line of the page's top
+    was a candidate.
     """
     if not headline:
         return ""
     lines = split_lines(sample.text.decode("utf-8", "replace"))
     names = PageNames(lines)
-    why = rejects(headline, names)
+    why = forbids(headline, names)
     if why:
         return why
     if names.is_site_name(headline):

@@ -2,11 +2,16 @@
 
 Pages are generated with a headline among the page furniture the guards exist for: a URL or
 an e-mail address printed above the story, a cookie or error notice, a timestamp line, a
-breadcrumb trail (alone, or glued in front of the headline), the site's own name. Whatever
-else the ranker makes of a page, the title it returns is none of those.
+breadcrumb trail (alone, glued in front of the headline, or led by "You are here:"), the
+site's own name, a JSON-LD block printed as text. Whatever else the ranker makes of a page,
+the title it returns is none of those. ``tests/data/guards_settle.json`` holds the cases of
+the last word on a candidate, :func:`settle`.
 """
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,9 +22,11 @@ from syndicate.sources import scraped
 from syndicate.sources.scraped.guards import (
     PageNames,
     cut_crumbs,
+    forbids,
     is_breadcrumb,
     is_timestamp,
     rejects,
+    settle,
 )
 from syndicate.sources.scraped.lines import split_lines
 from syndicate.sources.scraped.vocab import is_address, is_notice
@@ -70,6 +77,8 @@ STAMPS = st.sampled_from(
         "10:41 AM ET",
     ]
 )
+LEADS = st.sampled_from(["You are here: ", "Sie sind hier: ", "Vous êtes ici : ", "Jesteś tutaj: "])
+SETTLE = json.loads((Path(__file__).parent / "data" / "guards_settle.json").read_text("utf-8"))
 TRAILS = st.lists(st.sampled_from(SECTIONS), min_size=1, max_size=3).map(
     lambda parts: ["Home", *parts]
 )
@@ -108,6 +117,7 @@ def assert_allowed(title: str) -> None:
     assert not is_notice(title), title
     assert not is_timestamp(title), title
     assert not is_breadcrumb(title), title
+    assert not forbids(title, PageNames(())), title
     assert title != SITE
 
 
@@ -233,3 +243,57 @@ def test_a_headline_quoted_in_guillemets_is_no_trail(
     assert cut_crumbs(f"Home › News › {headline}") == headline
     entry = scraped.parse_text(page([], headline, words), "generated.txt")
     assert entry.title == headline
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    words=HEADLINE_WORDS,
+    lead=LEADS,
+    trail=TRAILS,
+    glue=st.sampled_from([" › ", " > ", " / ", " » "]),
+    alone=st.booleans(),
+)
+def test_a_trail_after_its_lead_is_cut_off(
+    words: list[str], lead: str, trail: list[str], glue: str, alone: bool
+) -> None:
+    """A "You are here:" trail, on a line of its own or glued in front of the headline."""
+    headline = headline_of(words)
+    led = lead + glue.join(trail)
+    top, shown = ([led], headline) if alone else ([], glue.join([led, headline]))
+    entry = scraped.parse_text(page(top, shown, words), "generated.txt")
+    assert_allowed(entry.title)
+    assert entry.title == headline
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(words=HEADLINE_WORDS, shown=st.booleans(), site=st.booleans())
+def test_structured_data_printed_above_the_story_is_no_headline(
+    words: list[str], shown: bool, site: bool
+) -> None:
+    """A JSON-LD block the page printed as text, its "headline" member among the lines."""
+    headline = headline_of(words)
+    block = [
+        "{",
+        '"@context": "https://schema.org",',
+        '"@type": "NewsArticle",',
+        f'"headline": "{headline}",',
+        '"datePublished": "2024-05-02T08:00:00Z",',
+        *([f'"publisher": {{"@type": "Organization", "name": "{SITE}"}}'] if site else []),
+        "}",
+    ]
+    text = page(block, headline if shown else "", words)
+    try:
+        entry = scraped.parse_text(text, "generated.txt")
+    except ParseError:
+        assert not shown  # with no headline line, refusing the page is allowed
+        return
+    assert_allowed(entry.title)
+    if shown:
+        assert entry.title == headline
+
+
+@pytest.mark.parametrize("case", SETTLE["cases"], ids=lambda case: case["text"][:40])
+def test_settle_cuts_led_trails_and_refuses_trails_and_data(case: dict[str, str]) -> None:
+    names = PageNames(split_lines("\n".join(SETTLE["menu"])))
+    assert settle(case["text"], names) == case["settled"]
+    assert bool(forbids(case["text"], names)) == (case["settled"] != case["text"])

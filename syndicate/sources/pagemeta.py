@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 from syndicate.model import IMAGE, Media
 from syndicate.sources.blocks import Element, collapse, text_of
-from syndicate.sources.scraped.guards import CRUMB_MAX_WORDS, PageNames, cut_crumbs, rejects
+from syndicate.sources.scraped.guards import CRUMB_MAX_WORDS, PageNames, cut_crumbs, settle
 from syndicate.sources.scraped.lines import key_of
 from syndicate.text.dates import parse_date
 
@@ -212,8 +212,8 @@ def _guarded(found: list[str], sites: set[str], menu: set[str]) -> str:
     names.sites = {key_of(site) for site in sites}
     names.menu = menu | names.sites
     for text in found:
-        cut = cut_crumbs(text, names.menu) or text
-        if not rejects(cut, names) and not (names.is_site_name(cut) and len(found) > 1):
+        cut = settle(cut_crumbs(text, names.menu) or text, names)
+        if cut and not (names.is_site_name(cut) and len(found) > 1):
             return cut
     return found[0] if found else ""
 

@@ -17,8 +17,10 @@ from syndicate.sources.scraped.meta import has_date, is_dateline, is_month_name
 from syndicate.sources.scraped.vocab import (
     COPYRIGHT,
     CRUMB_MARKS,
+    DATA_MEMBER,
     DOMAIN,
     HOME_WORDS,
+    TRAIL_LEAD,
     is_address,
     is_notice,
 )
@@ -26,6 +28,7 @@ from syndicate.sources.scraped.vocab import (
 # Chevrons always part crumbs; a slash or bar only when the trail starts at "Home".
 _CHEVRONS = re.compile(r"\s*[>»›→]\s*")
 _SPACED = re.compile(r"\s+[/|]\s+|\s*[>»›→]\s*")
+_SLASHED = re.compile(r"\s+/\s+")
 _GLUE = re.compile(r"(?<=[a-zà-ÿ])(?=[A-ZÀ-Þ][a-zà-ÿ])")
 _TIME_ONLY = re.compile(
     r"^[\W\d_]*(?:\d{1,2}[:.h]\d{2}|\d+\s*(?:min|mins|minutes?|h|hours?|days?|std\.?))"
@@ -64,6 +67,59 @@ def rejects(text: str, page: PageNames) -> str:
     if is_breadcrumb(text, page.menu):
         return "breadcrumb"
     return ""
+
+
+def settle(text: str, page: PageNames) -> str:
+    """The headline a candidate ``text`` gives once every guard has had its say ("" for none).
+
+    :func:`rejects` and :func:`cut_crumbs` (already applied to ``text``) shape the
+    candidates the headline ranker learns from and scores. This is the last word on the
+    line it prefers, with the checks that need only hold of the answer: a trail led by "You
+    are here:" is cut off the headline after it, and a trail of spaced slashes, or a member
+    of structured data printed as text ('"headline": "...",' of a JSON-LD block), is no
+    headline at all.
+    """
+    cut = text.strip()
+    lead = TRAIL_LEAD.match(cut)
+    if lead:
+        cut = _after_lead(cut[lead.end() :], page.menu)
+    return "" if not cut or forbids(cut, page) else cut
+
+
+def forbids(text: str, page: PageNames) -> str:
+    """Why ``text`` can never be the answer, by every guard ("" when it can)."""
+    why = rejects(text, page)
+    if why:
+        return why
+    if TRAIL_LEAD.match(text) or is_slashed_trail(text):
+        return "breadcrumb"
+    if DATA_MEMBER.match(text):
+        return "data"
+    return ""
+
+
+def is_slashed_trail(text: str) -> bool:
+    """Section names parted by spaced slashes, with no "Home" to start them ("News / World /
+    Europe"): three names or more, each a few words with no comma, as a trail's are."""
+    parts = _SLASHED.split(text.strip())
+    return (
+        len(parts) >= 3
+        and "," not in text
+        and all(0 < len(p.split()) <= CRUMB_MAX_WORDS for p in parts)
+    )
+
+
+def _after_lead(rest: str, menu: Collection[str]) -> str:
+    """What follows a trail's lead ("You are here:") is the trail, and a headline only when
+    what is left past the section names is longer than a section name."""
+    parts = _SPACED.split(rest)
+    if len(parts) >= 2 and all(len(p.split()) <= CRUMB_MAX_WORDS for p in parts[:-1]):
+        rest = parts[-1]
+    else:
+        cut = cut_crumbs(rest, menu)
+        rest = cut if cut != rest.strip() else _drop_names(cut, menu, glued=False)
+    rest = rest.strip()
+    return rest if len(rest.split()) > CRUMB_MAX_WORDS else ""
 
 
 def is_timestamp(text: str) -> bool:

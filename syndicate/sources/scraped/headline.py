@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from syndicate.sources.scraped.guards import PageNames, cut_crumbs, rejects
+from syndicate.sources.scraped.guards import PageNames, cut_crumbs, rejects, settle
 from syndicate.sources.scraped.lines import Line, char_counts, key_of, key_set
 from syndicate.sources.scraped.meta import byline_names, has_date, is_dateline
 from syndicate.sources.scraped.standfirst import LEDE_PARAGRAPHS
@@ -238,10 +238,18 @@ def matrix(
 def choose(
     found: Sequence[Candidate], model: Ensemble, rows: Sequence[Sequence[float]], names: PageNames
 ) -> Candidate | None:
-    """The best-scored candidate; never just the site's name while a longer one is there."""
-    if not found:
+    """The best-scored candidate the guards allow (:func:`.guards.settle`, which may cut a
+    trail's lead off it); never just the site's name while a longer one is there."""
+    scored_all = [model.raw(r) for r in rows]
+    kept = [
+        (Candidate(c.line, t), s)
+        for c, s in zip(found, scored_all, strict=True)
+        if (t := settle(c.text, names))
+    ]
+    if not kept:
         return None
-    scores = [model.raw(r) for r in rows]
+    found = [c for c, _ in kept]
+    scores = [s for _, s in kept]
     scored = sorted(zip(scores, range(len(found)), strict=True), reverse=True)
     best = scored[0][1]
     if names.is_site_name(found[best].text):

@@ -59,6 +59,22 @@ HOME_WORDS = frozenset(
 )
 CRUMB_SEPARATOR = re.compile(r"\s*(?:>|»|›|/|\||→|::|\u2022|·)\s*")
 CRUMB_MARKS = frozenset(">»›→")
+# What a trail says before it starts ("You are here: Home > News"), in the same languages;
+# always with its colon, so a headline that starts with the words is none.
+TRAIL_LEAD = re.compile(
+    r"^\W*(?:you are here|sie sind hier|vous [êe]tes ici|est[áa]s? aqu[íi]|usted est[áa] aqu[íi]|"
+    r"voc[êe] est[áa] aqui|sei qui|ti trovi qui|u bevindt zich hier|u bent hier|"
+    r"jeste[śs] tutaj|du er her|du är här|olet tässä|вы здесь|ви тут|"
+    r"buradasınız|anda di sini)\s*:\s*",
+    re.IGNORECASE,
+)
+# A member of structured data printed as text: '"headline": "...",' of a JSON-LD block. A
+# number or literal must end the member, so a quoted word before a colon ('"No": 4 reasons')
+# is no data.
+DATA_MEMBER = re.compile(
+    r'^\s*[{\[]?\s*"[\w@$.:-]{1,40}"\s*:\s*'
+    r"(?:[\"\[{]|(?:-?\d[\d.eE+-]*|true|false|null)\s*[,}\]]?\s*$)"
+)
 
 COPYRIGHT = re.compile(r"^(?:copyright\b|©|\(c\))", re.IGNORECASE)
 
