@@ -211,9 +211,9 @@ def guard_broken(sample: Sample, headline: str) -> str:
     """Which headline guard ``headline`` breaks on this page ("" when none does).
 
     The guards of :mod:`syndicate.sources.scraped.guards` are checked on every path's answer,
-    the HTML path's too: a URL, an e-mail address, a notice, a timestamp, a breadcrumb, a
-    member of structured data, or the bare site name while a longer line of the page's top
-    was a candidate.
+    the HTML path's too: a URL, an e-mail address, a notice, a timestamp, a breadcrumb, a link
+    back to another post, a member of structured data, a line cut off mid-phrase, a byline,
+    or the bare site name while a longer line of the page's top was a candidate.
     """
     if not headline:
         return ""

@@ -3,8 +3,10 @@
 The headline ranker is learned, and learned models make the odd confident mistake. These
 checks hold on every page: a headline is never a URL or an e-mail address, never a cookie,
 consent, privacy or error notice, never a bare date or timestamp, never a breadcrumb trail
-(a trail glued in front of a headline is cut off first), and never just the site's name
-while a longer candidate is there.
+(a trail glued in front of a headline, or led by "You are here:", is cut off first), and
+never just the site's name while a longer candidate is there. Nor is it a link back to
+another post, a line of structured data printed as text, a line cut off mid-phrase or a
+byline.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import re
 from collections.abc import Collection, Sequence
 
 from syndicate.sources.scraped.lines import Line, key_of
-from syndicate.sources.scraped.meta import has_date, is_dateline, is_month_name
+from syndicate.sources.scraped.meta import byline_names, has_date, is_dateline, is_month_name
 from syndicate.sources.scraped.vocab import (
     COPYRIGHT,
     CRUMB_MARKS,
@@ -29,6 +31,14 @@ from syndicate.sources.scraped.vocab import (
 _CHEVRONS = re.compile(r"\s*[>»›→]\s*")
 _SPACED = re.compile(r"\s+[/|]\s+|\s*[>»›→]\s*")
 _SLASHED = re.compile(r"\s+/\s+")
+# A post-to-post link: an arrow, or an unpaired guillemet standing apart, pointing back
+# ("← Older post", "« Previous post"); a quotation hugs its words ("«Wir waren...").
+_BACK = re.compile(r"^\s*(?:[←<]|[«‹]\s)")
+# A line cut off mid-phrase: ending on a comma, a colon or a joining word ("Search for:").
+# Lowercase only: "Plan A" and "Vitamin E" end on a capital.
+_OPEN_END = re.compile(
+    r"(?:[,:;]|\s(?:and|or|of|the|a|to|with|und|oder|der|die|das|et|ou|de|le|la|y|o|e|el))\s*$"
+)
 _GLUE = re.compile(r"(?<=[a-zà-ÿ])(?=[A-ZÀ-Þ][a-zà-ÿ])")
 _TIME_ONLY = re.compile(
     r"^[\W\d_]*(?:\d{1,2}[:.h]\d{2}|\d+\s*(?:min|mins|minutes?|h|hours?|days?|std\.?))"
@@ -75,9 +85,10 @@ def settle(text: str, page: PageNames) -> str:
     :func:`rejects` and :func:`cut_crumbs` (already applied to ``text``) shape the
     candidates the headline ranker learns from and scores. This is the last word on the
     line it prefers, with the checks that need only hold of the answer: a trail led by "You
-    are here:" is cut off the headline after it, and a trail of spaced slashes, or a member
-    of structured data printed as text ('"headline": "...",' of a JSON-LD block), is no
-    headline at all.
+    are here:" is cut off the headline after it; a trail of spaced slashes, a link back to
+    another post ("← Older post"), a member of structured data printed as text
+    ('"headline": "...",' of a JSON-LD block), a line cut off mid-phrase ("Search for:")
+    and a byline are no headline at all.
     """
     cut = text.strip()
     lead = TRAIL_LEAD.match(cut)
@@ -93,8 +104,14 @@ def forbids(text: str, page: PageNames) -> str:
         return why
     if TRAIL_LEAD.match(text) or is_slashed_trail(text):
         return "breadcrumb"
+    if _BACK.match(_unquoted(text)):
+        return "navigation"
     if DATA_MEMBER.match(text):
         return "data"
+    if _OPEN_END.search(text):
+        return "fragment"
+    if byline_names(text):
+        return "byline"
     return ""
 
 
