@@ -5,8 +5,8 @@ checks hold on every page: a headline is never a URL or an e-mail address, never
 consent, privacy or error notice, never a bare date or timestamp, never a breadcrumb trail
 (a trail glued in front of a headline, or led by "You are here:", is cut off first), and
 never just the site's name while a longer candidate is there. Nor is it a link back to
-another post, a line of structured data printed as text, a line cut off mid-phrase or a
-byline.
+another post or a skip link, a server's error message, a line of structured data printed as
+text, a line cut off mid-phrase or a byline.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from syndicate.sources.scraped.vocab import (
     DATA_MEMBER,
     DOMAIN,
     HOME_WORDS,
+    SERVER_ERROR,
+    SKIP_LINK,
     TRAIL_LEAD,
     is_address,
     is_notice,
@@ -86,7 +88,8 @@ def settle(text: str, page: PageNames) -> str:
     candidates the headline ranker learns from and scores. This is the last word on the
     line it prefers, with the checks that need only hold of the answer: a trail led by "You
     are here:" is cut off the headline after it; a trail of spaced slashes, a link back to
-    another post ("← Older post"), a member of structured data printed as text
+    another post ("← Older post") or a skip link ("Skip to content"), a server's error
+    message, a member of structured data printed as text
     ('"headline": "...",' of a JSON-LD block), a line cut off mid-phrase ("Search for:")
     and a byline are no headline at all.
     """
@@ -104,8 +107,10 @@ def forbids(text: str, page: PageNames) -> str:
         return why
     if TRAIL_LEAD.match(text) or is_slashed_trail(text):
         return "breadcrumb"
-    if _BACK.match(_unquoted(text)):
+    if _BACK.match(_unquoted(text)) or SKIP_LINK.match(text):
         return "navigation"
+    if SERVER_ERROR.match(text):
+        return "notice"
     if DATA_MEMBER.match(text):
         return "data"
     if _OPEN_END.search(text):

@@ -68,6 +68,21 @@ TRAIL_LEAD = re.compile(
     r"buradasınız|anda di sini)\s*:\s*",
     re.IGNORECASE,
 )
+# A link that skips to the page's content, for keyboards and screen readers.
+SKIP_LINK = re.compile(
+    r"^\W*(?:skip|jump) to (?:the )?(?:main |page )?(?:content|navigation|menu|search|footer)|"
+    r"^\W*(?:zum|direkt zum|springe?n? zum) (?:haupt)?(?:inhalt|navigation|menü)|"
+    r"^\W*(?:aller|passer|accéder) (?:au|directement au) contenu|"
+    r"^\W*(?:saltar|ir) al contenido|^\W*(?:vai|salta) al contenuto|"
+    r"^\W*pular para o conteúdo|^\W*przejdź do (?:treści|zawartości)",
+    re.IGNORECASE,
+)
+# A server's error or warning printed into the page ("Warning: mysql_connect(): ... on line 12").
+SERVER_ERROR = re.compile(
+    r"^\W*(?:warning|notice|deprecated|strict standards|(?:catchable )?fatal error|"
+    r"parse error)\s*:\s.*(?:\(\)|\bon line \d|\bin /|\bundefined\b|\bexpected\b)",
+    re.IGNORECASE,
+)
 # A member of structured data printed as text: '"headline": "...",' of a JSON-LD block. A
 # number or literal must end the member, so a quoted word before a colon ('"No": 4 reasons')
 # is no data.
