@@ -236,10 +236,18 @@ def matrix(
 
 
 def choose(
-    found: Sequence[Candidate], model: Ensemble, rows: Sequence[Sequence[float]], names: PageNames
+    found: Sequence[Candidate],
+    model: Ensemble,
+    rows: Sequence[Sequence[float]],
+    names: PageNames,
+    english: bool = False,
 ) -> Candidate | None:
     """The best-scored candidate the guards allow (:func:`.guards.settle`, which may cut a
-    trail's lead off it); never just the site's name while a longer one is there."""
+    trail's lead off it); never just the site's name while a longer one is there.
+
+    ``english``: the page is English prose, where a headline stands right above its dek
+    (:func:`_above_dek`).
+    """
     scored_all = [model.raw(r) for r in rows]
     kept = [
         (Candidate(c.line, t), s)
@@ -258,7 +266,8 @@ def choose(
             other = found[j]
             if len(other.text.split()) > words and not names.is_site_name(other.text):
                 return other
-    return found[_past_label(found, scores, best)]
+    best = _past_label(found, scores, best)
+    return found[_above_dek(found, scores, best) if english else best]
 
 
 def _past_label(found: Sequence[Candidate], scores: Sequence[float], best: int) -> int:
@@ -277,6 +286,26 @@ def _past_label(found: Sequence[Candidate], scores: Sequence[float], best: int) 
     shaped = len(below.text.split()) >= max(4, words + 2) and not below.text.isupper()
     if is_label and shaped and scores[best + 1] >= scores[best] - LABEL_MARGIN:
         return best + 1
+    return best
+
+
+def _above_dek(found: Sequence[Candidate], scores: Sequence[float], best: int) -> int:
+    """When the winner has a headline-shaped line right above it, on an English page, that
+    line is the headline and the winner its dek.
+
+    English pages set the dek under the headline; German and other pages often set a kicker
+    sentence above it (the "Dachzeile"), and the ranker, which learns both, can take an
+    English dek for the headline. The line above wins when it has four words or more, is not
+    set in capitals, and scores within :data:`LABEL_MARGIN` of the winner.
+    """
+    if best == 0:
+        return best
+    dek, above = found[best], found[best - 1]
+    if dek.line.index - above.line.index != 1:
+        return best
+    shaped = len(above.text.split()) >= 4 and not above.text.isupper()
+    if shaped and scores[best - 1] >= scores[best] - LABEL_MARGIN:
+        return best - 1
     return best
 
 

@@ -325,3 +325,18 @@ def guess_language(text: str) -> str:
         if len(pattern.findall(sample)) / letters >= (0.05 if code == "ja" else 0.3):
             return code
     return ""
+
+
+# English's commonest function words: together about one word in seven of English prose, and
+# next to none of another language's.
+_ENGLISH_WORDS = re.compile(r"\b(?:the|and|of|to)\b", re.IGNORECASE)
+_ANY_WORD = re.compile(r"\w+")
+ENGLISH_SHARE = 0.08  # half what English prose has, many times what other languages have
+
+
+def reads_english(text: str) -> bool:
+    """Is ``text`` English prose? Headline conventions differ by press tradition (see
+    :func:`.headline.choose`), and the script alone does not tell Latin-script languages apart."""
+    sample = text[:4000]
+    words = len(_ANY_WORD.findall(sample))
+    return words > 0 and len(_ENGLISH_WORDS.findall(sample)) / words > ENGLISH_SHARE

@@ -40,11 +40,13 @@ from syndicate.sources.scraped.meta import (
     has_date,
     is_dateline,
     is_day_of_month,
+    reads_english,
 )
 from syndicate.sources.scraped.trees import Models
 from syndicate.sources.scraped.vocab import hint_kinds, is_form, is_page_script
 
 CATEGORY_MAX_WORDS = 4
+OPENING_LINES = 40  # the body's first lines, where the page's language is read
 CATEGORY_MAX_WEIGHT = 60
 _DOMAIN = re.compile(r"^\S+\.[a-z]{2,}$", re.IGNORECASE)
 _CRUMB_SPLIT = re.compile(r"\s*(?:>|»|›|/|\|)\s*")
@@ -122,7 +124,10 @@ def _looks_binary(text: str) -> bool:
 
 def _find_header(page: Analysis, models: Models) -> _Header | None:
     """The headline the ranker prefers near the body's start, and its dek."""
-    chosen = heads.choose(page.candidates, models.headline, page.headline_rows, page.names)
+    opening = " ".join(line.text for line in page.lines[page.start : page.start + OPENING_LINES])
+    chosen = heads.choose(
+        page.candidates, models.headline, page.headline_rows, page.names, reads_english(opening)
+    )
     if chosen is None:
         return None
     lines = page.lines

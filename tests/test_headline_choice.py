@@ -1,0 +1,77 @@
+"""How the headline is chosen from the ranker's scores: the rules around the model.
+
+The scores here are given, not computed, so each rule is seen on its own: the line right
+above an English winner that is shaped like a headline is the headline (the winner is its
+dek), and on other pages the ranker's choice stands, since they often set a kicker sentence
+above the headline. ``reads_english`` tells the two apart from the body's prose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from syndicate.sources.scraped.guards import PageNames
+from syndicate.sources.scraped.headline import LABEL_MARGIN, Candidate, choose
+from syndicate.sources.scraped.lines import split_lines
+from syndicate.sources.scraped.meta import reads_english
+
+HEADLINE = "Harbour council approves the storm wall after a long night"
+DEK = "The vote ends a two-year dispute over who pays for the repairs"
+
+
+class Given:
+    """A ranker whose score for a candidate is the first number of its row."""
+
+    def raw(self, row: Sequence[float]) -> float:
+        return row[0]
+
+
+def chosen(texts: list[str], scores: list[float], english: bool, gap: int = 0) -> str:
+    lines = split_lines("\n".join(t for text in texts for t in ([text] + ["x"] * gap)))
+    by_text = {line.text: line for line in lines}
+    found = [Candidate(by_text[t], t) for t in texts]
+    names = PageNames(())
+    pick = choose(found, Given(), [[s] for s in scores], names, english)  # type: ignore[arg-type]
+    assert pick is not None
+    return pick.text
+
+
+@pytest.mark.parametrize("behind", [0.0, 0.5, LABEL_MARGIN])
+def test_on_an_english_page_the_line_above_the_dek_is_the_headline(behind: float) -> None:
+    assert chosen([HEADLINE, DEK], [2.0 - behind, 2.0], english=True) == HEADLINE
+
+
+@pytest.mark.parametrize(
+    ("texts", "scores", "gap"),
+    [
+        ([HEADLINE, DEK], [2.0 - LABEL_MARGIN - 0.5, 2.0], 0),  # far behind: the ranker stands
+        ([HEADLINE, DEK], [1.5, 2.0], 1),  # not right above
+        (["STORM WALL VOTE TONIGHT", DEK], [1.5, 2.0], 0),  # set in capitals: a label
+        (["Storm wall", DEK], [1.5, 2.0], 0),  # too short for a headline
+    ],
+)
+def test_on_an_english_page_the_ranker_stands_otherwise(
+    texts: list[str], scores: list[float], gap: int
+) -> None:
+    assert chosen(texts, scores, english=True, gap=gap) == DEK
+
+
+def test_on_other_pages_a_sentence_above_the_headline_is_a_kicker() -> None:
+    kicker = "Der Rat hat in der Nacht lange über die Kosten gestritten"
+    headline = "Hafenrat beschließt die neue Sturmmauer"
+    assert chosen([kicker, headline], [1.5, 2.0], english=False) == headline
+
+
+@pytest.mark.parametrize(
+    ("text", "english"),
+    [
+        (f"{DEK}. The council said the work on the harbour and the wall starts in May.", True),
+        ("Der Rat hat in der Nacht lange über die Kosten der neuen Mauer gestritten.", False),
+        ("Le conseil a voté la nouvelle digue du port après une longue nuit de débats.", False),
+        ("", False),
+    ],
+)
+def test_reads_english(text: str, english: bool) -> None:
+    assert reads_english(text) is english
