@@ -89,9 +89,8 @@ def settle(text: str, page: PageNames) -> str:
     line it prefers, with the checks that need only hold of the answer: a trail led by "You
     are here:" is cut off the headline after it; a trail of spaced slashes, a link back to
     another post ("← Older post") or a skip link ("Skip to content"), a server's error
-    message, a member of structured data printed as text
-    ('"headline": "...",' of a JSON-LD block), a line cut off mid-phrase ("Search for:")
-    and a byline are no headline at all.
+    message, a member of structured data printed as text ('"headline": "...",' of a JSON-LD
+    block), a line cut off mid-phrase ("Search for:") and a byline are no headline at all.
     """
     cut = text.strip()
     lead = TRAIL_LEAD.match(cut)

@@ -335,8 +335,9 @@ ENGLISH_SHARE = 0.08  # half what English prose has, many times what other langu
 
 
 def reads_english(text: str) -> bool:
-    """Is ``text`` English prose? Headline conventions differ by press tradition (see
-    :func:`.headline.choose`), and the script alone does not tell Latin-script languages apart."""
+    """Is ``text`` English prose? Where the dek goes differs by press tradition (English
+    sets it under the headline), and the script alone does not tell Latin-script languages
+    apart."""
     sample = text[:4000]
     words = len(_ANY_WORD.findall(sample))
     return words > 0 and len(_ENGLISH_WORDS.findall(sample)) / words > ENGLISH_SHARE

@@ -46,8 +46,8 @@ from syndicate.sources.scraped.trees import Models
 from syndicate.sources.scraped.vocab import hint_kinds, is_form, is_page_script
 
 CATEGORY_MAX_WORDS = 4
-OPENING_LINES = 40  # the body's first lines, where the page's language is read
 CATEGORY_MAX_WEIGHT = 60
+OPENING_LINES = 40  # the body's first lines, where the page's language is read
 _DOMAIN = re.compile(r"^\S+\.[a-z]{2,}$", re.IGNORECASE)
 _CRUMB_SPLIT = re.compile(r"\s*(?:>|»|›|/|\|)\s*")
 _CLOCK_OR_COUNT = re.compile(r"\d:\d\d|^\W*\d+\W*$|\bago\b|published|updated", re.IGNORECASE)
