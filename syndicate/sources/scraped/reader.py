@@ -43,19 +43,23 @@ from syndicate.sources.scraped.meta import (
     reads_english,
 )
 from syndicate.sources.scraped.trees import Models
-from syndicate.sources.scraped.vocab import hint_kinds, is_form, is_page_script
+from syndicate.sources.scraped.vocab import (
+    CRUMB_SEPARATOR,
+    HOME_WORDS,
+    hint_kinds,
+    is_form,
+    is_page_script,
+)
 
 CATEGORY_MAX_WORDS = 4
 CATEGORY_MAX_WEIGHT = 60
 OPENING_LINES = 40  # the body's first lines, where the page's language is read
 _DOMAIN = re.compile(r"^\S+\.[a-z]{2,}$", re.IGNORECASE)
-_CRUMB_SPLIT = re.compile(r"\s*(?:>|»|›|/|\|)\s*")
 _CLOCK_OR_COUNT = re.compile(r"\d:\d\d|^\W*\d+\W*$|\bago\b|published|updated", re.IGNORECASE)
 DECODING = charset.AS_BROWSERS_DO  # page text is what a browser showed
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")  # control characters but for whitespace
 # A name standing alone: two or three capitalized words, nothing else.
 _PERSON = re.compile(r"^[^\W\d_a-z][\w.'’-]*(?: [^\W\d_a-z][\w.'’-]*){1,2}$")
-_HOME = {"home", "start", "startseite", "inicio", "início", "accueil", "главная", "홈", "ホーム"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,8 +260,8 @@ def _categories(lines: Sequence[Line], headline: Line) -> tuple[str, ...]:
     for line in reversed(run):
         if _DOMAIN.match(line.text):
             continue  # an image credit or site name ("Kremlin.ru"), not a category
-        for crumb in _CRUMB_SPLIT.split(line.text):
-            if crumb and crumb.casefold() not in _HOME and crumb not in names:
+        for crumb in CRUMB_SEPARATOR.split(line.text):
+            if crumb and crumb.casefold() not in HOME_WORDS and crumb not in names:
                 names.append(crumb)
     return tuple(names)
 
@@ -279,7 +283,7 @@ def _menu_above(lines: Sequence[Line], headline: Line) -> bool:
 
 
 def _marked_category(line: Line) -> bool:
-    return bool(_CRUMB_SPLIT.search(line.text)) or line.text.isupper()
+    return bool(CRUMB_SEPARATOR.search(line.text)) or line.text.isupper()
 
 
 def _category_shaped(line: Line) -> bool:

@@ -57,7 +57,9 @@ HOME_WORDS = frozenset(
     "home homepage start startseite inicio início portada accueil главная головна "
     "strona główna anasayfa beranda 홈 ホーム 首页 首頁".split()
 )
-CRUMB_SEPARATOR = re.compile(r"\s*(?:>|»|›|/|\||→|::|\u2022|·)\s*")
+# What parts a breadcrumb's names ("News > Politics", "News / Politics", "News | Politics");
+# a middle dot parts a title's own words as often ("Harbour Days · A Film"), so it is none.
+CRUMB_SEPARATOR = re.compile(r"\s*(?:>|»|›|/|\|)\s*")
 CRUMB_MARKS = frozenset(">»›→")
 # What a trail says before it starts ("You are here: Home > News"), in the same languages;
 # always with its colon, so a headline that starts with the words is none.
