@@ -17,7 +17,13 @@ from urllib.parse import urljoin, urlsplit
 
 from syndicate.model import IMAGE, Media
 from syndicate.sources.blocks import Element, collapse, text_of
-from syndicate.sources.scraped.guards import CRUMB_MAX_WORDS, PageNames, cut_crumbs, settle
+from syndicate.sources.scraped.guards import (
+    CRUMB_MAX_WORDS,
+    PageNames,
+    cut_crumbs,
+    rejects,
+    settle,
+)
 from syndicate.sources.scraped.lines import key_of
 from syndicate.text.dates import parse_date
 
@@ -212,7 +218,8 @@ def _guarded(found: list[str], sites: set[str], menu: set[str]) -> str:
     names.sites = {key_of(site) for site in sites}
     names.menu = menu | names.sites
     for text in found:
-        cut = settle(cut_crumbs(text, names.menu) or text, names)
+        cut = cut_crumbs(text, names.menu) or text
+        cut = "" if rejects(cut, names) else settle(cut, names)
         if cut and not (names.is_site_name(cut) and len(found) > 1):
             return cut
     return found[0] if found else ""

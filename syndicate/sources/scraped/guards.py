@@ -36,10 +36,11 @@ _SLASHED = re.compile(r"\s+/\s+")
 # A post-to-post link: an arrow, or an unpaired guillemet standing apart, pointing back
 # ("← Older post", "« Previous post"); a quotation hugs its words ("«Wir waren...").
 _BACK = re.compile(r"^\s*(?:[←<]|[«‹]\s)")
-# A line cut off mid-phrase: ending on a comma, a colon or a joining word ("Search for:").
+# A line cut off mid-phrase ends on one of these marks or words ("Search for:", "... and").
 # Lowercase only: "Plan A" and "Vitamin E" end on a capital.
-_OPEN_END = re.compile(
-    r"(?:[,:;]|\s(?:and|or|of|the|a|to|with|und|oder|der|die|das|et|ou|de|le|la|y|o|e|el))\s*$"
+_OPEN_MARKS = frozenset(",:;")
+_JOINING_ENDS = frozenset(
+    "and or of the a to with und oder der die das et ou de le la y o e el".split()
 )
 _GLUE = re.compile(r"(?<=[a-zà-ÿ])(?=[A-ZÀ-Þ][a-zà-ÿ])")
 _TIME_ONLY = re.compile(
@@ -84,26 +85,32 @@ def rejects(text: str, page: PageNames) -> str:
 def settle(text: str, page: PageNames) -> str:
     """The headline a candidate ``text`` gives once every guard has had its say ("" for none).
 
-    :func:`rejects` and :func:`cut_crumbs` (already applied to ``text``) shape the
-    candidates the headline ranker learns from and scores. This is the last word on the
-    line it prefers, with the checks that need only hold of the answer: a trail led by "You
-    are here:" is cut off the headline after it; a trail of spaced slashes, a link back to
-    another post ("← Older post") or a skip link ("Skip to content"), a server's error
-    message, a member of structured data printed as text ('"headline": "...",' of a JSON-LD
-    block), a line cut off mid-phrase ("Search for:") and a byline are no headline at all.
+    :func:`cut_crumbs` and :func:`rejects` shape the candidates the headline ranker learns
+    from and scores, and ``text`` has passed them. This is the last word on the line it
+    prefers, with the checks that need only hold of the answer (:func:`refuses`); a trail
+    led by "You are here:" is cut off the headline after it, which then passes every guard.
     """
     cut = text.strip()
     lead = TRAIL_LEAD.match(cut)
     if lead:
         cut = _after_lead(cut[lead.end() :], page.menu)
-    return "" if not cut or forbids(cut, page) else cut
+        return "" if not cut or forbids(cut, page) else cut
+    return "" if refuses(cut) else cut
 
 
 def forbids(text: str, page: PageNames) -> str:
     """Why ``text`` can never be the answer, by every guard ("" when it can)."""
-    why = rejects(text, page)
-    if why:
-        return why
+    return rejects(text, page) or refuses(text)
+
+
+def refuses(text: str) -> str:
+    """Why ``text`` is no headline, by the checks made on the ranker's choice only.
+
+    A trail of spaced slashes or one led by "You are here:", a link back to another post
+    ("← Older post") or a skip link ("Skip to content"), a server's error message, a member
+    of structured data printed as text ('"headline": "...",' of a JSON-LD block), a line cut
+    off mid-phrase ("Search for:") and a byline.
+    """
     if TRAIL_LEAD.match(text) or is_slashed_trail(text):
         return "breadcrumb"
     if _BACK.match(_unquoted(text)) or SKIP_LINK.match(text):
@@ -112,11 +119,20 @@ def forbids(text: str, page: PageNames) -> str:
         return "notice"
     if DATA_MEMBER.match(text):
         return "data"
-    if _OPEN_END.search(text):
+    if _open_ended(text):
         return "fragment"
     if byline_names(text):
         return "byline"
     return ""
+
+
+def _open_ended(text: str) -> bool:
+    """Does the line stop mid-phrase, on a comma, colon or semicolon or a joining word?"""
+    end = text.rstrip()
+    if end[-1:] in _OPEN_MARKS:
+        return True
+    words = end.rsplit(None, 1)
+    return len(words) == 2 and words[1] in _JOINING_ENDS
 
 
 def is_slashed_trail(text: str) -> bool:
