@@ -34,7 +34,7 @@ _CHEVRONS = re.compile(r"\s*[>»›→]\s*")
 _SPACED = re.compile(r"\s+[/|]\s+|\s*[>»›→]\s*")
 _SLASHED = re.compile(r"\s+/\s+")
 # A post-to-post link: an arrow, or an unpaired guillemet standing apart, pointing back
-# ("← Older post", "« Previous post"); a quotation hugs its words ("«Wir waren...").
+# ("← Older post", "« Previous post"); a quotation hugs its words ("«Wir bleiben hier»").
 _BACK = re.compile(r"^\s*(?:[←<]|[«‹]\s)")
 # A line cut off mid-phrase ends on one of these marks or words ("Search for:", "... and").
 # Lowercase only: "Plan A" and "Vitamin E" end on a capital.
