@@ -1,8 +1,9 @@
 """Dates as scraped pages print them, read to aware UTC; lines that only look like dates
 (version numbers, scores, impossible days) read as none.
 
-Numeric dates: slashes put the month first unless it cannot be (11/19/2019, 19/11/2019),
-dots the day (18.11.2019); the clock after them reads in any case ("7:11 AM PST", "20H06").
+Numeric dates: slashes put the month first unless it cannot be (11/19/2019, 19/11/2019) or
+the page's own dates prove it writes the day first, dots the day unless it cannot be
+(18.11.2019, 11.14.2019); the clock after them reads in any case ("7:11 AM PST", "20H06").
 Every form, whatever pieces it is made of, reads as a date or as none: never an error.
 """
 
@@ -16,14 +17,29 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from syndicate.sources.scraped.meta import find_date
+from syndicate.sources.scraped.meta import find_date, slash_order
 
-CASES = json.loads((Path(__file__).parent / "data" / "datelines.json").read_text("utf-8"))
+DATA = Path(__file__).parent / "data"
+CASES = json.loads((DATA / "datelines.json").read_text("utf-8"))
+ORDER = json.loads((DATA / "slash_order.json").read_text("utf-8"))
 
 
 @pytest.mark.parametrize(("line", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_dateline_reads_as_the_date_it_prints(line: str, expected: str | None) -> None:
     found = find_date(line)
+    assert (found.isoformat() if found is not None else None) == expected
+
+
+@pytest.mark.parametrize(("page", "day_first"), ORDER["pages"], ids=[c[0] for c in ORDER["pages"]])
+def test_the_pages_own_dates_settle_the_slashed_order(page: str, day_first: bool) -> None:
+    assert slash_order(page) is day_first
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"), ORDER["day_first"], ids=[c[0] for c in ORDER["day_first"]]
+)
+def test_a_day_first_page_reads_slashes_day_first(line: str, expected: str | None) -> None:
+    found = find_date(line, slash_day_first=True)
     assert (found.isoformat() if found is not None else None) == expected
 
 

@@ -129,19 +129,41 @@ _DATE_WORDS = re.compile(
 
 
 @lru_cache(maxsize=8192)
-def find_date(text: str) -> datetime | None:
+def find_date(text: str, slash_day_first: bool = False) -> datetime | None:
     """The first readable date in a line, as aware UTC; ``None`` when there is none.
 
-    Cached: the same lines are asked about by the features, the headline and the header.
+    ``slash_day_first``: how the page writes its slashed dates (:func:`slash_order`); by
+    default the month comes first (11/19/2019) unless it cannot. Dotted dates put the day
+    first (18.11.2019). Cached: the same lines are asked about by the features, the headline
+    and the header.
     """
     if not _DIGIT_RUN.search(text):
         return None  # every pattern needs a day or a year
     for pattern in _DATE_PATTERNS:
         for match in pattern.finditer(text):
-            parsed = _read(match.groupdict())
+            parsed = _read(match.groupdict(), slash_day_first)
             if parsed is not None:
                 return parsed
     return None
+
+
+_SLASHED = re.compile(r"(?<![\w/])(\d{1,2})/(\d{1,2})/(?:19|20)\d\d(?![\w/])")
+
+
+def slash_order(text: str) -> bool:
+    """Does the page write its slashed dates day first (19/11/2019)?
+
+    Only a date that one order alone can read says so (a day past 12 in the first place, or
+    in the second), and then for every slashed date of the page; when none does, or they
+    disagree, the month comes first. The page's language does not tell: pages in German and
+    Spanish print both orders.
+    """
+    day_first = month_first = False
+    for match in _SLASHED.finditer(text):
+        first, second = int(match.group(1)), int(match.group(2))
+        day_first |= second <= 12 < first
+        month_first |= first <= 12 < second
+    return day_first and not month_first
 
 
 def has_date(text: str) -> bool:
@@ -177,33 +199,38 @@ def _strip_dates(text: str) -> str:
     return text
 
 
-def _read(groups: dict[str, str | None]) -> datetime | None:
+def _read(groups: dict[str, str | None], slash_day_first: bool) -> datetime | None:
     if groups.get("iso"):
         return parse_date(groups["iso"])
-    day_first = _ymd(groups)
-    if day_first is None:
-        return None
-    year, month, day = day_first
-    try:
-        base = date(year, month, day)
-    except ValueError:
+    base = _day(groups, slash_day_first)
+    if base is None:
         return None
     clock = _clock(groups)
     tz = _zone(groups.get("tz"), base)
     return parse_date(f"{base.isoformat()} {clock}{tz}".strip())
 
 
-def _ymd(groups: dict[str, str | None]) -> tuple[int, int, int] | None:
+def _day(groups: dict[str, str | None], slash_day_first: bool) -> date | None:
+    """The calendar day the groups name; a slashed date in the page's order, else in the
+    other order when only that one is a real day (19/11/2019 on a month-first page)."""
     year = int(groups["year"] or 0)
     if groups.get("mnum"):
-        return year, int(groups["mnum"] or 0), int(groups["day"] or 0)
+        return _valid(year, int(groups["mnum"] or 0), int(groups["day"] or 0))
     if groups.get("month"):
         month = _MONTHS.get((groups["month"] or "").casefold().rstrip("."))
-        return (year, month, int(groups["day"] or 0)) if month else None
+        return _valid(year, month, int(groups["day"] or 0)) if month else None
     first, second = int(groups["d1"] or 0), int(groups["d2"] or 0)
-    if groups.get("sep") == "/" and first <= 12:
-        return year, first, second  # US order: 11/19/2019
-    return year, second, first
+    if groups.get("sep") != "/":
+        return _valid(year, second, first)  # dotted: the day first, as Europe writes it
+    day, month = (first, second) if slash_day_first else (second, first)
+    return _valid(year, month, day) or _valid(year, day, month)
+
+
+def _valid(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
 
 
 def _clock(groups: dict[str, str | None]) -> str:

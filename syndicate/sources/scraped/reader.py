@@ -41,6 +41,7 @@ from syndicate.sources.scraped.meta import (
     is_dateline,
     is_day_of_month,
     reads_english,
+    slash_order,
 )
 from syndicate.sources.scraped.trees import Models
 from syndicate.sources.scraped.vocab import (
@@ -100,21 +101,25 @@ def read_with(text: str, origin: str, models: Models) -> RawEntry:
     if not any(line.prose for line in lines):
         raise ParseError(origin, "no paragraph-like text: nothing reads as an article body")
     page = analyse(lines, models)
-    header = _find_header(page, models)
+    opening = " ".join(line.text for line in lines[page.start : page.start + OPENING_LINES])
+    english = reads_english(opening)
+    header = _find_header(page, models, english)
     if header is None:
         raise ParseError(origin, "no headline above the article body")
     body = _body_after(page, header)
     if not body:
         raise ParseError(origin, "no paragraph-like text under the headline")
-    blocks = to_blocks(body)
     around = _header_zone(lines, header, body)
+    dated = _dated_line([*around, *_date_fallback(lines, header, body)], slash_order(text))
+    # A date line among the body's first lines is the page's date, not a paragraph.
+    blocks = to_blocks([line for line in body if dated is None or line is not dated[0]] or body)
     return RawEntry(
         title=collapse(header.title),
         dek=collapse(header.dek.text) if header.dek is not None else "",
         blocks=blocks,
         categories=_categories(lines, header.headline),
         authors=_authors(around, lines),
-        published=_published(around),
+        published=dated[1] if dated is not None else None,
         language=guess_language(" ".join(b.plain_text() for b in blocks)),
     )
 
@@ -126,12 +131,10 @@ def _looks_binary(text: str) -> bool:
     return (controls + replaced) > max(8, len(sample) // 20)
 
 
-def _find_header(page: Analysis, models: Models) -> _Header | None:
-    """The headline the ranker prefers near the body's start, and its dek."""
-    opening = " ".join(line.text for line in page.lines[page.start : page.start + OPENING_LINES])
-    chosen = heads.choose(
-        page.candidates, models.headline, page.headline_rows, page.names, reads_english(opening)
-    )
+def _find_header(page: Analysis, models: Models, english: bool) -> _Header | None:
+    """The headline the ranker prefers near the body's start, and its dek (``english``: the
+    body's opening is English prose, where a dek sits under its headline)."""
+    chosen = heads.choose(page.candidates, models.headline, page.headline_rows, page.names, english)
     if chosen is None:
         return None
     lines = page.lines
@@ -191,14 +194,30 @@ def _closing(line: Line) -> bool:
 # --- byline, date, categories --------------------------------------------------------------
 
 
+ZONE_REACH_UP = 3  # the header zone starts this many lines over the headline
+
+
 def _header_zone(lines: Sequence[Line], header: _Header, body: Sequence[Line]) -> list[Line]:
     """Lines where bylines and dates sit: around the headline, down to the first paragraph."""
-    top = max(0, header.headline.index - 3)
+    top = max(0, header.headline.index - ZONE_REACH_UP)
     bottom = max(body[0].index, header.headline.index + 1)
     zone = list(lines[top:bottom])
     # A few sites put the byline or date under the last paragraph.
     zone.extend(lines[body[-1].index + 1 : body[-1].index + 4])
     return [line for line in zone if line is not header.headline]
+
+
+DATE_BODY_LINES = 3  # a page may set its date line among the body's first lines
+DATE_REACH_UP = 8  # or further over the headline than the zone, above a share bar or a kicker
+
+
+def _date_fallback(lines: Sequence[Line], header: _Header, body: Sequence[Line]) -> list[Line]:
+    """Where else the date line sits when the header zone has none: among the body's first
+    lines, or a few lines over the headline; only a line that is a date and little else."""
+    h = header.headline.index
+    above = lines[max(0, h - DATE_REACH_UP) : max(0, h - ZONE_REACH_UP)]
+    extra = [*body[:DATE_BODY_LINES], *reversed(above)]
+    return [line for line in extra if line.weight <= 80 and is_dateline(line.text)]
 
 
 def _authors(zone: Sequence[Line], lines: Sequence[Line]) -> tuple[str, ...]:
@@ -229,12 +248,13 @@ def _told_about(lines: Sequence[Line], line: Line) -> bool:
     return False
 
 
-def _published(zone: Sequence[Line]) -> datetime | None:
+def _dated_line(zone: Sequence[Line], slash_day_first: bool) -> tuple[Line, datetime] | None:
+    """The zone's first line with a date, and the date (slashed ones in the page's order)."""
     for line in zone:
         if line.weight <= 160 and has_date(line.text):
-            found = find_date(line.text)
+            found = find_date(line.text, slash_day_first)
             if found is not None:
-                return found
+                return line, found
     return None
 
 
