@@ -1,7 +1,7 @@
 """How well the page normalizers find the article: body shingle F1, headline, byline, speed.
 
-Usage: ``python bench/normalize_quality.py [CORPUS_DIR] [--passes N] [--folds K] [--no-cv]
-[--speed]`` (``--speed``: the text path's pages per second on ``pages/``, and the plain
+Usage: ``python bench/normalize_quality.py [CORPUS_DIR] [--passes N] [--folds K] [--seeds S]
+[--no-cv] [--speed]`` (``--speed``: the text path's pages per second on ``pages/``, and the plain
 ``trafilatura.extract`` reference's, and nothing else)
 where CORPUS_DIR holds ``pages/``, ``readability/`` and ``silver/`` (each with ``PAGE.txt``,
 ``PAGE.html`` and ``expected.jsonl``; default: ``../shared/corpus`` from the repository).
@@ -23,7 +23,9 @@ Two kinds of figures are printed for the scraped-text path:
 - **held out**: K-fold cross-validation grouped by site (the URL host; a page without one is
   its own group). Each fold's models are trained by ``bench/train_lines.py`` on the other
   folds' pages only, and read the held pages with :func:`read_with`. These are the figures
-  that say what unseen pages will get. The gap between the two is printed.
+  that say what unseen pages will get. The gap between the two is printed. With ``--seeds S``
+  the folds are trained again under seeds 1 to S-1 (the shipped model is seed 0) and each
+  seed's figures are printed with their range: what the trees' draw alone moves.
 
 The rules around the models (guards, breadcrumb cutting, byline, date and category readers)
 and the HTML path have no fitted parameters; they were written looking at these corpora's
@@ -362,8 +364,14 @@ def score_all(
     return scores
 
 
-def cross_validated(samples: Sequence[Sample], folds: int) -> dict[str, Prediction] | None:
-    """Held-out predictions of the text path: each fold read by models trained without it."""
+def cross_validated(
+    samples: Sequence[Sample], folds: int, seeds: int = 1
+) -> list[dict[str, Prediction]] | None:
+    """Held-out predictions of the text path: each fold read by models trained without it.
+
+    One set of predictions per training seed (0, 1, ...): the trees sample rows and features,
+    and which draw the models got moves the held-out figures too (:func:`print_seeds`).
+    """
     try:
         import train_lines
     except ImportError as exc:  # the train extra is not installed
@@ -372,14 +380,17 @@ def cross_validated(samples: Sequence[Sample], folds: int) -> dict[str, Predicti
     from syndicate.sources.scraped.reader import read_with
 
     prepared = [train_lines.prepare(s) for s in samples]
-    predictions: dict[str, Prediction] = {}
-    for k, fold in enumerate(train_lines.site_folds(prepared, folds), start=1):
-        held = set(fold)
-        models = train_lines.train([p for i, p in enumerate(prepared) if i not in held])
-        for i in fold:
-            predictions[samples[i].name] = held_out(samples[i], models, read_with)
-        print(f"   fold {k}/{folds}: {len(fold)} pages held out", file=sys.stderr)
-    return predictions
+    runs: list[dict[str, Prediction]] = []
+    for seed in range(max(1, seeds)):
+        predictions: dict[str, Prediction] = {}
+        for k, fold in enumerate(train_lines.site_folds(prepared, folds), start=1):
+            held = set(fold)
+            models = train_lines.train([p for i, p in enumerate(prepared) if i not in held], seed)
+            for i in fold:
+                predictions[samples[i].name] = held_out(samples[i], models, read_with)
+            print(f"   seed {seed}, fold {k}/{folds}: {len(fold)} pages held out", file=sys.stderr)
+        runs.append(predictions)
+    return runs
 
 
 def held_out(sample: Sample, models: Any, read_with: Any) -> Prediction:
@@ -397,6 +408,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worst", type=int, default=8, help="how many worst pages to list")
     parser.add_argument("--folds", type=int, default=5, help="cross-validation folds")
     parser.add_argument("--no-cv", action="store_true", help="fit figures only")
+    parser.add_argument(
+        "--seeds", type=int, default=1, help="training seeds to cross-validate (0, 1, ...)"
+    )
     parser.add_argument("--speed", action="store_true", help="pages per second only")
     args = parser.parse_args(argv)
     samples = load(args.corpus, ("pages",) if args.speed else CORPORA)
@@ -423,7 +437,8 @@ def main(argv: list[str] | None = None) -> int:
         results[name] = score_all(chosen, run(chosen, extract)[0], dates)
         rates[name] = speed(timed, extract, max(1, args.passes))
     results["whole page text (floor)"] = score_all(samples, run(samples, whole_text)[0], dates)
-    held = None if args.no_cv else cross_validated(samples, args.folds)
+    runs = None if args.no_cv else cross_validated(samples, args.folds, args.seeds)
+    held = runs[0] if runs else None
     print("== fit: every page, read by the shipped model and the rules")
     for name, scores in results.items():
         print(f"{name}")
@@ -441,6 +456,8 @@ def main(argv: list[str] | None = None) -> int:
             (f_lo, f_hi), (n_lo, n_hi) = interval(s)
             spread = f"F1 {f_lo:.3f}-{f_hi:.3f}  near {n_lo:.1%}-{n_hi:.1%}"
             print(f"  {'':<24}       95% bootstrap interval over pages: {spread}")
+        if runs is not None and len(runs) > 1:
+            print_seeds([score_all(samples, r, dates) for r in runs])
         for corpus in CORPORA:
             if corpus in held_scores:
                 report_details(f"held out, {corpus}", held_scores[corpus], args.worst)
@@ -459,6 +476,24 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {name + ', ' + corpus:<28} {len(s.broken):4} broken  {shown}")
     print_speeds(rates)
     return 0
+
+
+def print_seeds(by_seed: Sequence[dict[str, Score]]) -> None:
+    """Held-out body F1 and headline near match under each training seed, and their range.
+
+    The shipped model is seed 0; a change that moves a figure by less than this range has
+    not been told apart from the draw of the trees.
+    """
+    print(f"\n== held out under training seeds 0-{len(by_seed) - 1}")
+    for corpus in by_seed[0]:
+        f1s = [scores[corpus].f1 for scores in by_seed]
+        nears = [scores[corpus].near for scores in by_seed]
+        each = "  ".join(f"{f:.3f}/{n:.1%}" for f, n in zip(f1s, nears, strict=True))
+        print(
+            f"  {corpus:<24} F1/near {each}   F1 {min(f1s):.3f}-{max(f1s):.3f}"
+            f" (mean {statistics.mean(f1s):.3f})  near {min(nears):.1%}-{max(nears):.1%}"
+            f" (mean {statistics.mean(nears):.1%})"
+        )
 
 
 def print_speeds(rates: dict[str, tuple[float, float]]) -> None:

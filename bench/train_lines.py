@@ -147,13 +147,14 @@ def fit(
     weights: list[float],
     params: dict[str, Any],
     features: Sequence[str],
+    seed: int = 0,
 ) -> Ensemble:
     """One LightGBM ensemble, exported to the package's tree form."""
     import lightgbm
     import numpy
 
     model = lightgbm.LGBMClassifier(
-        **params, random_state=0, deterministic=True, force_row_wise=True, n_jobs=1, verbose=-1
+        **params, random_state=seed, deterministic=True, force_row_wise=True, n_jobs=1, verbose=-1
     )
     model.fit(numpy.asarray(rows), numpy.asarray(labels), sample_weight=numpy.asarray(weights))
     dump = model.booster_.dump_model()
@@ -190,35 +191,34 @@ def _stack(
     return x, y, w
 
 
-def fit_body(pages: Sequence[Prepared]) -> Ensemble:
-    x, y, w = _stack(pages, range(len(pages)))
-    return fit(x, y, w, BODY_PARAMS, FEATURES["body"])
+def train(pages: Sequence[Prepared], seed: int = 0) -> Models:
+    """All three ensembles and the decoder's switch cost, from these pages only.
 
-
-def train(pages: Sequence[Prepared]) -> Models:
-    """All three ensembles and the decoder's switch cost, from these pages only."""
+    ``seed`` draws the rows and features each tree samples; the shipped file is seed 0, and
+    the bench trains other seeds to show how much a figure owes to the draw.
+    """
     folds = site_folds(pages, INNER_FOLDS)
     first: dict[int, list[float]] = {}
     for fold in folds:
         held = set(fold)
         rest = [i for i in range(len(pages)) if i not in held]
-        model = fit(*_stack(pages, rest), BODY_PARAMS, FEATURES["body"])
+        model = fit(*_stack(pages, rest), BODY_PARAMS, FEATURES["body"], seed)
         for i in fold:
             first[i] = [model.probability(r) for r in pages[i].rows]
-    body = fit_body(pages)
+    body = fit(*_stack(pages, range(len(pages))), BODY_PARAMS, FEATURES["body"], seed)
     context = {i: context_rows(pages[i].columns, first[i]) for i in range(len(pages))}
     body_context = fit(
-        *_stack(pages, range(len(pages)), context), BODY_PARAMS, FEATURES["body_context"]
+        *_stack(pages, range(len(pages)), context), BODY_PARAMS, FEATURES["body_context"], seed
     )
     second: dict[int, list[float]] = {}
     for fold in folds:
         held = set(fold)
         rest = [i for i in range(len(pages)) if i not in held]
-        model = fit(*_stack(pages, rest, context), BODY_PARAMS, FEATURES["body_context"])
+        model = fit(*_stack(pages, rest, context), BODY_PARAMS, FEATURES["body_context"], seed)
         for i in fold:
             second[i] = [model.probability(r) for r in context[i]]
     switch = _best_switch_cost(pages, second)
-    headline = _fit_headline(pages, first, second, switch, folds)
+    headline = _fit_headline(pages, first, second, switch, folds, seed)
     return Models(body=body, body_context=body_context, headline=headline, switch_cost=switch)
 
 
@@ -251,6 +251,7 @@ def _fit_headline(
     second: dict[int, list[float]],
     switch: float,
     folds: Sequence[Sequence[int]],
+    seed: int,
 ) -> Ensemble:
     """The headline ranker, its settings chosen by cross-validation on these pages only.
 
@@ -268,7 +269,7 @@ def _fit_headline(
         right = 0.0
         for fold in folds:
             held = set(fold)
-            model = fit_headline([h for i, h in sets.items() if i not in held], *setting)
+            model = fit_headline([h for i, h in sets.items() if i not in held], *setting, seed)
             for i in fold:
                 if i in sets:
                     h = sets[i]
@@ -283,10 +284,12 @@ def _fit_headline(
         for (o, p), s in zip(HEADLINE_SETTINGS, scores, strict=True)
     )
     print(f"   headline settings (inner right, weighted): {shown}", file=sys.stderr)
-    return fit_headline(list(sets.values()), *best)
+    return fit_headline(list(sets.values()), *best, seed)
 
 
-def fit_headline(sets: Sequence[HeadlinePage], objective: str, params: dict[str, Any]) -> Ensemble:
+def fit_headline(
+    sets: Sequence[HeadlinePage], objective: str, params: dict[str, Any], seed: int = 0
+) -> Ensemble:
     """One headline ensemble: per-candidate ``binary`` odds or a per-page ``lambdarank``."""
     import lightgbm
     import numpy
@@ -294,7 +297,7 @@ def fit_headline(sets: Sequence[HeadlinePage], objective: str, params: dict[str,
     x = numpy.asarray([r for h in sets for r in h.rows])
     y = numpy.asarray([v for h in sets for v in h.labels])
     common: dict[str, Any] = dict(
-        random_state=0, deterministic=True, force_row_wise=True, n_jobs=1, verbose=-1
+        random_state=seed, deterministic=True, force_row_wise=True, n_jobs=1, verbose=-1
     )
     if objective == "lambdarank":
         ranker = lightgbm.LGBMRanker(**params, objective="lambdarank", **common)
