@@ -110,7 +110,7 @@ def read_with(text: str, origin: str, models: Models) -> RawEntry:
     if not body:
         raise ParseError(origin, "no paragraph-like text under the headline")
     around = _header_zone(lines, header, body)
-    dated = _dated_line([*around, *_date_fallback(lines, header, body)], slash_order(text))
+    dated = _dated_line([*around, *_date_fallback(lines, header, body)], text)
     # A date line among the body's first lines is the page's date, not a paragraph.
     blocks = to_blocks([line for line in body if dated is None or line is not dated[0]] or body)
     return RawEntry(
@@ -248,11 +248,14 @@ def _told_about(lines: Sequence[Line], line: Line) -> bool:
     return False
 
 
-def _dated_line(zone: Sequence[Line], slash_day_first: bool) -> tuple[Line, datetime] | None:
-    """The zone's first line with a date, and the date (slashed ones in the page's order)."""
+def _dated_line(zone: Sequence[Line], text: str) -> tuple[Line, datetime] | None:
+    """The zone's first line with a date, and the date, a slashed one read in the order the
+    page's ``text`` writes them (looked up only then: either order finds the same line)."""
     for line in zone:
         if line.weight <= 160 and has_date(line.text):
-            found = find_date(line.text, slash_day_first)
+            found = find_date(line.text)
+            if found is not None and "/" in line.text and slash_order(text):
+                found = find_date(line.text, slash_day_first=True) or found
             if found is not None:
                 return line, found
     return None
