@@ -19,27 +19,33 @@ from syndicate.text.dates import TZ_ABBREVIATIONS, parse_date
 _MONTHS: dict[str, int] = {}
 for _number, _names in enumerate(
     (
-        "jan january januar janvier enero gennaio janeiro januari января январь янв",
+        "jan january januar janvier enero gennaio janeiro januari jän jänner января январь янв "
+        "stycznia styczeń ledna leden ocak",
         "feb february februar février fevrier febrero febbraio fevereiro februari февраля "
-        "февраль фев",
-        "mar march märz marz mars marzo março maret марта март",
-        "apr april avril abril aprile апреля апрель апр",
-        "may mai mayo maggio maio mei мая май",
-        "jun june juni juin junio giugno junho июня июнь",
-        "jul july juli juillet julio luglio julho июля июль",
-        "aug august août aout agosto agustus августа август авг",
-        "sep sept september septembre septiembre settembre setembro сентября сентябрь сен",
-        "oct october oktober octobre octubre ottobre outubro октября октябрь окт",
-        "nov november novembre noviembre novembro ноября ноябрь ноя",
-        "dec december dezember décembre decembre diciembre dicembre dezembro desember "
-        "декабря декабрь дек",
+        "февраль фев lutego luty února únor şubat",
+        "mar march märz marz mär mars marzo março maret maart mrt марта март marca marzec "
+        "března březen mart",
+        "apr april avril abril aprile апреля апрель апр kwietnia kwiecień dubna duben nisan",
+        "may mai mayo maggio maio mei maj мая май maja května květen mayıs",
+        "jun june juni juin junio giugno junho июня июнь czerwca czerwiec června červen haziran",
+        "jul july juli juillet julio luglio julho июля июль lipca lipiec července červenec temmuz",
+        "aug august août aout agosto agustus augustus augusti августа август авг sierpnia "
+        "sierpień srpna srpen ağustos",
+        "sep sept september septembre septiembre setiembre settembre setembro сентября "
+        "сентябрь сен września wrzesień září eylül",
+        "oct october oktober okt octobre octubre ottobre outubro октября октябрь окт "
+        "października październik října říjen ekim",
+        "nov november novembre noviembre novembro ноября ноябрь ноя listopada listopad "
+        "listopadu kasım",
+        "dec december dezember dez décembre decembre diciembre dicembre dezembro desember "
+        "декабря декабрь дек grudnia grudzień prosince prosinec aralık",
     ),
     start=1,
 ):
     for _name in _names.split():
         _MONTHS[_name] = _number
 
-_MONTH_WORD = r"(?P<month>[^\W\d_]{3,10})\.?"
+_MONTH_WORD = r"(?P<month>[^\W\d_]{3,12})\.?"  # "października" has 12 letters
 _TIME = (
     r"(?:[,\s]+(?:at\s+|um\s+|às\s+|a las\s+|alle\s+|à\s+|в\s+|pukul\s+|-\s*)?"
     r"(?P<time>\d{1,2}[:.h]\d{2}(?::\d{2})?)\s*(?P<ampm>[ap]\.?m\.?)?"
@@ -69,11 +75,11 @@ _DATE_PATTERNS = (
         _MONTH_WORD + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>\d{4})" + _TIME,
         re.IGNORECASE,
     ),
-    # 3 March 2024 / 22 de outubro de 2010 às 20:13 / 18 ноября 2019
+    # 3 March 2024 / 22 de outubro de 2010 às 20:13 / 18 ноября 2019 / 22 abril, 2022
     re.compile(
         r"(?P<day>\d{1,2})(?:st|nd|rd|th|\.)?\s+(?:de\s+)?"
         + _MONTH_WORD
-        + r"\s+(?:de\s+)?(?P<year>\d{4})"
+        + r",?\s+(?:de\s+)?(?P<year>\d{4})"
         + _TIME,
         re.IGNORECASE,
     ),
@@ -134,8 +140,8 @@ def find_date(text: str, slash_day_first: bool = False) -> datetime | None:
 
     ``slash_day_first``: how the page writes its slashed dates (:func:`slash_order`); by
     default the month comes first (11/19/2019) unless it cannot. Dotted dates put the day
-    first (18.11.2019). Cached: the same lines are asked about by the features, the headline
-    and the header.
+    first (18.11.2019) unless it cannot (11.14.2019). Cached: the same lines are asked about
+    by the features, the headline and the header.
     """
     if not _DIGIT_RUN.search(text):
         return None  # every pattern needs a day or a year
@@ -211,8 +217,9 @@ def _read(groups: dict[str, str | None], slash_day_first: bool) -> datetime | No
 
 
 def _day(groups: dict[str, str | None], slash_day_first: bool) -> date | None:
-    """The calendar day the groups name; a slashed date in the page's order, else in the
-    other order when only that one is a real day (19/11/2019 on a month-first page)."""
+    """The calendar day the groups name: a slashed date in the page's order, a dotted one day
+    first; either in the other order when only that one is a real day (19/11/2019 on a
+    month-first page, 11.14.2019)."""
     year = int(groups["year"] or 0)
     if groups.get("mnum"):
         return _valid(year, int(groups["mnum"] or 0), int(groups["day"] or 0))
@@ -220,9 +227,8 @@ def _day(groups: dict[str, str | None], slash_day_first: bool) -> date | None:
         month = _MONTHS.get((groups["month"] or "").casefold().rstrip("."))
         return _valid(year, month, int(groups["day"] or 0)) if month else None
     first, second = int(groups["d1"] or 0), int(groups["d2"] or 0)
-    if groups.get("sep") != "/":
-        return _valid(year, second, first)  # dotted: the day first, as Europe writes it
-    day, month = (first, second) if slash_day_first else (second, first)
+    day_first = slash_day_first if groups.get("sep") == "/" else True
+    day, month = (first, second) if day_first else (second, first)
     return _valid(year, month, day) or _valid(year, day, month)
 
 
