@@ -252,12 +252,11 @@ def _dated_line(zone: Sequence[Line], text: str) -> tuple[Line, datetime] | None
     """The zone's first line with a date, and the date, a slashed one read in the order the
     page's ``text`` writes them (looked up only then: either order finds the same line)."""
     for line in zone:
-        if line.weight <= 160 and has_date(line.text):
-            found = find_date(line.text)
-            if found is not None and "/" in line.text and slash_order(text):
+        found = find_date(line.text) if line.weight <= 160 else None
+        if found is not None:
+            if "/" in line.text and slash_order(text):
                 found = find_date(line.text, slash_day_first=True) or found
-            if found is not None:
-                return line, found
+            return line, found
     return None
 
 
