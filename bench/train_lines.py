@@ -3,7 +3,7 @@
 Usage: ``python bench/train_lines.py [CORPUS_DIR] [--out PATH] [--check]``
 
 Needs the ``train`` extra (``pip install -e '.[train]'``: LightGBM, NumPy, scikit-learn); the
-package itself reads the result with no library. The run is deterministic: one thread, fixed
+package itself reads the result without LightGBM. The run is deterministic: one thread, fixed
 seeds, folds by site in a fixed order, so the same corpora give the same file byte for byte.
 ``--check`` trains and compares with the shipped file instead of writing it.
 
@@ -47,6 +47,7 @@ from syndicate.sources.scraped.features import (  # noqa: E402
     Column,
     Row,
     body_columns,
+    context_columns,
     context_rows,
     rows_of,
 )
@@ -204,7 +205,7 @@ def train(pages: Sequence[Prepared], seed: int = 0) -> Models:
         rest = [i for i in range(len(pages)) if i not in held]
         model = fit(*_stack(pages, rest), BODY_PARAMS, FEATURES["body"], seed)
         for i in fold:
-            first[i] = [model.probability(r) for r in pages[i].rows]
+            first[i] = model.probabilities(pages[i].columns)
     body = fit(*_stack(pages, range(len(pages))), BODY_PARAMS, FEATURES["body"], seed)
     context = {i: context_rows(pages[i].columns, first[i]) for i in range(len(pages))}
     body_context = fit(
@@ -216,7 +217,7 @@ def train(pages: Sequence[Prepared], seed: int = 0) -> Models:
         rest = [i for i in range(len(pages)) if i not in held]
         model = fit(*_stack(pages, rest, context), BODY_PARAMS, FEATURES["body_context"], seed)
         for i in fold:
-            second[i] = [model.probability(r) for r in context[i]]
+            second[i] = model.probabilities(context_columns(pages[i].columns, first[i]))
     switch = _best_switch_cost(pages, second)
     headline = _fit_headline(pages, first, second, switch, folds, seed)
     return Models(body=body, body_context=body_context, headline=headline, switch_cost=switch)
@@ -273,7 +274,7 @@ def _fit_headline(
             for i in fold:
                 if i in sets:
                     h = sets[i]
-                    scores = [model.raw(r) for r in h.rows]
+                    scores = model.raw_rows(h.rows)
                     right += h.weight * h.labels[scores.index(max(scores))]
         return right
 

@@ -24,8 +24,8 @@ DEK = "The vote ends a two-year dispute over who pays for the repairs"
 class Given:
     """A ranker whose score for a candidate is the first number of its row."""
 
-    def raw(self, row: Sequence[float]) -> float:
-        return row[0]
+    def raw_rows(self, rows: Sequence[Sequence[float]]) -> list[float]:
+        return [row[0] for row in rows]
 
 
 def chosen(texts: list[str], scores: list[float], english: bool, gap: int = 0) -> str:

@@ -1,7 +1,7 @@
 """The scraped-text reader's fast paths give what the plain forms give, to the last bit.
 
-The reader reads a page in a few milliseconds by taking shortcuts: trees compiled to nested
-``if`` tests, whole columns scored in one call, ASCII counts done by deleting bytes, hints
+The reader reads a page in a few milliseconds by taking shortcuts: trees laid out as arrays
+that all of a page's lines go down together, ASCII counts done by deleting bytes, hints
 scanned only in lines short enough to be notices, stems taken from a line's key. The
 shipped model was trained on the features the plain forms compute, so a shortcut that moved
 one value by one ulp could move a line across a threshold. Each check here states a plain
@@ -53,12 +53,11 @@ def _plain_sum(trees: Sequence[Node], row: Sequence[float]) -> float:
     st.lists(_TREES, min_size=1, max_size=6),
     st.lists(st.lists(_VALUES, min_size=WIDTH, max_size=WIDTH), max_size=8),
 )
-def test_compiled_trees_sum_what_walking_them_sums(
-    trees: list[Node], rows: list[list[float]]
-) -> None:
+def test_array_trees_sum_what_walking_them_sums(trees: list[Node], rows: list[list[float]]) -> None:
     ensemble = Ensemble(tuple(f"f{k}" for k in range(WIDTH)), tuple(trees))
     expected = [_plain_sum(trees, row) for row in rows]
     assert [ensemble.raw(row) for row in rows] == expected
+    assert ensemble.raw_rows(rows) == expected
     columns = [[row[k] for row in rows] for k in range(WIDTH)]
     assert ensemble.raw_columns(columns) == expected
     assert ensemble.probabilities(columns) == [ensemble.probability(row) for row in rows]

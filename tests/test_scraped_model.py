@@ -8,6 +8,7 @@ features without retraining fails here rather than at the first page.
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -69,3 +70,16 @@ def test_split_on_a_missing_feature_is_refused() -> None:
     data["headline"]["trees"] = [[999, 0.5, 0.0, 1.0]]
     with pytest.raises(ModelError, match="feature 999"):
         models_from_json(data, FEATURES)
+
+
+def test_tree_with_nan_threshold_is_refused() -> None:
+    with pytest.raises(ModelError, match="NaN"):
+        Ensemble(("a",), ((0, math.nan, 0.0, 1.0),))
+
+
+def test_columns_for_other_features_are_refused() -> None:
+    ensemble = Ensemble(("a", "b"), ((0, 0.5, -1.0, 2.0),))
+    with pytest.raises(ValueError, match="1 columns for 2 features"):
+        ensemble.raw_columns([[0.0, 1.0]])
+    assert ensemble.raw_columns([[], []]) == []
+    assert ensemble.raw_rows([]) == []

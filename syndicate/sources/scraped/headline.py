@@ -248,7 +248,7 @@ def choose(
     ``english``: the page is English prose, where a headline stands right above its dek
     (:func:`_above_dek`).
     """
-    scored_all = [model.raw(r) for r in rows]
+    scored_all = model.raw_rows(rows)
     kept = [
         (Candidate(c.line, t), s)
         for c, s in zip(found, scored_all, strict=True)
