@@ -48,7 +48,6 @@ from syndicate.sources.scraped.features import (  # noqa: E402
     Row,
     body_columns,
     context_columns,
-    context_rows,
     rows_of,
 )
 from syndicate.sources.scraped.lines import Line, split_lines  # noqa: E402
@@ -207,7 +206,8 @@ def train(pages: Sequence[Prepared], seed: int = 0) -> Models:
         for i in fold:
             first[i] = model.probabilities(pages[i].columns)
     body = fit(*_stack(pages, range(len(pages))), BODY_PARAMS, FEATURES["body"], seed)
-    context = {i: context_rows(pages[i].columns, first[i]) for i in range(len(pages))}
+    context_cols = {i: context_columns(pages[i].columns, first[i]) for i in range(len(pages))}
+    context = {i: rows_of(cols) for i, cols in context_cols.items()}
     body_context = fit(
         *_stack(pages, range(len(pages)), context), BODY_PARAMS, FEATURES["body_context"], seed
     )
@@ -217,7 +217,7 @@ def train(pages: Sequence[Prepared], seed: int = 0) -> Models:
         rest = [i for i in range(len(pages)) if i not in held]
         model = fit(*_stack(pages, rest, context), BODY_PARAMS, FEATURES["body_context"], seed)
         for i in fold:
-            second[i] = model.probabilities(context_columns(pages[i].columns, first[i]))
+            second[i] = model.probabilities(context_cols[i])
     switch = _best_switch_cost(pages, second)
     headline = _fit_headline(pages, first, second, switch, folds, seed)
     return Models(body=body, body_context=body_context, headline=headline, switch_cost=switch)

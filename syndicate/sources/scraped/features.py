@@ -350,11 +350,6 @@ def _shared_columns(lines: Sequence[Line], start: int, end: int) -> list[Column]
     return [shared_run, shared_lede]
 
 
-def context_rows(columns: Sequence[Column], first: Column) -> list[Row]:
-    """The rows of :func:`context_columns`."""
-    return rows_of(context_columns(columns, first))
-
-
 def context_columns(columns: Sequence[Column], first: Column) -> list[Column]:
     """The columns again, with the first pass's probabilities for the lines around each.
 

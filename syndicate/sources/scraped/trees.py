@@ -49,20 +49,16 @@ class Ensemble:
 
     def raw_rows(self, rows: Sequence[Sequence[float]]) -> list[float]:
         """:meth:`raw` of every row (a page's headline candidates), in one pass."""
-        width = len(self.features)
-        values = np.zeros((width + 1, len(rows)))
-        if rows and width:
-            values[:width] = np.asarray(rows, dtype=np.float64).T
-        return self._flat.sums(values)
+        columns = np.asarray(rows, dtype=np.float64).T if rows else np.zeros((0, 0))
+        return self._flat.sums(_with_zero_row(columns, len(self.features), len(rows)))
 
     def raw_columns(self, columns: Sequence[Sequence[float]]) -> list[float]:
         """:meth:`raw` of every row of a page given as feature columns (one per feature)."""
         if len(columns) != len(self.features):
             raise ValueError(f"{len(columns)} columns for {len(self.features)} features")
-        values = np.zeros((len(columns) + 1, len(columns[0]) if columns else 0))
-        if columns:
-            values[: len(columns)] = columns
-        return self._flat.sums(values)
+        return self._flat.sums(
+            _with_zero_row(columns, len(columns), len(columns[0]) if columns else 0)
+        )
 
     def probability(self, row: Sequence[float]) -> float:
         """The ensemble's probability for one feature row."""
@@ -71,6 +67,15 @@ class Ensemble:
     def probabilities(self, columns: Sequence[Sequence[float]]) -> list[float]:
         """The probability of every row of a page given as feature columns."""
         return [_sigmoid(raw) for raw in self.raw_columns(columns)]
+
+
+def _with_zero_row(columns: Any, width: int, lines: int) -> _Floats:
+    """The feature columns as one (width + 1) x lines array, the last row zeros: what a
+    leaf of :class:`_Flat` reads."""
+    values = np.zeros((width + 1, lines))
+    if width and lines:
+        values[:width] = columns
+    return values
 
 
 def _sigmoid(raw: float) -> float:
