@@ -17,17 +17,25 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from syndicate.sources.scraped.meta import find_date, slash_order
+from syndicate.sources.scraped.meta import find_date, is_publication_line, slash_order
 
 DATA = Path(__file__).parent / "data"
 CASES = json.loads((DATA / "datelines.json").read_text("utf-8"))
 ORDER = json.loads((DATA / "slash_order.json").read_text("utf-8"))
+PUBLICATION = json.loads((DATA / "publication_lines.json").read_text("utf-8"))
 
 
 @pytest.mark.parametrize(("line", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_dateline_reads_as_the_date_it_prints(line: str, expected: str | None) -> None:
     found = find_date(line)
     assert (found.isoformat() if found is not None else None) == expected
+
+
+@pytest.mark.parametrize(("line", "expected"), PUBLICATION, ids=[c[0][:40] for c in PUBLICATION])
+def test_a_publication_line_names_its_date_as_the_publication(line: str, expected: bool) -> None:
+    """A publication word and a date, in a line short enough to be a date line; a revision's
+    date, a form's small print or a sentence of the story is not one."""
+    assert is_publication_line(line) is expected
 
 
 @pytest.mark.parametrize(("page", "day_first"), ORDER["pages"], ids=[c[0] for c in ORDER["pages"]])

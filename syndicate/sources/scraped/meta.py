@@ -126,10 +126,20 @@ _DESK_WORDS = re.compile(
     r"redaktion|redacción|redação|redazione|rédaction|редакция)\b",
     re.IGNORECASE,
 )
-_DATE_WORDS = re.compile(
-    r"\b(?:published|updated|posted|last (?:updated|modified)|veröffentlicht|aktualisiert|"
-    r"publicado|actualizado|pubblicato|aggiornato|publié|mis à jour|опубликовано|обновлено|"
-    r"diterbitkan|diperbarui)\b",
+# Words that say a date is the text's publication ("Posted on", "Veröffentlicht am") or a
+# later revision's ("Updated"). Together they mark a dateline, a feature the line models
+# were trained on: changing that list means training them again.
+_PUBLISHED = r"published|posted|veröffentlicht|publicado|pubblicato|publié|опубликовано|diterbitkan"
+_REVISED = (
+    r"updated|last (?:updated|modified)|aktualisiert|actualizado|aggiornato|mis à jour|"
+    r"обновлено|diperbarui"
+)
+_DATE_WORDS = re.compile(rf"\b(?:{_PUBLISHED}|{_REVISED})\b", re.IGNORECASE)
+# Publication words in more forms and languages ("Erschienen am", "Verfasst von ... |",
+# "publicada", "publiée"), for finding the date line anywhere on a page.
+_PUBLISHED_WORDS = re.compile(
+    rf"\b(?:{_PUBLISHED}|erschienen|verfasst|publicada|pubblicata|publiée|gepubliceerd|"
+    r"opublikowano|publikováno)\b",
     re.IGNORECASE,
 )
 
@@ -183,6 +193,12 @@ def is_dateline(text: str) -> bool:
         return False
     letters = re.sub(r"[\d\W_]", "", _strip_dates(text))
     return len(letters) <= 30 or bool(_DATE_WORDS.search(text))
+
+
+def is_publication_line(text: str) -> bool:
+    """A short line that gives a date as the text's publication ("Published: 3 May 2024",
+    "Posted by Jane Roe on May 3, 2024"), not a revision's or an event's."""
+    return len(text) <= 160 and bool(_PUBLISHED_WORDS.search(text)) and has_date(text)
 
 
 def is_day_of_month(text: str) -> bool:

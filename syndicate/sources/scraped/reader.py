@@ -40,6 +40,7 @@ from syndicate.sources.scraped.meta import (
     has_date,
     is_dateline,
     is_day_of_month,
+    is_publication_line,
     reads_english,
     slash_order,
 )
@@ -110,7 +111,10 @@ def read_with(text: str, origin: str, models: Models) -> RawEntry:
     if not body:
         raise ParseError(origin, "no paragraph-like text under the headline")
     around = _header_zone(lines, header, body)
-    dated = _dated_line([*around, *_date_fallback(lines, header, body)], text)
+    dated = _dated_line(
+        [*around, *_date_fallback(lines, header, body), *_publication_lines(lines, header, body)],
+        text,
+    )
     # A date line among the body's first lines is the page's date, not a paragraph.
     blocks = to_blocks([line for line in body if dated is None or line is not dated[0]] or body)
     return RawEntry(
@@ -218,6 +222,18 @@ def _date_fallback(lines: Sequence[Line], header: _Header, body: Sequence[Line])
     above = lines[max(0, h - DATE_REACH_UP) : max(0, h - ZONE_REACH_UP)]
     extra = [*body[:DATE_BODY_LINES], *reversed(above)]
     return [line for line in extra if line.weight <= 80 and is_dateline(line.text)]
+
+
+def _publication_lines(lines: Sequence[Line], header: _Header, body: Sequence[Line]) -> list[Line]:
+    """The last place to look: lines anywhere on the page that say they give its publication
+    date ("Published: 3 May 2024", "Veröffentlicht am 3. Mai 2024"), nearest the headline
+    first. Blogs print them under the post's tags or comments, far from the headline. The
+    body past its first lines is not looked in: a paragraph saying when something else was
+    published is the story, not its date."""
+    h = header.headline.index
+    story = {line.index for line in body[DATE_BODY_LINES:]}
+    found = [x for x in lines if x.index not in story and is_publication_line(x.text)]
+    return sorted(found, key=lambda line: abs(line.index - h))
 
 
 def _authors(zone: Sequence[Line], lines: Sequence[Line]) -> tuple[str, ...]:
