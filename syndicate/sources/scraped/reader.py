@@ -62,6 +62,12 @@ DECODING = charset.AS_BROWSERS_DO  # page text is what a browser showed
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")  # control characters but for whitespace
 # A name standing alone: two or three capitalized words, nothing else.
 _PERSON = re.compile(r"^[^\W\d_a-z][\w.'’-]*(?: [^\W\d_a-z][\w.'’-]*){1,2}$")
+# Marks a theme sets before a byline ("// By Jane Roe", "— By Jane Roe"); not "©", whose
+# "by" names a picture's owner.
+_LEADING_MARKS = re.compile(r"^[/|•·—–~>»*-]+\s*")
+# A name, a separator and a short stamp with a number in it: "Jane Roe • 8h",
+# "Jane Roe | 5 min read".
+_STAMPED_NAME = re.compile(r"^(?P<name>.+?)\s+[•|·—–]\s+(?=.{0,30}$)(?=\D*\d)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,12 +246,15 @@ def _authors(zone: Sequence[Line], lines: Sequence[Line]) -> tuple[str, ...]:
     """The byline's names; else a name standing alone by the headline that the page shows
     to be a person's: a date beside it, or a line further down telling who they are."""
     for line in zone:
-        names = byline_names(line.text)
+        names = byline_names(line.text) or byline_names(_LEADING_MARKS.sub("", line.text))
         if names:
             return names
     for line in zone:
         if _PERSON.match(line.text) and (_dated_beside(lines, line) or _told_about(lines, line)):
             return (line.text,)
+        stamped = _STAMPED_NAME.match(line.text)
+        if stamped and _PERSON.match(stamped["name"]):
+            return (stamped["name"],)
     return ()
 
 
