@@ -30,8 +30,10 @@ Two kinds of figures are printed for the scraped-text path:
 The rules around the models (guards, breadcrumb cutting, byline, date and category readers)
 and the HTML path have no fitted parameters; they were written looking at these corpora's
 failure classes, so their figures are fit figures too. The byline is checked where the corpus
-has one (``readability``); the date against the date the page's own markup declares, which
-is where the HTML path reads it from (so 100% there by construction). Plain
+has one (``readability``); the date and the authors against what the page's own markup
+declares (JSON-LD, meta tags), which is where the HTML path reads them from (so 100% there by
+construction). The markup's author is sometimes the outlet or the site ("National Geographic"),
+so the author figure is agreement with the markup, not a share right. Plain
 ``trafilatura.extract`` and the whole page text as the body are scored as references.
 Speeds are the median of the timed passes over ``pages/``, one core.
 """
@@ -100,6 +102,7 @@ class Score:
     near: float = 0.0
     byline: float | None = None  # share right, where the corpus has bylines
     date: float | None = None  # share agreeing with the page markup's date, where it has one
+    author: float | None = None  # share agreeing with the page markup's author, where it has one
     per_page: list[tuple[str, float, float, float]] = field(default_factory=list)
     # per page: precision and recall where they are defined (None where not), headline near
     drawn: list[tuple[float | None, float | None, bool]] = field(default_factory=list)
@@ -138,9 +141,7 @@ def body_scores(
     return mean_p, mean_r, f1, per_page
 
 
-def score(
-    samples: Sequence[Sample], predictions: dict[str, Prediction], dates: dict[str, datetime]
-) -> Score:
+def score(samples: Sequence[Sample], predictions: dict[str, Prediction], markup: Markup) -> Score:
     """Body, headline, byline and date figures of one path on these pages."""
     result = Score(pages=len(samples))
     if not samples:
@@ -169,10 +170,16 @@ def score(
     if with_byline:
         right = sum(byline_match(predictions[s.name].authors, s.byline or "") for s in with_byline)
         result.byline = right / len(with_byline)
-    dated = [s for s in samples if s.name in dates]
+    dated = [s for s in samples if s.name in markup.dates]
     if dated:
-        right = sum(_same_day(predictions[s.name].published, dates[s.name]) for s in dated)
+        right = sum(_same_day(predictions[s.name].published, markup.dates[s.name]) for s in dated)
         result.date = right / len(dated)
+    signed = [s for s in samples if s.name in markup.authors]
+    if signed:
+        agree = sum(
+            byline_match(predictions[s.name].authors, markup.authors[s.name]) for s in signed
+        )
+        result.author = agree / len(signed)
     return result
 
 
@@ -233,9 +240,18 @@ def _same_day(found: datetime | None, true: datetime) -> bool:
     return found is not None and abs((found - true).total_seconds()) <= 36 * 3600
 
 
-def markup_dates(samples: Iterable[Sample]) -> dict[str, datetime]:
-    """The publication date each page's markup declares (JSON-LD, meta tags), where it does."""
-    dates = {}
+@dataclass(frozen=True)
+class Markup:
+    """What each page's markup declares (JSON-LD, meta tags), where it declares it: the
+    publication date and the authors, which is where the HTML path reads them from."""
+
+    dates: dict[str, datetime] = field(default_factory=dict)
+    authors: dict[str, str] = field(default_factory=dict)
+
+
+def read_markup(samples: Iterable[Sample]) -> Markup:
+    """The markup's date and authors of every page that has HTML."""
+    markup = Markup()
     for sample in samples:
         if not sample.html:
             continue
@@ -244,8 +260,10 @@ def markup_dates(samples: Iterable[Sample]) -> dict[str, datetime]:
         except (ValueError, ParseError):
             continue
         if meta.published is not None:
-            dates[sample.name] = meta.published
-    return dates
+            markup.dates[sample.name] = meta.published
+        if meta.authors:
+            markup.authors[sample.name] = ", ".join(meta.authors)
+    return markup
 
 
 # --- paths ---------------------------------------------------------------------------------
@@ -336,6 +354,8 @@ def line(label: str, s: Score) -> str:
         extra += f"  byline {s.byline:6.1%}"
     if s.date is not None:
         extra += f"  date {s.date:6.1%}"
+    if s.author is not None:
+        extra += f"  author {s.author:6.1%}"
     return (
         f"  {label:<24} {s.pages:4}  P {s.precision:.3f}  R {s.recall:.3f}  F1 {s.f1:.3f}"
         f"  exact {s.exact:6.1%}  near {s.near:6.1%}{extra}"
@@ -356,11 +376,11 @@ def report_details(name: str, s: Score, worst: int) -> None:
 
 
 def score_all(
-    samples: Sequence[Sample], predictions: dict[str, Prediction], dates: dict[str, datetime]
+    samples: Sequence[Sample], predictions: dict[str, Prediction], markup: Markup
 ) -> dict[str, Score]:
     """Per corpus, and over all the pages."""
-    scores = {c: score(group, predictions, dates) for c, group in by_corpus(samples).items()}
-    scores["all"] = score(samples, predictions, dates)
+    scores = {c: score(group, predictions, markup) for c, group in by_corpus(samples).items()}
+    scores["all"] = score(samples, predictions, markup)
     return scores
 
 
@@ -425,7 +445,7 @@ def main(argv: list[str] | None = None) -> int:
             rates[BASELINE] = speed(samples, reference, max(1, args.passes))
         print_speeds(rates)
         return 0
-    dates = markup_dates(samples)
+    markup = read_markup(samples)
     timed = [s for s in samples if s.corpus == SPEED_CORPUS] or list(samples)
     paths: dict[str, Extractor] = {"text": text_path, "html": html_path}
     baseline = trafilatura_baseline()
@@ -434,9 +454,9 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, dict[str, Score]] = {}
     for name, extract in paths.items():
         chosen = samples if name == "text" else [s for s in samples if s.html]
-        results[name] = score_all(chosen, run(chosen, extract)[0], dates)
+        results[name] = score_all(chosen, run(chosen, extract)[0], markup)
         rates[name] = speed(timed, extract, max(1, args.passes))
-    results["whole page text (floor)"] = score_all(samples, run(samples, whole_text)[0], dates)
+    results["whole page text (floor)"] = score_all(samples, run(samples, whole_text)[0], markup)
     runs = None if args.no_cv else cross_validated(samples, args.folds, args.seeds)
     held = runs[0] if runs else None
     print("== fit: every page, read by the shipped model and the rules")
@@ -447,7 +467,7 @@ def main(argv: list[str] | None = None) -> int:
     held_scores: dict[str, Score] = {}
     if held is not None:
         print(f"\n== held out: text path, {args.folds}-fold cross-validation grouped by site")
-        held_scores = score_all(samples, held, dates)
+        held_scores = score_all(samples, held, markup)
         for corpus, s in held_scores.items():
             fit = results["text"][corpus]
             print(line(corpus, s))
@@ -457,7 +477,7 @@ def main(argv: list[str] | None = None) -> int:
             spread = f"F1 {f_lo:.3f}-{f_hi:.3f}  near {n_lo:.1%}-{n_hi:.1%}"
             print(f"  {'':<24}       95% bootstrap interval over pages: {spread}")
         if runs is not None and len(runs) > 1:
-            print_seeds([score_all(samples, r, dates) for r in runs])
+            print_seeds([score_all(samples, r, markup) for r in runs])
         for corpus in CORPORA:
             if corpus in held_scores:
                 report_details(f"held out, {corpus}", held_scores[corpus], args.worst)

@@ -17,12 +17,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from syndicate.sources.scraped.meta import find_date, is_publication_line, slash_order
+from syndicate.sources.scraped.meta import (
+    find_date,
+    is_calendar_word,
+    is_publication_line,
+    slash_order,
+)
 
 DATA = Path(__file__).parent / "data"
 CASES = json.loads((DATA / "datelines.json").read_text("utf-8"))
 ORDER = json.loads((DATA / "slash_order.json").read_text("utf-8"))
 PUBLICATION = json.loads((DATA / "publication_lines.json").read_text("utf-8"))
+CALENDAR = json.loads((DATA / "calendar_words.json").read_text("utf-8"))
 
 
 @pytest.mark.parametrize(("line", "expected"), CASES, ids=[c[0] for c in CASES])
@@ -36,6 +42,12 @@ def test_a_publication_line_names_its_date_as_the_publication(line: str, expecte
     """A publication word and a date, in a line short enough to be a date line; a revision's
     date, a form's small print or a sentence of the story is not one."""
     assert is_publication_line(line) is expected
+
+
+@pytest.mark.parametrize(("word", "expected"), CALENDAR, ids=[c[0] for c in CALENDAR])
+def test_a_calendar_word_is_no_name(word: str, expected: bool) -> None:
+    """What a byline reader must not take for a person: a day, a month, a date's label."""
+    assert is_calendar_word(word) is expected
 
 
 @pytest.mark.parametrize(("page", "day_first"), ORDER["pages"], ids=[c[0] for c in ORDER["pages"]])

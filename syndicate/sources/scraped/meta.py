@@ -210,6 +210,24 @@ def is_day_of_month(text: str) -> bool:
     return (first in _MONTHS and second.isdigit()) or (first.isdigit() and second in _MONTHS)
 
 
+# Day names, which a dateline may open with ("Mittwoch, 26.01.2022 - 14:30").
+_WEEKDAYS = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday montag dienstag mittwoch "
+    "donnerstag freitag samstag sonnabend sonntag lundi mardi mercredi jeudi vendredi samedi "
+    "dimanche lunes martes miércoles jueves viernes sábado domingo lunedì martedì mercoledì "
+    "giovedì venerdì sabato domenica segunda terça quarta quinta sexta maandag dinsdag woensdag "
+    "donderdag vrijdag zaterdag zondag poniedziałek wtorek środa czwartek piątek sobota "
+    "niedziela".split()
+)
+
+
+def is_calendar_word(text: str) -> bool:
+    """A day's or a month's name, or a word saying a date is a publication or revision
+    ("Published", "Veröffentlicht"): what a dateline holds, never a person's name."""
+    word = text.casefold().rstrip(".,:")
+    return word in _WEEKDAYS or word in _MONTHS or bool(_DATE_WORDS.fullmatch(word))
+
+
 def is_month_name(word: str) -> bool:
     """Is the word a month's name or its abbreviation, in one of the languages above?"""
     return word.casefold().rstrip(".") in _MONTHS

@@ -38,6 +38,7 @@ from syndicate.sources.scraped.meta import (
     find_date,
     guess_language,
     has_date,
+    is_calendar_word,
     is_dateline,
     is_day_of_month,
     is_publication_line,
@@ -67,6 +68,11 @@ _PERSON = re.compile(r"^[^\W\d_a-z][\w.'’-]*(?: [^\W\d_a-z][\w.'’-]*){1,2}$"
 _LEADING_MARKS = re.compile(r"^[/|•·—–~>»*-]+\s*")
 # A name, a separator and a short stamp with a number in it: "Jane Roe • 8h",
 # "Jane Roe | 5 min read".
+# "by" after the start of a line, behind a separator or a date: "Home | Par Jane Roe",
+# "Posted on 2015-04-05 by jroe", "Ciclismo | Por: Juan Diego".
+_SEPARATORS = "|/•·—–"
+SHORT_LINE = 120  # a byline with its date and labels is shorter than this
+_BY_LATER = re.compile(r"(?<=[\s|/•·—–])(?:by|von|par|por|door|oleh)\s*:?\s+(?=\S)", re.I)
 _STAMPED_NAME = re.compile(r"^(?P<name>.+?)\s+[•|·—–]\s+(?=.{0,30}$)(?=\D*\d)")
 
 
@@ -128,7 +134,7 @@ def read_with(text: str, origin: str, models: Models) -> RawEntry:
         dek=collapse(header.dek.text) if header.dek is not None else "",
         blocks=blocks,
         categories=_categories(lines, header.headline),
-        authors=_authors(around, lines),
+        authors=_authors(around, lines, header, body),
         published=dated[1] if dated is not None else None,
         language=guess_language(" ".join(b.plain_text() for b in blocks)),
     )
@@ -242,20 +248,58 @@ def _publication_lines(lines: Sequence[Line], header: _Header, body: Sequence[Li
     return sorted(found, key=lambda line: abs(line.index - h))
 
 
-def _authors(zone: Sequence[Line], lines: Sequence[Line]) -> tuple[str, ...]:
-    """The byline's names; else a name standing alone by the headline that the page shows
-    to be a person's: a date beside it, or a line further down telling who they are."""
+def _authors(
+    zone: Sequence[Line], lines: Sequence[Line], header: _Header, body: Sequence[Line]
+) -> tuple[str, ...]:
+    """The byline's names; else a name standing alone between the headline and the body that
+    the page shows to be a person's: a date beside it, a line further down telling who they
+    are, or a short stamp after it ("Jane Roe • 8h"). Over the headline and under the body a
+    capitalized line with a date beside it is as often a section's heading over a list of
+    dated teasers ("Related Articles", "Meistgelesene Artikel"), so a name alone is not taken
+    there."""
     for line in zone:
-        names = byline_names(line.text) or byline_names(_LEADING_MARKS.sub("", line.text))
+        names = _byline(line)
         if names:
             return names
+    first = body[0].index if body else len(lines)
     for line in zone:
+        if not header.headline.index < line.index < first or line.furniture:
+            continue
         if _PERSON.match(line.text) and (_dated_beside(lines, line) or _told_about(lines, line)):
             return (line.text,)
         stamped = _STAMPED_NAME.match(line.text)
         if stamped and _PERSON.match(stamped["name"]):
             return (stamped["name"],)
     return ()
+
+
+def _byline(line: Line) -> tuple[str, ...]:
+    """The names of a byline line: read from its "by" when other parts of the line come first
+    ("Home | By Jane Roe | 3 May 2024", "Posted on 3 May 2024 by jroe"), else from its start,
+    after a theme's marks if need be; never a day's name or a date's label."""
+    text = line.text
+    tried = [text, _LEADING_MARKS.sub("", text)]
+    later = _later_by(line)
+    if later is not None:
+        tried.insert(0, later)
+    for candidate in tried:
+        names = tuple(n for n in byline_names(candidate) if not is_calendar_word(n))
+        if names:
+            return names
+    return ()
+
+
+def _later_by(line: Line) -> str | None:
+    """The byline that starts at a "by" behind a separator or a date in a short line
+    ("Accueil | Par Jane Roe", "Veröffentlicht am 6. Juli 2015 von jroe"), as "By ...";
+    in a sentence, or a picture's credit ("Photo by ..."), a "by" is no byline."""
+    if line.weight > SHORT_LINE or line.credit:
+        return None
+    for by in _BY_LATER.finditer(line.text):
+        before = line.text[: by.start()].rstrip()
+        if before.endswith(tuple(_SEPARATORS)) or has_date(before):
+            return "By " + line.text[by.end() :]
+    return None
 
 
 def _dated_beside(lines: Sequence[Line], line: Line) -> bool:
