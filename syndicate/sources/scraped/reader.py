@@ -66,13 +66,15 @@ _PERSON = re.compile(r"^[^\W\d_a-z][\w.'’-]*(?: [^\W\d_a-z][\w.'’-]*){1,2}$"
 # Marks a theme sets before a byline ("// By Jane Roe", "— By Jane Roe"); not "©", whose
 # "by" names a picture's owner.
 _LEADING_MARKS = re.compile(r"^[/|•·—–~>»*-]+\s*")
-# A name, a separator and a short stamp with a number in it: "Jane Roe • 8h",
-# "Jane Roe | 5 min read".
+_SEPARATORS = "|/•·—–"  # what a byline line sets between its parts
+SHORT_LINE = 120  # a byline with its date and labels is shorter than this
 # "by" after the start of a line, behind a separator or a date: "Home | Par Jane Roe",
 # "Posted on 2015-04-05 by jroe", "Ciclismo | Por: Juan Diego".
-_SEPARATORS = "|/•·—–"
-SHORT_LINE = 120  # a byline with its date and labels is shorter than this
-_BY_LATER = re.compile(r"(?<=[\s|/•·—–])(?:by|von|par|por|door|oleh)\s*:?\s+(?=\S)", re.I)
+_BY_LATER = re.compile(
+    rf"(?<=[\s{_SEPARATORS}])(?:by|von|par|por|door|oleh)\s*:?\s+(?=\S)", re.IGNORECASE
+)
+# A name, a separator and a short stamp with a number in it: "Jane Roe • 8h",
+# "Jane Roe | 5 min read".
 _STAMPED_NAME = re.compile(r"^(?P<name>.+?)\s+[•|·—–]\s+(?=.{0,30}$)(?=\D*\d)")
 
 
@@ -254,7 +256,7 @@ def _authors(
     """The byline's names; else a name standing alone between the headline and the body that
     the page shows to be a person's: a date beside it, a line further down telling who they
     are, or a short stamp after it ("Jane Roe • 8h"). Over the headline and under the body a
-    capitalized line with a date beside it is as often a section's heading over a list of
+    capitalized line with a date beside it is more often a section's heading over a list of
     dated teasers ("Related Articles", "Meistgelesene Artikel"), so a name alone is not taken
     there."""
     for line in zone:
