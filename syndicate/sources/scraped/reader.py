@@ -226,6 +226,7 @@ def _header_zone(lines: Sequence[Line], header: _Header, body: Sequence[Line]) -
 
 
 DATE_BODY_LINES = 3  # a page may set its date line among the body's first lines
+DATELINE_WEIGHT = 80  # a date line with its labels is shorter than this
 DATE_REACH_UP = 8  # or further over the headline than the zone, above a share bar or a kicker
 
 
@@ -235,7 +236,7 @@ def _date_fallback(lines: Sequence[Line], header: _Header, body: Sequence[Line])
     h = header.headline.index
     above = lines[max(0, h - DATE_REACH_UP) : max(0, h - ZONE_REACH_UP)]
     extra = [*body[:DATE_BODY_LINES], *reversed(above)]
-    return [line for line in extra if line.weight <= 80 and is_dateline(line.text)]
+    return [line for line in extra if line.weight <= DATELINE_WEIGHT and is_dateline(line.text)]
 
 
 def _publication_lines(lines: Sequence[Line], header: _Header, body: Sequence[Line]) -> list[Line]:
@@ -306,7 +307,7 @@ def _later_by(line: Line) -> str | None:
 
 def _dated_beside(lines: Sequence[Line], line: Line) -> bool:
     near = lines[max(0, line.index - 1) : line.index + 2]
-    return any(x is not line and x.weight <= 80 and has_date(x.text) for x in near)
+    return any(x is not line and x.weight <= DATELINE_WEIGHT and has_date(x.text) for x in near)
 
 
 def _told_about(lines: Sequence[Line], line: Line) -> bool:
@@ -321,14 +322,24 @@ def _told_about(lines: Sequence[Line], line: Line) -> bool:
 
 def _dated_line(zone: Sequence[Line], text: str) -> tuple[Line, datetime] | None:
     """The zone's first line with a date, and the date, a slashed one read in the order the
-    page's ``text`` writes them (looked up only then: either order finds the same line)."""
+    page's ``text`` writes them (looked up only then: either order finds the same line).
+
+    A sentence that is neither a dateline nor a byline gives no date: under a headline it
+    is the dek or the story's first line, and its date is the day of something else ("The
+    next show is set for 22 May 2022.")."""
     for line in zone:
+        if _is_sentence(line) and not (is_dateline(line.text) or byline_names(line.text)):
+            continue
         found = find_date(line.text) if line.weight <= 160 else None
         if found is not None:
             if "/" in line.text and slash_order(text):
                 found = find_date(line.text, slash_day_first=True) or found
             return line, found
     return None
+
+
+def _is_sentence(line: Line) -> bool:
+    return line.terminal and line.weight > DATELINE_WEIGHT
 
 
 def _categories(lines: Sequence[Line], headline: Line) -> tuple[str, ...]:
