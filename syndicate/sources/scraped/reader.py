@@ -67,6 +67,11 @@ _PERSON = re.compile(r"^[^\W\d_a-z][\w.'’-]*(?: [^\W\d_a-z][\w.'’-]*){1,2}$"
 # "by" names a picture's owner.
 _LEADING_MARKS = re.compile(r"^[/|•·—–~>»*-]+\s*")
 _SEPARATORS = "|/•·—–"  # what a byline line sets between its parts
+# Lowercase words inside names: "Ursula von der Leyen", "Jose de la Cruz", "Vincent van Gogh".
+_PARTICLES = frozenset(
+    "von van der den de del della des di da das do dos du la le les lo ter ten zu zur y e i "
+    "bin ibn al el st".split()
+)
 SHORT_LINE = 120  # a byline with its date and labels is shorter than this
 # "by" after the start of a line, behind a separator or a date: "Home | Par Jane Roe",
 # "Posted on 2015-04-05 by jroe", "Ciclismo | Por: Juan Diego".
@@ -286,10 +291,20 @@ def _byline(line: Line) -> tuple[str, ...]:
     if later is not None:
         tried.insert(0, later)
     for candidate in tried:
-        names = tuple(n for n in byline_names(candidate) if not is_calendar_word(n))
+        names = tuple(_name_only(n) for n in byline_names(candidate) if not is_calendar_word(n))
         if names:
             return names
     return ()
+
+
+def _name_only(name: str) -> str:
+    """The name without what a byline ran on into ("Ned Deily at", "Jane Roe beim Festival"):
+    cut at the first lowercase word after the first that is no particle of a name."""
+    words = name.split(" ")
+    for k in range(1, len(words)):
+        if words[k][:1].islower() and words[k] not in _PARTICLES:
+            return " ".join(words[:k])
+    return name
 
 
 def _later_by(line: Line) -> str | None:
