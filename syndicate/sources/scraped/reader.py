@@ -299,8 +299,11 @@ def _byline(line: Line) -> tuple[str, ...]:
 
 def _name_only(name: str) -> str:
     """The name without what a byline ran on into ("Ned Deily at", "Jane Roe beim Festival"):
-    cut at the first lowercase word after the first that is no particle of a name."""
+    cut at the first lowercase word after the first that is no particle of a name. A name
+    written all in lowercase ("bell hooks") is kept whole."""
     words = name.split(" ")
+    if not words[0][:1].isupper():
+        return name
     for k in range(1, len(words)):
         if words[k][:1].islower() and words[k] not in _PARTICLES:
             return " ".join(words[:k])
