@@ -113,8 +113,10 @@ _NAME_END = re.compile(
 _ASIDE = re.compile(r"\s*\([^)]*\)")  # "(reporting)", "(photography)" after a name
 _NAME = re.compile(r"^[^\W\d_][\w.'’-]*(?:\s+[^\W\d_][\w.'’-]*){0,4}$")
 # "date / 3 Comments / in News / by jdadmin": blog meta lines put the byline last.
+BYLINE_SEPARATORS = "|/•·—–"  # what a byline line sets between its parts
 _INLINE_BYLINE = re.compile(
-    r"(?:^|[|/•·—–]\s*)(?:by|por|von|par|di|door|oleh|от)\s+(?P<rest>[^|/•·—–]+)$",
+    rf"(?:^|[{BYLINE_SEPARATORS}]\s*)(?:by|por|von|par|di|door|oleh|от)\s+"
+    rf"(?P<rest>[^{BYLINE_SEPARATORS}]+)$",
     re.IGNORECASE,
 )
 # What follows a name after a comma when it is the desk or outlet, not a second person:

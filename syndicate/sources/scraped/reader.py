@@ -20,7 +20,7 @@ words, month names) cover several languages and only add to what the layout alre
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -34,6 +34,7 @@ from syndicate.sources.scraped.analysis import Analysis, analyse, default_models
 from syndicate.sources.scraped.body import to_blocks
 from syndicate.sources.scraped.lines import Line, key_of, split_lines
 from syndicate.sources.scraped.meta import (
+    BYLINE_SEPARATORS,
     byline_names,
     find_date,
     guess_language,
@@ -66,7 +67,6 @@ _PERSON = re.compile(r"^[^\W\d_a-z][\w.'’-]*(?: [^\W\d_a-z][\w.'’-]*){1,2}$"
 # Marks a theme sets before a byline ("// By Jane Roe", "— By Jane Roe"); not "©", whose
 # "by" names a picture's owner.
 _LEADING_MARKS = re.compile(r"^[/|•·—–~>»*-]+\s*")
-_SEPARATORS = "|/•·—–"  # what a byline line sets between its parts
 # Lowercase words inside names: "Ursula von der Leyen", "Jose de la Cruz", "Vincent van Gogh".
 _PARTICLES = frozenset(
     "von van der den de del della des di da das do dos du la le les lo ter ten zu zur y e i "
@@ -76,7 +76,7 @@ SHORT_LINE = 120  # a byline with its date and labels is shorter than this
 # "by" after the start of a line, behind a separator or a date: "Home | Par Jane Roe",
 # "Posted on 2015-04-05 by jroe", "Ciclismo | Por: Juan Diego".
 _BY_LATER = re.compile(
-    rf"(?<=[\s{_SEPARATORS}])(?:by|von|par|por|door|oleh)\s*:?\s+(?=\S)", re.IGNORECASE
+    rf"(?<=[\s{BYLINE_SEPARATORS}])(?:by|von|par|por|door|oleh)\s*:?\s+(?=\S)", re.IGNORECASE
 )
 # A name, a separator and a short stamp with a number in it: "Jane Roe • 8h",
 # "Jane Roe | 5 min read".
@@ -130,10 +130,7 @@ def read_with(text: str, origin: str, models: Models) -> RawEntry:
     if not body:
         raise ParseError(origin, "no paragraph-like text under the headline")
     around = _header_zone(lines, header, body)
-    dated = _dated_line(
-        [*around, *_date_fallback(lines, header, body), *_publication_lines(lines, header, body)],
-        text,
-    )
+    dated = _dated_line(_date_candidates(lines, header, body, around), text)
     # A date line among the body's first lines is the page's date, not a paragraph.
     blocks = to_blocks([line for line in body if dated is None or line is not dated[0]] or body)
     return RawEntry(
@@ -244,6 +241,17 @@ def _date_fallback(lines: Sequence[Line], header: _Header, body: Sequence[Line])
     return [line for line in extra if line.weight <= DATELINE_WEIGHT and is_dateline(line.text)]
 
 
+def _date_candidates(
+    lines: Sequence[Line], header: _Header, body: Sequence[Line], zone: Sequence[Line]
+) -> Iterator[Line]:
+    """Where the date is looked for, in order: the header zone, its fallback, then the
+    publication lines of the whole page; each place is read only when the one before
+    had no date."""
+    yield from zone
+    yield from _date_fallback(lines, header, body)
+    yield from _publication_lines(lines, header, body)
+
+
 def _publication_lines(lines: Sequence[Line], header: _Header, body: Sequence[Line]) -> list[Line]:
     """The last place to look: lines anywhere on the page that say they give its publication
     date ("Published: 3 May 2024", "Veröffentlicht am 3. Mai 2024"), nearest the headline
@@ -285,12 +293,10 @@ def _byline(line: Line) -> tuple[str, ...]:
     """The names of a byline line: read from its "by" when other parts of the line come first
     ("Home | By Jane Roe | 3 May 2024", "Posted on 3 May 2024 by jroe"), else from its start,
     after a theme's marks if need be; never a day's name or a date's label."""
-    text = line.text
-    tried = [text, _LEADING_MARKS.sub("", text)]
     later = _later_by(line)
-    if later is not None:
-        tried.insert(0, later)
-    for candidate in tried:
+    tried = [later] if later is not None else []
+    tried += [line.text, _LEADING_MARKS.sub("", line.text)]
+    for candidate in dict.fromkeys(tried):
         names = tuple(_name_only(n) for n in byline_names(candidate) if not is_calendar_word(n))
         if names:
             return names
@@ -318,7 +324,7 @@ def _later_by(line: Line) -> str | None:
         return None
     for by in _BY_LATER.finditer(line.text):
         before = line.text[: by.start()].rstrip()
-        if before.endswith(tuple(_SEPARATORS)) or has_date(before):
+        if before.endswith(tuple(BYLINE_SEPARATORS)) or has_date(before):
             return "By " + line.text[by.end() :]
     return None
 
@@ -338,7 +344,7 @@ def _told_about(lines: Sequence[Line], line: Line) -> bool:
     return False
 
 
-def _dated_line(zone: Sequence[Line], text: str) -> tuple[Line, datetime] | None:
+def _dated_line(zone: Iterable[Line], text: str) -> tuple[Line, datetime] | None:
     """The zone's first line with a date, and the date, a slashed one read in the order the
     page's ``text`` writes them (looked up only then: either order finds the same line).
 
