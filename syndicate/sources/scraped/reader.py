@@ -81,6 +81,19 @@ _BY_LATER = re.compile(
 # A name, a separator and a short stamp with a number in it: "Jane Roe • 8h",
 # "Jane Roe | 5 min read".
 _STAMPED_NAME = re.compile(r"^(?P<name>.+?)\s+[•|·—–]\s+(?=.{0,30}$)(?=\D*\d)")
+# A label over a name: a byline's "by" ending the line ("By", "Von:", "Written on Mar 27
+# by"), and the headings of an author box ("About the author", "Über den Autor", "Autor").
+_BY_LABEL = re.compile(r"^(?P<before>.*?)\s*\b(?:by|von|por|par|door|oleh|av|af)\s*:?$", re.I)
+_WRITTEN = re.compile(
+    r"^(?:written|posted|published|article|story|words|text|geschrieben|verfasst|"
+    r"veröffentlicht|escrito|publicado|écrit|publié|scritto|pubblicato)\b",
+    re.IGNORECASE,
+)
+_AUTHOR_LABEL = re.compile(
+    r"^(?:(?:about|contact) the author|über den autor|sobre el autor|à propos de l'auteur|"
+    r"author|autor|autorin|auteur|autore|autora|автор)\s*:?$",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,7 +285,7 @@ def _authors(
     are, or a short stamp after it ("Jane Roe • 8h"). Over the headline and under the body a
     capitalized line with a date beside it is more often a section's heading over a list of
     dated teasers ("Related Articles", "Meistgelesene Artikel"), so a name alone is not taken
-    there."""
+    there. Last, a name under its label anywhere on the page (:func:`_labelled_name`)."""
     for line in zone:
         names = _byline(line)
         if names:
@@ -286,7 +299,45 @@ def _authors(
         stamped = _STAMPED_NAME.match(line.text)
         if stamped and _PERSON.match(stamped["name"]):
             return (stamped["name"],)
+    return _labelled_name(lines, header.headline.index)
+
+
+LABEL_REACH_UP = 8  # a labelled name over the headline is looked for this far up
+
+
+def _labelled_name(lines: Sequence[Line], h: int) -> tuple[str, ...]:
+    """A name on the line under its label, the last place a byline is looked for: "By" or
+    "Written on Mar 27 by" over "Jane Roe" (a theme setting the word and the link apart),
+    or an author box's "About the author" or "Autor" over a person's name. Looked for
+    under the headline first, to the page's end (the author box follows the story), then
+    over it. Before its "by" a label holds nothing, a date or a word of writing ("Posted",
+    "Geschrieben"): after any other word ("Powered by", "Sort by") it is no byline."""
+    for line in (*lines[h + 1 :], *reversed(lines[max(0, h - LABEL_REACH_UP) : h])):
+        if line.index + 1 >= len(lines) or line.weight > LABEL_WEIGHT:
+            continue
+        name = lines[line.index + 1]
+        if name.weight > NAME_WEIGHT or name.furniture or has_date(name.text):
+            continue
+        if _is_by_label(line.text):
+            names = _names("By " + name.text)
+            if names:
+                return names
+        elif _AUTHOR_LABEL.match(line.text) and _PERSON.match(name.text):
+            return (name.text,)
     return ()
+
+
+LABEL_WEIGHT = 40  # a label over a name is shorter than this
+NAME_WEIGHT = 60  # and the name under it
+
+
+def _is_by_label(text: str) -> bool:
+    """Does the line end in a byline's "by" with only a date or a word of writing before?"""
+    label = _BY_LABEL.match(text)
+    if label is None:
+        return False
+    before = label["before"]
+    return not before or bool(_WRITTEN.match(before)) or has_date(before)
 
 
 def _byline(line: Line) -> tuple[str, ...]:
@@ -297,10 +348,15 @@ def _byline(line: Line) -> tuple[str, ...]:
     tried = [later] if later is not None else []
     tried += [line.text, _LEADING_MARKS.sub("", line.text)]
     for candidate in dict.fromkeys(tried):
-        names = tuple(_name_only(n) for n in byline_names(candidate) if not is_calendar_word(n))
+        names = _names(candidate)
         if names:
             return names
     return ()
+
+
+def _names(text: str) -> tuple[str, ...]:
+    """The names a byline reads, with no day's name or date's label among them."""
+    return tuple(_name_only(n) for n in byline_names(text) if not is_calendar_word(n))
 
 
 def _name_only(name: str) -> str:
