@@ -83,12 +83,17 @@ _BY_LATER = re.compile(
 _STAMPED_NAME = re.compile(r"^(?P<name>.+?)\s+[•|·—–]\s+(?=.{0,30}$)(?=\D*\d)")
 # A label over a name: a byline's "by" ending the line ("By", "Von:", "Written on Mar 27
 # by"), and the headings of an author box ("About the author", "Über den Autor", "Autor").
-_BY_LABEL = re.compile(r"^(?P<before>.*?)\s*\b(?:by|von|por|par|door|oleh|av|af)\s*:?$", re.I)
-_WRITTEN = re.compile(
-    r"^(?:written|posted|published|article|story|words|text|geschrieben|verfasst|"
-    r"veröffentlicht|escrito|publicado|écrit|publié|scritto|pubblicato)\b",
-    re.IGNORECASE,
+_BY_WORDS = "(?:by|von|por|par|door|oleh|av|af)"
+_BY_LABEL = re.compile(rf"^(?P<before>.*?)\s*\b{_BY_WORDS}\s*:?$", re.IGNORECASE)
+_WRITING = (  # words that say who wrote it, before a "by"
+    r"(?:written|posted|published|article|story|words|text|geschrieben|verfasst|"
+    r"veröffentlicht|artikel|beitrag|escrito|publicado|artículo|écrit|publié|scritto|"
+    r"pubblicato|articolo)"
 )
+_WRITTEN = re.compile(rf"^{_WRITING}\b", re.IGNORECASE)
+# A byline opening with its "by" after a word of writing or before a colon ("Artikel von
+# Jane Roe", "Von: Jane Roe | 31.10.23"), which the byline grammar reads as "By Jane Roe".
+_OPENING_BY = re.compile(rf"^(?:{_WRITING}\s+{_BY_WORDS}\s*:?|{_BY_WORDS}\s*:)\s*", re.IGNORECASE)
 _AUTHOR_LABEL = re.compile(
     r"^(?:(?:about|contact) the author|über den autor|sobre el autor|à propos de l'auteur|"
     r"author|autor|autorin|auteur|autore|autora|автор)\s*:?$",
@@ -346,7 +351,8 @@ def _byline(line: Line) -> tuple[str, ...]:
     after a theme's marks if need be; never a day's name or a date's label."""
     later = _later_by(line)
     tried = [later] if later is not None else []
-    tried += [line.text, _LEADING_MARKS.sub("", line.text)]
+    unmarked = _LEADING_MARKS.sub("", line.text)
+    tried += [line.text, unmarked, _OPENING_BY.sub("By ", unmarked)]
     for candidate in dict.fromkeys(tried):
         names = _names(candidate)
         if names:
