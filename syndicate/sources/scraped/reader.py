@@ -80,6 +80,8 @@ _BY_LATER = re.compile(
 )
 # A name, a separator and a short stamp with a number in it: "Jane Roe • 8h",
 # "Jane Roe | 5 min read".
+# A name, a slash and the rest of a blog's meta line: "Jane Roe / 25.10.2023 / 06:15".
+_SLASHED_NAME = re.compile(r"^(?P<name>[^/]+?)\s+/\s+(?P<rest>.+)$")
 _STAMPED_NAME = re.compile(r"^(?P<name>.+?)\s+[•|·—–]\s+(?=.{0,30}$)(?=\D*\d)")
 # A label over a name: a byline's "by" ending the line ("By", "Von:", "Written on Mar 27
 # by"), and the headings of an author box ("About the author", "Über den Autor", "Autor").
@@ -348,7 +350,8 @@ def _is_by_label(text: str) -> bool:
 def _byline(line: Line) -> tuple[str, ...]:
     """The names of a byline line: read from its "by" when other parts of the line come first
     ("Home | By Jane Roe | 3 May 2024", "Posted on 3 May 2024 by jroe"), else from its start,
-    after a theme's marks if need be; never a day's name or a date's label."""
+    after a theme's marks if need be; never a day's name or a date's label. Last, a name
+    before a slash and a date, as blog themes print it ("Jane Roe / 25.10.2023 / 3 Comments")."""
     later = _later_by(line)
     tried = [later] if later is not None else []
     unmarked = _LEADING_MARKS.sub("", line.text)
@@ -357,7 +360,11 @@ def _byline(line: Line) -> tuple[str, ...]:
         names = _names(candidate)
         if names:
             return names
-    return ()
+    slashed = _SLASHED_NAME.match(line.text)
+    if slashed is None or not has_date(slashed["rest"]):
+        return ()
+    name = slashed["name"]
+    return _names(name) or ((name,) if _PERSON.match(name) else ())
 
 
 def _names(text: str) -> tuple[str, ...]:
