@@ -102,8 +102,12 @@ _REPORTER = re.compile(
 )
 # Captures the separator: whether a comma came before a part tells what the part can be.
 _NAME_SPLIT = re.compile(r"(\s*(?:,\s*(?:and\s+)?|\s+(?:and|und|y|e|et|dan|и)\s+|\s*&\s*)\s*)")
+# Where a name ends in a byline: a separator, a date or clock, or a word that leads one in.
+# "le", "el", "il" and "em" lead a date in lowercase ("Par Loïc Le Clerc le 12 mars") and
+# are part of a name capitalized ("Le Clerc", "El Khoury"): they are matched by case.
 _NAME_END = re.compile(
-    r"\s*(?:[|•·—–]|\s-\s|,?\s+(?:published|updated|posted|on|am|le|el|il|em|pada|"
+    r"\s*(?:[|•·—–]|\s-\s|,?\s+(?:published|updated|posted|on|am|pada|"
+    r"(?-i:le|el|il|em|LE|EL|IL|EM)|"
     r"publiziert|veröffentlicht|aktualisiert|publicado|publié|pubblicato|опубликовано)\b"
     r"|\d{1,2}:\d{2}|\d{4}|@|\bfor\b|\bin\b|\bfollow\b|\s(?:MONTH)\.?\s+\d).*$".replace(
         "MONTH", "|".join(sorted(_MONTHS, key=len, reverse=True))
