@@ -197,7 +197,7 @@ def is_dateline(text: str) -> bool:
     """A line that is a date and little else (a timestamp, "Updated ...", a reading time)."""
     if len(text) > 90 or not has_date(text):
         return False
-    letters = re.sub(r"[\d\W_]", "", _strip_dates(text))
+    letters = re.sub(r"[\d\W_]", "", strip_dates(text))
     return len(letters) <= 30 or bool(_DATE_WORDS.search(text))
 
 
@@ -239,7 +239,8 @@ def is_month_name(word: str) -> bool:
     return word.casefold().rstrip(".") in _MONTHS
 
 
-def _strip_dates(text: str) -> str:
+def strip_dates(text: str) -> str:
+    """The text with every date in it blanked out."""
     for pattern in _DATE_PATTERNS:
         text = pattern.sub(" ", text)
     return text

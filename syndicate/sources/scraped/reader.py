@@ -45,6 +45,7 @@ from syndicate.sources.scraped.meta import (
     is_publication_line,
     reads_english,
     slash_order,
+    strip_dates,
 )
 from syndicate.sources.scraped.trees import Models
 from syndicate.sources.scraped.vocab import (
@@ -80,9 +81,16 @@ _BY_LATER = re.compile(
 )
 # A name, a separator and a short stamp with a number in it: "Jane Roe • 8h",
 # "Jane Roe | 5 min read".
+_STAMPED_NAME = re.compile(r"^(?P<name>.+?)\s+[•|·—–]\s+(?=.{0,30}$)(?=\D*\d)")
 # A name, a slash and the rest of a blog's meta line: "Jane Roe / 25.10.2023 / 06:15".
 _SLASHED_NAME = re.compile(r"^(?P<name>[^/]+?)\s+/\s+(?P<rest>.+)$")
-_STAMPED_NAME = re.compile(r"^(?P<name>.+?)\s+[•|·—–]\s+(?=.{0,30}$)(?=\D*\d)")
+# A date, a separator and a name ending the line: "30. Oktober 2019 | Jane Roe", "21. Jan
+# 2022 // Jane Roe", "1. Februar 2022 , Jane Roe".
+_DATE_THEN_NAME = re.compile(
+    r"^(?P<date>.+?)(?:\s*[,|/•·]+\s*|\s+[-–—]\s+)(?P<name>[^,|/•·]+?)\s*$"
+)
+_WORDY = re.compile(r"\b(?!(?:uhr|am|pm|utc|h)\b)[^\W\d_]{2,}", re.IGNORECASE)  # not a clock's
+_TRIM = " ,;|/•·—–-"  # what is left around a byline's parts when its date is taken out
 # A label over a name: a byline's "by" ending the line ("By", "Von:", "Written on Mar 27
 # by"), and the headings of an author box ("About the author", "Über den Autor", "Autor").
 _BY_WORDS = "(?:by|von|por|par|door|oleh|av|af)"
@@ -350,21 +358,47 @@ def _is_by_label(text: str) -> bool:
 def _byline(line: Line) -> tuple[str, ...]:
     """The names of a byline line: read from its "by" when other parts of the line come first
     ("Home | By Jane Roe | 3 May 2024", "Posted on 3 May 2024 by jroe"), else from its start,
-    after a theme's marks if need be; never a day's name or a date's label. Last, a name
-    before a slash and a date, as blog themes print it ("Jane Roe / 25.10.2023 / 3 Comments")."""
+    after a theme's marks if need be, and with its date taken out ("By Jane Roe 6. November
+    2023"); never a day's name or a date's label. Last, the shapes of a name with a date
+    and no "by": "30. Oktober 2019 | Jane Roe", "Jane Roe / 25.10.2023 / 3 Comments"."""
     later = _later_by(line)
     tried = [later] if later is not None else []
     unmarked = _LEADING_MARKS.sub("", line.text)
-    tried += [line.text, unmarked, _OPENING_BY.sub("By ", unmarked)]
+    opening = _OPENING_BY.sub("By ", unmarked)
+    tried += [line.text, unmarked, opening]
+    if has_date(opening):
+        tried.append(strip_dates(opening).strip(_TRIM))
     for candidate in dict.fromkeys(tried):
         names = _names(candidate)
         if names:
             return names
-    slashed = _SLASHED_NAME.match(line.text)
+    return _dated_name(line.text) or _slashed_name(line.text)
+
+
+def _dated_name(text: str) -> tuple[str, ...]:
+    """A person's name after a date and a separator, the line's end: "1. Februar 2022 , Jane
+    Roe"; not a section's name in capitals ("04. November 2021 | PAID CONTENT")."""
+    dated = _DATE_THEN_NAME.match(text)
+    if dated is None or not _only_date(dated["date"]):
+        return ()
+    name = dated["name"]
+    if _PERSON.match(name) and not name.isupper() and not is_calendar_word(name.split()[0]):
+        return (name,)
+    return ()
+
+
+def _slashed_name(text: str) -> tuple[str, ...]:
+    """A name before a slash and a date: "Jane Roe / 25.10.2023", "Von Jane Roe / 6. Mai"."""
+    slashed = _SLASHED_NAME.match(text)
     if slashed is None or not has_date(slashed["rest"]):
         return ()
     name = slashed["name"]
     return _names(name) or ((name,) if _PERSON.match(name) else ())
+
+
+def _only_date(text: str) -> bool:
+    """A date and nothing else but its clock: "04.02.2022 | 13:10 Uhr"."""
+    return has_date(text) and not _WORDY.search(strip_dates(text))
 
 
 def _names(text: str) -> tuple[str, ...]:
