@@ -74,11 +74,10 @@ _PARTICLES = frozenset(
     "bin ibn al el st".split()
 )
 SHORT_LINE = 120  # a byline with its date and labels is shorter than this
+_BY_WORDS = "(?:by|von|por|par|door|oleh|av|af)"  # a byline's "by", in its languages
 # "by" after the start of a line, behind a separator or a date: "Home | Par Jane Roe",
 # "Posted on 2015-04-05 by jroe", "Ciclismo | Por: Juan Diego".
-_BY_LATER = re.compile(
-    rf"(?<=[\s{BYLINE_SEPARATORS}])(?:by|von|par|por|door|oleh)\s*:?\s+(?=\S)", re.IGNORECASE
-)
+_BY_LATER = re.compile(rf"(?<=[\s{BYLINE_SEPARATORS}]){_BY_WORDS}\s*:?\s+(?=\S)", re.IGNORECASE)
 # A name, a separator and a short stamp with a number in it: "Jane Roe • 8h",
 # "Jane Roe | 5 min read".
 _STAMPED_NAME = re.compile(r"^(?P<name>.+?)\s+[•|·—–]\s+(?=.{0,30}$)(?=\D*\d)")
@@ -93,7 +92,6 @@ _WORDY = re.compile(r"\b(?!(?:uhr|am|pm|utc|h)\b)[^\W\d_]{2,}", re.IGNORECASE)  
 _TRIM = " ,;|/•·—–-"  # what is left around a byline's parts when its date is taken out
 # A label over a name: a byline's "by" ending the line ("By", "Von:", "Written on Mar 27
 # by"), and the headings of an author box ("About the author", "Über den Autor", "Autor").
-_BY_WORDS = "(?:by|von|por|par|door|oleh|av|af)"
 _BY_LABEL = re.compile(rf"^(?P<before>.*?)\s*\b{_BY_WORDS}\s*:?$", re.IGNORECASE)
 _WRITING = (  # words that say who wrote it, before a "by"
     r"(?:written|posted|published|article|story|words|text|geschrieben|verfasst|"
