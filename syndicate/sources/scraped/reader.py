@@ -436,13 +436,22 @@ def _dated_beside(lines: Sequence[Line], line: Line) -> bool:
 
 
 def _told_about(lines: Sequence[Line], line: Line) -> bool:
-    """A line of the page starts with the name and goes on in lowercase: "Jane Roe is ..."."""
+    """A line of the page starts with the name and a verb of an author's note: "Jane Roe is
+    ...", "Jane Roe schreibt ...". A story's sentence can start with a place or a firm and
+    go on in lowercase ("South Korea also hosts ..."); a note says who someone is."""
     name = line.text
     for other in lines[line.index + 1 :]:
         rest = other.text[len(name) :].split(maxsplit=1)
-        if other.text.startswith(name + " ") and rest and rest[0].islower():
+        if other.text.startswith(name + " ") and rest and rest[0] in _NOTE_VERBS:
             return True
     return False
+
+
+# How an author's note goes on after the name, in the languages of the other word lists.
+_NOTE_VERBS = frozenset(
+    "is was has writes covers reports joined lives ist war hat schreibt arbeitet lebt est a "
+    "écrit travaille es escribe trabaja é escreve è scrive lavora".split()
+)
 
 
 def _dated_line(zone: Iterable[Line], text: str) -> tuple[Line, datetime] | None:
