@@ -91,6 +91,7 @@ _DATE_PATTERNS = (
 )
 
 _DIGIT_RUN = re.compile(r"\d")
+DATELINE_WEIGHT = 80  # a date line with its labels is shorter than this
 _BYLINE = re.compile(
     r"^(?:written\s+|posted\s+|reported\s+|words\s+|story\s+)?"
     r"(?:by|por|von|par|di|door|av|af|oleh|от|автор(?:ы)?:?|作者[:：]?|글)\s+(?P<rest>.+)$",
