@@ -149,6 +149,8 @@ def _byline(line: Line) -> tuple[str, ...]:
         names = _names(candidate)
         if names:
             return names
+    if line.weight > SHORT_LINE:  # a name and a date with no "by" make a short line
+        return ()
     return _dated_name(line.text) or _slashed_name(line.text)
 
 
