@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from syndicate.sources.scraped import headline as heads
-from syndicate.sources.scraped.body import decode
+from syndicate.sources.scraped.body import best_run, decode
 from syndicate.sources.scraped.features import (
     BODY_FEATURES,
     CONTEXT_FEATURES,
@@ -54,6 +54,8 @@ def analyse(lines: Sequence[Line], models: Models) -> Analysis:
     first = models.body.probabilities(columns)
     second = models.body_context.probabilities(context_columns(columns, first))
     mask = decode(lines, second, models.switch_cost)
+    if not any(mask):
+        mask = best_run(lines, second)
     teasers = columns[BODY_FEATURES.index("teaser")]
     return gather(lines, first, second, without_teasers(mask, teasers))
 

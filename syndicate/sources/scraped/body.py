@@ -109,9 +109,7 @@ def decode(lines: Sequence[Line], probabilities: Sequence[float], switch_cost: f
     """
     out_score, in_score = 0.0, -switch_cost
     back: list[tuple[bool, bool]] = []  # per line: (came from "in" if out, if in)
-    for line, p in zip(lines, probabilities, strict=True):
-        p = min(max(p, 1e-4), 1.0 - 1e-4)
-        vote = math.log(p / (1.0 - p)) * math.log1p(len(line.text))
+    for vote in _votes(lines, probabilities):
         leave, enter = in_score - switch_cost, out_score - switch_cost
         back.append((leave > out_score, in_score >= enter))
         out_score, in_score = max(out_score, leave), max(in_score, enter) + vote
@@ -122,6 +120,34 @@ def decode(lines: Sequence[Line], probabilities: Sequence[float], switch_cost: f
         inside = from_in_if_in if inside else from_in_if_out
     mask.reverse()
     return mask
+
+
+def _votes(lines: Sequence[Line], probabilities: Sequence[float]) -> list[float]:
+    """Each line's vote for being body: its log-odds, louder for longer lines."""
+    votes: list[float] = []
+    for line, p in zip(lines, probabilities, strict=True):
+        p = min(max(p, 1e-4), 1.0 - 1e-4)
+        votes.append(math.log(p / (1.0 - p)) * math.log1p(len(line.text)))
+    return votes
+
+
+def best_run(lines: Sequence[Line], probabilities: Sequence[float]) -> list[bool]:
+    """The run of lines with the most votes (no line when no run has more for than against).
+
+    For a page whose :func:`decode` finds no body, as no run pays for entering and leaving
+    it: a short post, three paragraphs between a menu and its comments, is still the page's
+    article. The models were trained on what :func:`decode` gives, so this is the reader's
+    last resort, not the decoder's.
+    """
+    best, span = 0.0, (0, 0)
+    total, start = 0.0, 0
+    for i, vote in enumerate(_votes(lines, probabilities)):
+        if total <= 0:
+            total, start = 0.0, i
+        total += vote
+        if total > best:
+            best, span = total, (start, i + 1)
+    return [span[0] <= i < span[1] for i in range(len(lines))]
 
 
 def body_lines(lines: Sequence[Line], start: int, end: int) -> list[Line]:
