@@ -62,6 +62,12 @@ _WRITTEN = re.compile(rf"^{_WRITING}\b", re.IGNORECASE)
 # A byline opening with its "by" after a word of writing or before a colon ("Artikel von
 # Jane Roe", "Von: Jane Roe | 31.10.23"), which the byline grammar reads as "By Jane Roe".
 _OPENING_BY = re.compile(rf"^(?:{_WRITING}\s+{_BY_WORDS}\s*:?|{_BY_WORDS}\s*:)\s*", re.IGNORECASE)
+# An author's label in a line of parts: "Posted: 05.01.2024 | Author: jroe | Filed under".
+_AUTHOR_PART = re.compile(
+    rf"(?:^|[{BYLINE_SEPARATORS}]\s*)(?:author|autor|autorin|auteur|autore|autora|автор)\s*:\s+"
+    rf"(?P<name>[^{BYLINE_SEPARATORS}]+)",
+    re.IGNORECASE,
+)
 _AUTHOR_LABEL = re.compile(
     r"^(?:(?:about|contact) the author|über den autor|sobre el autor|à propos de l'auteur|"
     r"author|autor|autorin|auteur|autore|autora|автор)\s*:?$",
@@ -145,6 +151,9 @@ def _byline(line: Line) -> tuple[str, ...]:
     tried += [line.text, unmarked, opening]
     if has_date(opening):
         tried.append(strip_dates(opening).strip(_TRIM))
+    labelled = _AUTHOR_PART.search(line.text) if line.weight <= SHORT_LINE else None
+    if labelled:
+        tried.append("By " + labelled["name"])
     for candidate in dict.fromkeys(tried):
         names = _names(candidate)
         if names:
