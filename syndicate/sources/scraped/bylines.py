@@ -141,8 +141,9 @@ def _is_by_label(text: str) -> bool:
 def _byline(line: Line) -> tuple[str, ...]:
     """The names of a byline line: read from its "by" when other parts of the line come first
     ("Home | By Jane Roe | 3 May 2024", "Posted on 3 May 2024 by jroe"), else from its start,
-    after a theme's marks if need be, and with its date taken out ("By Jane Roe 6. November
-    2023"); never a day's name or a date's label. Last, the shapes of a name with a date
+    after a theme's marks if need be, with its date taken out ("By Jane Roe 6. November
+    2023"), or from the part labelled as the author's ("Posted: 5 May 2024 | Author: Jane
+    Roe"); never a day's name or a date's label. Last, the shapes of a name with a date
     and no "by": "30. Oktober 2019 | Jane Roe", "Jane Roe / 25.10.2023 / 3 Comments"."""
     later = _later_by(line)
     tried = [later] if later is not None else []
