@@ -62,15 +62,15 @@ _WRITTEN = re.compile(rf"^{_WRITING}\b", re.IGNORECASE)
 # A byline opening with its "by" after a word of writing or before a colon ("Artikel von
 # Jane Roe", "Von: Jane Roe | 31.10.23"), which the byline grammar reads as "By Jane Roe".
 _OPENING_BY = re.compile(rf"^(?:{_WRITING}\s+{_BY_WORDS}\s*:?|{_BY_WORDS}\s*:)\s*", re.IGNORECASE)
+_AUTHOR_WORDS = "(?:author|autor|autorin|auteur|autore|autora|автор)"
 # An author's label in a line of parts: "Posted: 05.01.2024 | Author: jroe | Filed under".
 _AUTHOR_PART = re.compile(
-    rf"(?:^|[{BYLINE_SEPARATORS}]\s*)(?:author|autor|autorin|auteur|autore|autora|автор)\s*:\s+"
-    rf"(?P<name>[^{BYLINE_SEPARATORS}]+)",
+    rf"(?:^|[{BYLINE_SEPARATORS}]\s*){_AUTHOR_WORDS}\s*:\s+(?P<name>[^{BYLINE_SEPARATORS}]+)",
     re.IGNORECASE,
 )
 _AUTHOR_LABEL = re.compile(
     r"^(?:(?:about|contact) the author|über den autor|sobre el autor|à propos de l'auteur|"
-    r"author|autor|autorin|auteur|autore|autora|автор)\s*:?$",
+    rf"{_AUTHOR_WORDS})\s*:?$",
     re.IGNORECASE,
 )
 
