@@ -89,15 +89,20 @@ def _is_stamp(line: Line) -> bool:
 
 def densest_run(lines: Sequence[Line], scores: Sequence[float] | None = None) -> tuple[int, int]:
     """``(start, end)`` of the run of lines with the largest total score (end exclusive)."""
-    best, best_span = float("-inf"), (0, 0)
+    return _best_span(page_scores(lines, scores), float("-inf"))
+
+
+def _best_span(values: Sequence[float], floor: float) -> tuple[int, int]:
+    """``(start, end)`` of the run with the largest sum above ``floor`` (``(0, 0)`` if none)."""
+    best, span = floor, (0, 0)
     total, start = 0.0, 0
-    for i, score in enumerate(page_scores(lines, scores)):
+    for i, value in enumerate(values):
         if total <= 0:
             total, start = 0.0, i
-        total += score
+        total += value
         if total > best:
-            best, best_span = total, (start, i + 1)
-    return best_span
+            best, span = total, (start, i + 1)
+    return span
 
 
 def decode(lines: Sequence[Line], probabilities: Sequence[float], switch_cost: float) -> list[bool]:
@@ -139,15 +144,8 @@ def best_run(lines: Sequence[Line], probabilities: Sequence[float]) -> list[bool
     article. The models were trained on what :func:`decode` gives, so this is the reader's
     last resort, not the decoder's.
     """
-    best, span = 0.0, (0, 0)
-    total, start = 0.0, 0
-    for i, vote in enumerate(_votes(lines, probabilities)):
-        if total <= 0:
-            total, start = 0.0, i
-        total += vote
-        if total > best:
-            best, span = total, (start, i + 1)
-    return [span[0] <= i < span[1] for i in range(len(lines))]
+    start, end = _best_span(_votes(lines, probabilities), 0.0)
+    return [start <= i < end for i in range(len(lines))]
 
 
 def body_lines(lines: Sequence[Line], start: int, end: int) -> list[Line]:
