@@ -56,6 +56,15 @@ def test_the_pages_own_dates_settle_the_slashed_order(page: str, day_first: bool
 
 
 @pytest.mark.parametrize(
+    ("page", "day_first"), ORDER["unproven"], ids=[c[0] for c in ORDER["unproven"]]
+)
+def test_a_page_whose_dates_prove_nothing_takes_the_order_it_is_given(
+    page: str, day_first: bool
+) -> None:
+    assert slash_order(page, unproven=True) is day_first
+
+
+@pytest.mark.parametrize(
     ("line", "expected"), ORDER["day_first"], ids=[c[0] for c in ORDER["day_first"]]
 )
 def test_a_day_first_page_reads_slashes_day_first(line: str, expected: str | None) -> None:

@@ -132,7 +132,10 @@ def _parse_free(text: str) -> datetime | None:
         return None
     if parsed.year == _DEFAULT.year and str(_DEFAULT.year) not in cleaned:
         return None  # no year written: too ambiguous for a publication date
-    return to_utc(parsed)
+    try:
+        return to_utc(parsed)
+    except (ValueError, OverflowError):  # an offset of a day or more ("+3000"), year 1 west
+        return None
 
 
 _DEFAULT = datetime(1, 1, 1)

@@ -20,7 +20,10 @@ from .hostile import TEXT, TRICKY
 DATA = Path(__file__).parent.parent / "data"
 # Inputs the fuzzing found that once crashed a parser: run first, in every run.
 FOUND: dict[str, list[bytes]] = {
-    "text": [b"!\t 0 0A_\n" + b"\x00" * 8 + b"\t" * 12 + b" " * 39 + b"."],
+    "text": [
+        b"!\t 0 0A_\n" + b"\x00" * 8 + b"\t" * 12 + b" " * 39 + b".",
+        b"0001-01-01T00:00:00+3000\x00 " + b" " * 30 + b"33333444444555555v77999  . T!!'(),.p2349z",
+    ],
     "markdown": [
         b'---\ntitle: Cover\nimage: "https://]]>news.example/c.jpg"\n---\n\nText.\n',
         b"---\ntitle: Late\nupdated: 2024-03-06T32:00:00Z\n---\n\nText.\n",

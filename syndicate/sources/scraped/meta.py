@@ -173,19 +173,22 @@ def find_date(text: str, slash_day_first: bool = False) -> datetime | None:
 _SLASHED = re.compile(r"(?<![\w/])(\d{1,2})/(\d{1,2})/(?:19|20)\d\d(?![\w/])")
 
 
-def slash_order(text: str) -> bool:
+def slash_order(text: str, unproven: bool = False) -> bool:
     """Does the page write its slashed dates day first (19/11/2019)?
 
     Only a date that one order alone can read says so (a day past 12 in the first place, or
-    in the second), and then for every slashed date of the page; when none does, or they
-    disagree, the month comes first. The page's language does not tell: pages in German and
-    Spanish print both orders.
+    in the second), and then for every slashed date of the page; when they disagree the
+    month comes first. Language alone does not settle it (pages in German and Spanish print
+    both orders), so it only breaks the tie when no date says either: ``unproven`` is the
+    order then, day first for a page not in English.
     """
     day_first = month_first = False
     for match in _SLASHED.finditer(text):
         first, second = int(match.group(1)), int(match.group(2))
         day_first |= second <= 12 < first
         month_first |= first <= 12 < second
+    if not (day_first or month_first):
+        return unproven
     return day_first and not month_first
 
 

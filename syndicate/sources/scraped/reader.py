@@ -111,7 +111,7 @@ def read_with(text: str, origin: str, models: Models) -> RawEntry:
     if not body:
         raise ParseError(origin, "no paragraph-like text under the headline")
     around = _header_zone(lines, header, body)
-    dated = _dated_line(_date_candidates(lines, header, body, around), text)
+    dated = _dated_line(_date_candidates(lines, header, body, around), text, not english)
     # A date line among the body's first lines is the page's date, not a paragraph.
     blocks = to_blocks([line for line in body if dated is None or line is not dated[0]] or body)
     return RawEntry(
@@ -244,9 +244,10 @@ def _publication_lines(lines: Sequence[Line], header: _Header, body: Sequence[Li
     return sorted(found, key=lambda line: abs(line.index - h))
 
 
-def _dated_line(zone: Iterable[Line], text: str) -> tuple[Line, datetime] | None:
+def _dated_line(zone: Iterable[Line], text: str, day_first: bool) -> tuple[Line, datetime] | None:
     """The zone's first line with a date, and the date, a slashed one read in the order the
-    page's ``text`` writes them (looked up only then: either order finds the same line).
+    page's ``text`` writes them (looked up only then: either order finds the same line), or
+    day first if ``day_first`` and no date of the page says which (:func:`.meta.slash_order`).
 
     A sentence that is neither a dateline nor a byline gives no date: under a headline it
     is the dek or the story's first line, and its date is the day of something else ("The
@@ -256,7 +257,7 @@ def _dated_line(zone: Iterable[Line], text: str) -> tuple[Line, datetime] | None
             continue
         found = find_date(line.text) if line.weight <= 160 else None
         if found is not None:
-            if "/" in line.text and slash_order(text):
+            if "/" in line.text and slash_order(text, unproven=day_first):
                 found = find_date(line.text, slash_day_first=True) or found
             return line, found
     return None
