@@ -298,3 +298,14 @@ def test_settle_cuts_led_trails_and_refuses_trails_and_data(case: dict[str, str]
     answer = "" if rejects(case["text"], names) else settle(case["text"], names)
     assert answer == case["settled"]
     assert bool(forbids(case["text"], names)) == (case["settled"] != case["text"])
+
+
+OUTLETS = json.loads((Path(__file__).parent / "data" / "bylined_outlets.json").read_text("utf-8"))
+
+
+@pytest.mark.parametrize(("lines", "sites"), [c[1:] for c in OUTLETS], ids=[c[0] for c in OUTLETS])
+def test_an_outlet_closing_an_author_line_is_a_site_name(
+    lines: list[str], sites: list[str]
+) -> None:
+    names = PageNames(split_lines("\n\n".join(lines)))
+    assert sorted(names.sites) == sites

@@ -316,6 +316,7 @@ class PageNames:
                 holder = _copyright_holder(line.text)
                 if holder:
                     self.sites.add(holder)
+        self.sites.update(_bylined_outlets(lines))
         self.menu.discard("")
         self.sites.discard("")
 
@@ -323,6 +324,33 @@ class PageNames:
         """Is the line just the site's name (or its domain)?"""
         key = key_of(text)
         return key in self.sites or bool(DOMAIN.match(text.strip()))
+
+
+# Two people's names joined by "and" ("Lisa Okafor and Daniel J. Brandt"): the start of an
+# author line that runs on into the outlet's name without a separator.
+_NAME = r"[A-Z][\w'’-]*\.?(?:\s+[A-Z][\w'’-]*\.?){1,3}"
+_TWO_NAMES = re.compile(rf"(?:By\s+)?{_NAME}\s+and\s+{_NAME}")
+_OUTLET_WORDS = 5  # an outlet's name is a few words ("Sioux Falls Argus Leader")
+
+
+def _bylined_outlets(lines: Sequence[Line]) -> set[str]:
+    """Names the page prints alone and again closing an author line ("The Daily Ledger" over
+    the menu, "Lisa Okafor and Daniel Brandt The Daily Ledger" under the headline).
+
+    Printed where the authors' newspaper goes, such a line is the site's (or the paper's)
+    name, however much its place at the top of the page looks like a title's.
+    """
+    alone = {line.key for line in lines if line.words <= _OUTLET_WORDS and not line.terminal}
+    found: set[str] = set()
+    for line in lines:
+        if " and " not in line.text or line.terminal or line.words > 16:
+            continue
+        words = line.text.split()
+        for n in range(1, min(_OUTLET_WORDS, len(words) - 4) + 1):
+            tail = key_of(" ".join(words[-n:]))
+            if tail in alone and _TWO_NAMES.fullmatch(" ".join(words[:-n])):
+                found.add(tail)
+    return found
 
 
 def _copyright_holder(text: str) -> str:
