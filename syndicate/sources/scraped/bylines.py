@@ -11,8 +11,9 @@ here only add to it, so changing them changes no trained model.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
+from syndicate.sources.scraped.guards import split_outlet
 from syndicate.sources.scraped.lines import Line
 from syndicate.sources.scraped.meta import (
     BYLINE_SEPARATORS,
@@ -76,16 +77,23 @@ _AUTHOR_LABEL = re.compile(
 
 
 def authors(
-    zone: Sequence[Line], lines: Sequence[Line], headline: Line, body: Sequence[Line]
+    zone: Sequence[Line],
+    lines: Sequence[Line],
+    headline: Line,
+    body: Sequence[Line],
+    sites: Collection[str] = (),
 ) -> tuple[str, ...]:
-    """The byline's names; else a name standing alone between the headline and the body that
-    the page shows to be a person's: a date beside it, a line further down telling who they
-    are, or a short stamp after it ("Jane Roe • 8h"). Over the headline and under the body a
-    capitalized line with a date beside it is more often a section's heading over a list of
-    dated teasers ("Related Articles", "Meistgelesene Artikel"), so a name alone is not taken
-    there. Last, a name under its label anywhere on the page (:func:`_labelled_name`)."""
+    """The byline's names (run on into one of the page's ``sites`` without a separator, they
+    end where the outlet's name starts: :func:`.guards.split_outlet`); else a name standing
+    alone between the headline and the body that the page shows to be a person's: a date
+    beside it, a line further down telling who they are, or a short stamp after it ("Jane
+    Roe • 8h"). Over the headline and under the body a capitalized line with a date beside
+    it is more often a section's heading over a list of dated teasers ("Related Articles",
+    "Meistgelesene Artikel"), so a name alone is not taken there. Last, a name under its
+    label anywhere on the page (:func:`_labelled_name`)."""
     for line in zone:
-        names = _byline(line)
+        outlet = split_outlet(line.text, sites) if sites else None
+        names = _names("By " + outlet[0]) if outlet is not None else _byline(line)
         if names:
             return names
     first = body[0].index if body else len(lines)

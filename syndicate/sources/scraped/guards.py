@@ -343,14 +343,24 @@ def _bylined_outlets(lines: Sequence[Line]) -> set[str]:
     alone = {line.key for line in lines if line.words <= _OUTLET_WORDS and not line.terminal}
     found: set[str] = set()
     for line in lines:
-        if " and " not in line.text or line.terminal or line.words > 16:
-            continue
-        words = line.text.split()
-        for n in range(1, min(_OUTLET_WORDS, len(words) - 4) + 1):
-            tail = key_of(" ".join(words[-n:]))
-            if tail in alone and _TWO_NAMES.fullmatch(" ".join(words[:-n])):
-                found.add(tail)
+        if " and " in line.text and not line.terminal and line.words <= 16:
+            split = split_outlet(line.text, alone)
+            if split is not None:
+                found.add(split[1])
     return found
+
+
+def split_outlet(text: str, outlets: Collection[str]) -> tuple[str, str] | None:
+    """An author line that runs two people's names on into one of ``outlets`` (keys, as
+    :func:`.lines.key_of` makes them): the names, and the outlet's key; else None."""
+    words = text.split()
+    for n in range(1, min(_OUTLET_WORDS, len(words) - 4) + 1):
+        tail = key_of(" ".join(words[-n:]))
+        if tail in outlets:
+            names = " ".join(words[:-n])
+            if _TWO_NAMES.fullmatch(names):
+                return names, tail
+    return None
 
 
 def _copyright_holder(text: str) -> str:

@@ -119,7 +119,7 @@ def read_with(text: str, origin: str, models: Models) -> RawEntry:
         dek=collapse(header.dek.text) if header.dek is not None else "",
         blocks=blocks,
         categories=_categories(lines, header.headline),
-        authors=authors(around, lines, header.headline, body),
+        authors=authors(around, lines, header.headline, body, page.names.sites),
         published=dated[1] if dated is not None else None,
         language=guess_language(" ".join(b.plain_text() for b in blocks)),
     )
