@@ -8,6 +8,7 @@ feedgen and the feed specs reject naive dates much later and far from the cause.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -47,15 +48,34 @@ class Block:
     items: tuple[str, ...] = ()  # lists: plain text of each item
     items_html: tuple[str, ...] = ()  # lists: inline HTML of each item, when the input had markup
     ordered: bool = False  # lists
+    # Ordered lists: each item's number where they are not 1, 2, 3... (a list starting at 5,
+    # a countdown, "1. 2. 5."): the source's numbers are part of what it says.
+    numbers: tuple[int, ...] = ()
     src: str = ""  # images: URL
     alt: str = ""  # images: alternative text
     srcset: str = ""  # images: the candidate list (absolute URLs once normalized), if any
 
     def plain_text(self) -> str:
-        """The block's words as plain text (list items one per line)."""
+        """The block's words as plain text (list items one per line, an ordered list's
+        numbered "1. ", as plain text has no other way to show the order)."""
         if self.kind is BlockKind.LIST:
+            if self.ordered:
+                return "\n".join(f"{n}. {item}" for n, item in self.numbered())
             return "\n".join(self.items)
         return self.text
+
+    def numbered(self) -> list[tuple[int, str]]:
+        """An ordered list's items with their numbers."""
+        if len(self.numbers) == len(self.items):
+            return list(zip(self.numbers, self.items, strict=True))
+        return list(enumerate(self.items, start=1))
+
+
+def item_numbers(numbers: Sequence[int]) -> tuple[int, ...]:
+    """``numbers`` as :attr:`Block.numbers` holds them: empty when they are 1, 2, 3..."""
+    if list(numbers) == list(range(1, len(numbers) + 1)):
+        return ()
+    return tuple(numbers)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,8 +22,26 @@ CASES = {
     "quote_paragraphs_joined": ("<blockquote><p>a</p><p>b</p></blockquote>", [(Q, "a b")]),
     "lists": (
         "<ul><li>x</li><li> </li><li>y</li></ul><ol><li>z</li></ol>",
-        [(L, "x\ny"), (L, "z")],
+        [(L, "x\ny"), (L, "1. z")],
     ),
+    "ordered_list_start": ('<ol start="4"><li>d</li><li>e</li></ol>', [(L, "4. d\n5. e")]),
+    "ordered_list_reversed": (
+        "<ol reversed><li>c</li><li>b</li><li>a</li></ol>",
+        [(L, "3. c\n2. b\n1. a")],
+    ),
+    "ordered_list_reversed_from_start": (
+        '<ol reversed start="10"><li>ten</li><li>nine</li></ol>',
+        [(L, "10. ten\n9. nine")],
+    ),
+    "ordered_list_item_value": (
+        '<ol><li>a</li><li value="7">g</li><li>h</li></ol>',
+        [(L, "1. a\n7. g\n8. h")],
+    ),
+    "ordered_list_empty_item_keeps_its_number": (
+        "<ol><li>a</li><li> </li><li>c</li></ol>",
+        [(L, "1. a\n3. c")],
+    ),
+    "ordered_list_bad_start_is_one": ('<ol start="x"><li>a</li></ol>', [(L, "1. a")]),
     "containers_walked": (
         "<div><section><article><p>deep</p></article></section></div>",
         [(P, "deep")],

@@ -118,6 +118,26 @@ def test_normalize_body_html_has_headings_and_is_sanitized() -> None:
     assert "<script" not in article.body_html
 
 
+@pytest.mark.parametrize(
+    ("numbers", "expected"),
+    [
+        ((), "<ol><li>a</li><li>b</li><li>c</li></ol>"),
+        ((4, 5, 6), '<ol start="4"><li>a</li><li>b</li><li>c</li></ol>'),
+        ((3, 2, 1), '<ol reversed="" start="3"><li>a</li><li>b</li><li>c</li></ol>'),
+        ((1, 2, 5), '<ol><li value="1">a</li><li value="2">b</li><li value="5">c</li></ol>'),
+        ((9,), "<ol><li>a</li><li>b</li><li>c</li></ol>"),  # not one number per item
+    ],
+)
+def test_normalize_ordered_list_prints_the_source_numbers(
+    numbers: tuple[int, ...], expected: str
+) -> None:
+    """The numbers survive the sanitizer too: a countdown does not read 1, 2, 3."""
+    items = ("a", "b", "c")
+    listed = Block(BlockKind.LIST, "\n".join(items), items=items, ordered=True, numbers=numbers)
+    article = normalize(raw(blocks=(*BODY, listed)), source="s", now=NOW)
+    assert expected in article.body_html
+
+
 def test_normalize_default_category_applies_only_when_none_given() -> None:
     defaults = Defaults(categories=("Local",))
     assert normalize(raw(), source="s", now=NOW, defaults=defaults).categories == ("Local",)

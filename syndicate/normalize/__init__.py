@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from html import escape
+from itertools import pairwise
 
 from syndicate.errors import ParseError
 from syndicate.model import Article, Block, BlockKind, RawEntry
@@ -238,6 +239,23 @@ def blocks_to_html(blocks: Sequence[Block]) -> str:
     return "\n".join(_block_html(block) for block in blocks)
 
 
+def _ordered_list(numbers: Sequence[int], count: int) -> tuple[str, list[str]]:
+    """The ``<ol>`` tag and each ``<li>``'s attributes that print these item numbers.
+
+    A run counting up from its first number is ``start``; one counting down is ``reversed``
+    (a countdown, "10. ... 1."); any other numbering gives each item its ``value``.
+    """
+    plain = [""] * count
+    if not numbers:
+        return "<ol>", plain
+    steps = {b - a for a, b in pairwise(numbers)}
+    if steps <= {1}:
+        return ("<ol>" if numbers[0] == 1 else f'<ol start="{numbers[0]}">'), plain
+    if steps == {-1}:
+        return f'<ol reversed="" start="{numbers[0]}">', plain
+    return "<ol>", [f' value="{n}"' for n in numbers]
+
+
 def _block_html(block: Block) -> str:
     inner = block.html or escape(block.text, quote=False)
     if block.kind is BlockKind.HEADING:
@@ -245,9 +263,13 @@ def _block_html(block: Block) -> str:
     if block.kind is BlockKind.QUOTE:
         return f"<blockquote><p>{inner}</p></blockquote>"
     if block.kind is BlockKind.LIST:
-        tag = "ol" if block.ordered else "ul"
         items = block.items_html or tuple(escape(i, quote=False) for i in block.items)
-        return f"<{tag}>" + "".join(f"<li>{i}</li>" for i in items) + f"</{tag}>"
+        if not block.ordered:
+            return "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
+        numbers = block.numbers if len(block.numbers) == len(items) else ()
+        opening, values = _ordered_list(numbers, len(items))
+        pairs = zip(values, items, strict=True)
+        return opening + "".join(f"<li{v}>{i}</li>" for v, i in pairs) + "</ol>"
     if block.kind is BlockKind.IMAGE:
         srcset = f' srcset="{escape(block.srcset)}"' if block.srcset else ""
         img = f'<img src="{escape(block.src)}"{srcset} alt="{escape(block.alt)}">'

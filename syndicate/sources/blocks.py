@@ -21,7 +21,7 @@ from typing import Any
 import lxml.etree
 import lxml.html
 
-from syndicate.model import Block, BlockKind
+from syndicate.model import Block, BlockKind, item_numbers
 from syndicate.text.sanitize import image_source, is_tracking_pixel
 
 # lxml ships no type information; its elements are typed as Any at this seam.
@@ -179,17 +179,43 @@ def _quote(element: Element) -> Block | None:
 
 
 def _list(element: Element, *, ordered: bool) -> Block | None:
-    items = [li for li in element if _tag(li) == "li" and text_of(li)]
-    if not items:
+    every = [li for li in element if _tag(li) == "li"]
+    numbers = _ordinals(element, every) if ordered else [0] * len(every)
+    kept = [(li, n) for li, n in zip(every, numbers, strict=True) if text_of(li)]
+    if not kept:
         return None
-    texts = tuple(text_of(li) for li in items)
+    texts = tuple(text_of(li) for li, _ in kept)
     return Block(
         BlockKind.LIST,
         text="\n".join(texts),
         items=texts,
-        items_html=tuple(inline_html(li) for li in items),
+        items_html=tuple(inline_html(li) for li, _ in kept),
         ordered=ordered,
+        numbers=item_numbers([n for _, n in kept]) if ordered else (),
     )
+
+
+def _ordinals(ol: Element, items: list[Element]) -> list[int]:
+    """Each item's number as a browser prints it (HTML's ordinal value rule): from the
+    list's ``start`` (default 1, or the item count when ``reversed``), one step per item,
+    an item's ``value`` setting its own number and the count from it on."""
+    backwards = ol.get("reversed") is not None
+    current = _integer(ol.get("start"))
+    if current is None:
+        current = len(items) if backwards else 1
+    numbers: list[int] = []
+    for li in items:
+        value = _integer(li.get("value"))
+        current = value if value is not None else current
+        numbers.append(current)
+        current += -1 if backwards else 1
+    return numbers
+
+
+def _integer(text: str | None) -> int | None:
+    """An attribute's integer (HTML's rules: leading whitespace and sign, then digits)."""
+    match = re.match(r"\s*([+-]?\d{1,9})", text or "")
+    return int(match.group(1)) if match else None
 
 
 def _image(element: Element) -> Block | None:

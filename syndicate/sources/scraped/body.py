@@ -13,8 +13,8 @@ import math
 import re
 from collections.abc import Sequence
 
-from syndicate.model import Block, BlockKind
-from syndicate.sources.scraped.lines import Line, is_ordered, strip_bullet
+from syndicate.model import Block, BlockKind, item_numbers
+from syndicate.sources.scraped.lines import Line, item_number, strip_bullet
 from syndicate.sources.scraped.meta import is_dateline
 
 SHORT_PENALTY = 22.0  # what a short unpunctuated line costs inside a run of prose
@@ -215,12 +215,21 @@ def to_blocks(lines: Sequence[Line]) -> tuple[Block, ...]:
 
 
 def _list_block(lines: Sequence[Line]) -> Block:
-    items = tuple(strip_bullet(line.text) for line in lines)
+    """A list of the lines; numbered lines are an ordered list that keeps its numbers (a
+    countdown, a list going on from the last page). In a list of bullets, a line with a
+    number keeps it in its text, so no number the page printed is lost."""
+    numbers = [item_number(line.text) for line in lines]
+    ordered = all(n is not None for n in numbers)
+    items = tuple(
+        strip_bullet(line.text) if ordered or n is None else line.text
+        for line, n in zip(lines, numbers, strict=True)
+    )
     return Block(
         BlockKind.LIST,
         text="\n".join(items),
         items=items,
-        ordered=all(is_ordered(line.text) for line in lines),
+        ordered=ordered,
+        numbers=item_numbers([n or 0 for n in numbers]) if ordered else (),
     )
 
 

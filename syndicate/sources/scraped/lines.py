@@ -27,7 +27,7 @@ _TERMINAL = re.compile(r"[.!?…。！？؟।]['\"”’»)\]」』]*$")
 _BOUNDARY = re.compile(r"[.!?…;:]['\"”’»)\]]*\s|[。！？]")
 _WORD = re.compile(r"\w+")
 _BULLET = re.compile(r"^(?:[•·▪▫◦●○■□►▶✓✔➤‣⁃*+–—-]|\(?\d{1,2}[.)]|[a-z][.)])\s+\S")
-_ORDERED = re.compile(r"^\(?\d{1,2}[.)]\s")
+_ORDERED = re.compile(r"^\(?(\d{1,2})[.)]\s")
 _OPEN_QUOTE = '"“„«「『'
 _CLOSE_QUOTE = '"”“»」』'
 _QUOTE_MARKS = frozenset(_OPEN_QUOTE + _CLOSE_QUOTE)
@@ -271,9 +271,10 @@ def strip_bullet(text: str) -> str:
     return _BULLET.sub(lambda m: m.group(0)[-1], text, count=1).strip()
 
 
-def is_ordered(text: str) -> bool:
-    """Does the line start with a number like "1." or "2)"?"""
-    return bool(_ORDERED.match(text))
+def item_number(text: str) -> int | None:
+    """The number a line starts with as a list item ("1.", "02)", "(3)"), else None."""
+    match = _ORDERED.match(text)
+    return int(match.group(1)) if match else None
 
 
 def title_cased(text: str) -> bool:
