@@ -22,6 +22,7 @@ FURNITURE_PENALTY = 40.0
 MAX_LINE_CREDIT = 700.0  # one huge line (a cookie notice, a comment dump) must not win alone
 HEADING_MAX_WEIGHT = 110.0
 HEADING_MAX_WORDS = 16
+MIN_LIST_ITEMS = 3  # bulleted lines in a row that make a list
 BREAK_LINES = 4  # this many low lines in a row part two sections of the page
 LISTING_DISCOUNT = 0.1  # what prose is worth in a section stamped like comments or teasers
 _RELATIVE_TIME = re.compile(
@@ -134,6 +135,25 @@ def _votes(lines: Sequence[Line], probabilities: Sequence[float]) -> list[float]
         p = min(max(p, 1e-4), 1.0 - 1e-4)
         votes.append(math.log(p / (1.0 - p)) * math.log1p(len(line.text)))
     return votes
+
+
+def whole_lists(lines: Sequence[Line], mask: Sequence[bool]) -> list[bool]:
+    """The mask with every list it reaches into taken whole.
+
+    A run of bulleted lines is one list: the models score its items one by one, and short
+    items without sentence punctuation score low, so the decoder can take a list's
+    middle and leave its ends (or the reverse). A list the body reaches into is the body's.
+    """
+    out = list(mask)
+    i = 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and lines[j].bullet:
+            j += 1
+        if j - i >= MIN_LIST_ITEMS and any(mask[i:j]):
+            out[i:j] = [True] * (j - i)
+        i = max(j, i + 1)
+    return out
 
 
 def best_run(lines: Sequence[Line], probabilities: Sequence[float]) -> list[bool]:

@@ -32,7 +32,7 @@ from syndicate.sources.blocks import collapse
 from syndicate.sources.scraped import headline as heads
 from syndicate.sources.scraped import standfirst
 from syndicate.sources.scraped.analysis import Analysis, analyse, default_models
-from syndicate.sources.scraped.body import to_blocks
+from syndicate.sources.scraped.body import to_blocks, whole_lists
 from syndicate.sources.scraped.bylines import authors
 from syndicate.sources.scraped.lines import Line, key_of, split_lines
 from syndicate.sources.scraped.meta import (
@@ -151,9 +151,10 @@ def _body_after(page: Analysis, header: _Header) -> list[Line]:
     if header.dek is not None:
         first = header.dek.index + 1
     title_key = key_of(header.title)
+    mask = whole_lists(page.lines, page.mask)
     kept = [
         line
-        for line, inside in zip(page.lines[first:], page.mask[first:], strict=True)
+        for line, inside in zip(page.lines[first:], mask[first:], strict=True)
         if inside
         and line.key != title_key
         and not (line.furniture or line.credit or is_page_script(line.text))
