@@ -30,6 +30,7 @@ from syndicate.store import Store, UpsertResult, schema
 from syndicate.store import keys as store_keys
 from syndicate.store import writes as store_writes
 from syndicate.store.articles import latest_query
+from syndicate.store.jsoncolumns import load_objects
 from syndicate.text.dates import utc_now
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
@@ -51,6 +52,7 @@ def rich_article() -> Article:
                 items=("one", "two"),
                 items_html=("<em>one</em>", "two"),
                 ordered=True,
+                numbers=(2, 1),
             ),
             Block(BlockKind.IMAGE, text="Caption", src="https://example.org/a.jpg", alt="A"),
         ),
@@ -660,3 +662,12 @@ def test_latest_query_compiles_for_postgresql() -> None:
     sql = str(query.compile(dialect=postgresql.dialect()))  # type: ignore[no-untyped-call]
     assert "ORDER BY article_categories.published DESC, article_categories.article_id DESC" in sql
     assert "LIMIT" in sql
+
+
+@pytest.mark.parametrize(
+    "stored",
+    ['[{"kind": "list", "numbers": ["1"]}]', '[{"kind": "list", "numbers": [true]}]'],
+)
+def test_store_block_numbers_of_the_wrong_type_are_refused(stored: str) -> None:
+    with pytest.raises(ValueError, match="list of integers"):
+        load_objects(stored, Block)

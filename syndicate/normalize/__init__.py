@@ -310,10 +310,11 @@ def cut_at_sentence(text: str, limit: int) -> str:
 
 
 def word_count(blocks: Sequence[Block]) -> int:
-    """Words in the body; each CJK character counts as one word."""
+    """Words in the body; each CJK character counts as one word (an ordered list's numbers
+    are not words of it: ``text``, not :meth:`Block.plain_text`)."""
     total = 0
     for block in blocks:
-        text = block.plain_text()
+        text = block.text
         total += len(_WORD.findall(text)) + len(_CJK.findall(text))
     return total
 

@@ -58,6 +58,8 @@ def _checked_kwargs(data: object, types: dict[str, str], what: str) -> dict[str,
             kwargs[key] = BlockKind(value)
         elif kind == "tuple[str, ...]":
             kwargs[key] = _load_str_tuple(value)
+        elif kind == "tuple[int, ...]":
+            kwargs[key] = _load_int_tuple(value)
         elif type(value) is _SCALARS[kind]:
             kwargs[key] = value
         else:
@@ -88,4 +90,10 @@ def load_names(text: str) -> tuple[str, ...]:
 def _load_str_tuple(value: object) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise ValueError(f"expected a list of strings, got {value!r}")
+    return tuple(value)
+
+
+def _load_int_tuple(value: object) -> tuple[int, ...]:
+    if not isinstance(value, list) or not all(type(item) is int for item in value):
+        raise ValueError(f"expected a list of integers, got {value!r}")
     return tuple(value)
