@@ -60,6 +60,16 @@ def test_normalize_json_text_page_fields() -> None:
     assert heading == {"kind": "heading", "text": "A Prudent Pause", "level": 2}
 
 
+def test_normalize_json_countdown_list_keeps_its_numbers() -> None:
+    _, out, _ = run("--json", DATA / "scraped_shapes" / "countdown_list.txt")
+    (record,) = json_records(out)
+    listed = next(b for b in record["blocks"] if b["kind"] == "list")
+    assert listed["ordered"] is True
+    assert listed["numbers"] == [5, 4, 3, 2, 1]
+    assert listed["items"][0] == "The old pier loop"
+    assert listed["text"].startswith("5. The old pier loop\n4. Lighthouse trail")
+
+
 def test_normalize_json_dated_page_gives_aware_published() -> None:
     _, out, _ = run("--json", GERMAN_PAGE)
     (record,) = json_records(out)

@@ -163,6 +163,8 @@ def block_record(block: Block) -> dict[str, Any]:
     elif block.kind is BlockKind.LIST:
         record["items"] = list(block.items)
         record["ordered"] = block.ordered
+        if block.ordered:
+            record["numbers"] = [n for n, _ in block.numbered()]
     elif block.kind is BlockKind.IMAGE:
         record["src"] = block.src
         record["alt"] = block.alt
