@@ -29,6 +29,13 @@ def test_markdown_title_heading_kept_when_not_repeating_title() -> None:
     assert [b.text for b in entry.blocks] == ["Another thing", "Text."]
 
 
+def test_markdown_list_going_on_from_three_keeps_its_numbers() -> None:
+    data = b"---\ntitle: Post\n---\nText.\n\n3. three\n4. four\n"
+    (entry,) = markdown.parse(data, "post.md")
+    assert entry.blocks[-1].numbers == (3, 4)
+    assert entry.blocks[-1].plain_text() == "3. three\n4. four"
+
+
 def test_markdown_front_matter_not_a_mapping_is_rejected() -> None:
     with pytest.raises(ParseError, match="expected a mapping of keys, got a list"):
         markdown.parse(b"---\n- a\n- b\n---\nBody\n", "list.md")
