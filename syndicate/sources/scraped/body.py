@@ -236,12 +236,15 @@ def to_blocks(lines: Sequence[Line]) -> tuple[Block, ...]:
 
 def _list_block(lines: Sequence[Line]) -> Block:
     """A list of the lines; numbered lines are an ordered list that keeps its numbers (a
-    countdown, a list going on from the last page). In a list of bullets, a line with a
-    number keeps it in its text, so no number the page printed is lost."""
+    countdown, a list going on from the last page). Otherwise only bullet signs are taken
+    off: a number or letter ("b) ...") stays in its item's text, so no mark the page printed
+    to tell its items apart is lost."""
     numbers = [item_number(line.text) for line in lines]
     ordered = all(n is not None for n in numbers)
     items = tuple(
-        strip_bullet(line.text) if ordered or n is None else line.text
+        strip_bullet(line.text)
+        if ordered or not (n is not None or line.text[0].isalnum())
+        else line.text
         for line, n in zip(lines, numbers, strict=True)
     )
     return Block(
