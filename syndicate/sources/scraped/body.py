@@ -243,7 +243,7 @@ def _list_block(lines: Sequence[Line]) -> Block:
     ordered = all(n is not None for n in numbers)
     items = tuple(
         strip_bullet(line.text)
-        if ordered or not (n is not None or line.text[0].isalnum())
+        if ordered or (n is None and not line.text[0].isalnum())
         else line.text
         for line, n in zip(lines, numbers, strict=True)
     )
