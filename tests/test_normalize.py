@@ -138,6 +138,13 @@ def test_normalize_ordered_list_prints_the_source_numbers(
     assert expected in article.body_html
 
 
+def test_normalize_ordered_list_item_left_empty_takes_its_number_along() -> None:
+    items = ("a", "\x00", "c")
+    listed = Block(BlockKind.LIST, "a\nc", items=items, ordered=True, numbers=(3, 2, 1))
+    article = normalize(raw(blocks=(*BODY, listed)), source="s", now=NOW)
+    assert '<ol><li value="3">a</li><li value="1">c</li></ol>' in article.body_html
+
+
 def test_normalize_default_category_applies_only_when_none_given() -> None:
     defaults = Defaults(categories=("Local",))
     assert normalize(raw(), source="s", now=NOW, defaults=defaults).categories == ("Local",)

@@ -21,7 +21,7 @@ from html import escape
 from itertools import pairwise
 
 from syndicate.errors import ParseError
-from syndicate.model import Article, Block, BlockKind, RawEntry
+from syndicate.model import Article, Block, BlockKind, RawEntry, item_numbers
 from syndicate.normalize.identity import (
     ARTICLE_NAMESPACE,
     TRACKING_PARAMS,
@@ -207,12 +207,15 @@ def clean_blocks(blocks: Sequence[Block]) -> tuple[Block, ...]:
     """Blocks with XML-legal text and no empty ones (an image needs only its source)."""
     result: list[Block] = []
     for block in blocks:
-        items = tuple(i for i in (one_line(item) for item in block.items) if i)
+        # An item left empty goes, and its number with it: the others keep theirs.
+        kept = [(n, i) for n, i in ((n, one_line(item)) for n, item in block.numbered()) if i]
+        items = tuple(i for _, i in kept)
         cleaned = replace(
             block,
             text=one_line(block.text),
             html=clean_text(block.html).strip(),
             items=items,
+            numbers=item_numbers([n for n, _ in kept]) if block.ordered else (),
             items_html=tuple(clean_text(h) for h in block.items_html)
             if len(block.items_html) == len(block.items) == len(items)
             else (),
