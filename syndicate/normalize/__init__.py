@@ -242,18 +242,16 @@ def blocks_to_html(blocks: Sequence[Block]) -> str:
     return "\n".join(_block_html(block) for block in blocks)
 
 
-def _ordered_list(numbers: Sequence[int], count: int) -> tuple[str, list[str]]:
+def _ordered_list(numbers: Sequence[int]) -> tuple[str, list[str]]:
     """The ``<ol>`` tag and each ``<li>``'s attributes that print these item numbers.
 
     A run counting up from its first number is ``start``; one counting down is ``reversed``
     (a countdown, "10. ... 1."); any other numbering gives each item its ``value``.
     """
-    plain = [""] * count
-    if not numbers:
-        return "<ol>", plain
+    plain = [""] * len(numbers)
     steps = {b - a for a, b in pairwise(numbers)}
-    if steps <= {1}:
-        return ("<ol>" if numbers[0] == 1 else f'<ol start="{numbers[0]}">'), plain
+    if not numbers or steps <= {1}:
+        return ("<ol>" if not numbers or numbers[0] == 1 else f'<ol start="{numbers[0]}">'), plain
     if steps == {-1}:
         return f'<ol reversed="" start="{numbers[0]}">', plain
     return "<ol>", [f' value="{n}"' for n in numbers]
@@ -269,8 +267,7 @@ def _block_html(block: Block) -> str:
         items = block.items_html or tuple(escape(i, quote=False) for i in block.items)
         if not block.ordered:
             return "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
-        numbers = block.numbers if len(block.numbers) == len(items) else ()
-        opening, values = _ordered_list(numbers, len(items))
+        opening, values = _ordered_list([n for n, _ in block.numbered()])
         pairs = zip(values, items, strict=True)
         return opening + "".join(f"<li{v}>{i}</li>" for v, i in pairs) + "</ol>"
     if block.kind is BlockKind.IMAGE:
