@@ -3,7 +3,8 @@
 The scores here are given, not computed, so each rule is seen on its own: the line right
 above an English winner that is shaped like a headline is the headline (the winner is its
 dek), and on other pages the ranker's choice stands, since they often set a kicker sentence
-above the headline. ``reads_english`` tells the two apart from the body's prose.
+above the headline. ``reads_english`` tells the two apart from the body's prose. A label or
+masthead that wins by a little, with a headline a few lines under it, gives way to it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 import pytest
 
 from syndicate.sources.scraped.guards import PageNames
-from syndicate.sources.scraped.headline import LABEL_MARGIN, Candidate, choose
+from syndicate.sources.scraped.headline import LABEL_GAP, LABEL_MARGIN, Candidate, choose
 from syndicate.sources.scraped.lines import split_lines
 from syndicate.sources.scraped.meta import reads_english
 
@@ -56,6 +57,28 @@ def test_on_an_english_page_the_ranker_stands_otherwise(
     texts: list[str], scores: list[float], gap: int
 ) -> None:
     assert chosen(texts, scores, english=True, gap=gap) == DEK
+
+
+MASTHEAD = "Harbour Gazette"
+
+
+@pytest.mark.parametrize("gap", range(LABEL_GAP + 1))
+@pytest.mark.parametrize("english", [True, False])
+def test_a_label_a_few_lines_above_the_headline_gives_way(gap: int, english: bool) -> None:
+    assert chosen([MASTHEAD, HEADLINE], [2.0, 2.0 - LABEL_MARGIN], english, gap) == HEADLINE
+
+
+@pytest.mark.parametrize(
+    ("texts", "scores", "gap"),
+    [
+        ([MASTHEAD, HEADLINE], [2.0, 2.0 - LABEL_MARGIN - 0.5], 0),  # far behind
+        ([MASTHEAD, HEADLINE], [2.0, 1.9], LABEL_GAP + 1),  # too far below
+        ([MASTHEAD, "Storm wall vote"], [2.0, 1.9], 0),  # too short for a headline
+        ([MASTHEAD, HEADLINE.upper()], [2.0, 1.9], 0),  # set in capitals: a label too
+    ],
+)
+def test_a_label_stands_otherwise(texts: list[str], scores: list[float], gap: int) -> None:
+    assert chosen(texts, scores, english=False, gap=gap) == MASTHEAD
 
 
 def test_on_other_pages_a_sentence_above_the_headline_is_a_kicker() -> None:

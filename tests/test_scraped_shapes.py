@@ -27,14 +27,3 @@ def test_scraped_shape(path: Path) -> None:
 
 def test_scraped_shapes_are_present() -> None:
     assert len(CASES) >= 9
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="known miss: the ranker puts the masthead a hair above a headline with a colon and "
-    "a question mark when no byline or date stands under it (issue 12)",
-)
-def test_scraped_masthead_over_question_headline() -> None:
-    path = Path(__file__).parent / "data" / "sources" / "scraped_shapes" / "lettered_items.txt"
-    (entry,) = scraped.parse(path.read_bytes(), path.name)
-    assert entry.title == "Saturday quiz: how well do you know the river?"

@@ -30,6 +30,7 @@ MIN_WEIGHT = 8.0
 MAX_WEIGHT = 300.0
 CODE_SHARE = 0.5
 LABEL_MARGIN = 1.0  # log-odds a headline under a label may trail it by and still win
+LABEL_GAP = 4  # lines that may stand between a label and the headline under it
 
 # A page title keeps the headline and the site apart with one of these.
 _TITLE_PARTS = re.compile(r"\s[|\-–—·:]{1,2}\s|:\s")
@@ -274,12 +275,15 @@ def _past_label(found: Sequence[Candidate], scores: Sequence[float], best: int) 
     """When the winner is a label with a headline right under it, the headline wins.
 
     Kickers, rubrics and section names ("EARNINGS REPORT", "Fact Check") sit right above
-    the headline and share its words; a headline is longer and not set in capitals.
+    the headline and share its words; a masthead stands a few menu entries above it. A
+    headline is longer and not set in capitals. The lines between are none of them
+    candidates (``found`` holds every line that could be a title), so they are too short,
+    furniture or guarded out: menu entries, credits, dates.
     """
     if best + 1 >= len(found):
         return best
     label, below = found[best], found[best + 1]
-    if below.line.index - label.line.index > 2:
+    if below.line.index - label.line.index > LABEL_GAP + 1:
         return best
     words = len(label.text.split())
     is_label = label.text.isupper() or (words <= 3 and not label.line.terminal)
