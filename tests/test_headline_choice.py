@@ -4,7 +4,8 @@ The scores here are given, not computed, so each rule is seen on its own: the li
 above an English winner that is shaped like a headline is the headline (the winner is its
 dek), and on other pages the ranker's choice stands, since they often set a kicker sentence
 above the headline. ``reads_english`` tells the two apart from the body's prose. A label or
-masthead that wins by a little, with a headline a few lines under it, gives way to it.
+masthead that wins by a little, with a headline a few lines under it, gives way to it. A
+pull quote with its attribution under it is no candidate at all.
 """
 
 from __future__ import annotations
@@ -14,7 +15,13 @@ from collections.abc import Sequence
 import pytest
 
 from syndicate.sources.scraped.guards import PageNames
-from syndicate.sources.scraped.headline import LABEL_GAP, LABEL_MARGIN, Candidate, choose
+from syndicate.sources.scraped.headline import (
+    LABEL_GAP,
+    LABEL_MARGIN,
+    Candidate,
+    candidates,
+    choose,
+)
 from syndicate.sources.scraped.lines import split_lines
 from syndicate.sources.scraped.meta import reads_english
 
@@ -98,3 +105,30 @@ def test_on_other_pages_a_sentence_above_the_headline_is_a_kicker() -> None:
 )
 def test_reads_english(text: str, english: bool) -> None:
     assert reads_english(text) is english
+
+
+QUOTE = '"The wall will hold for a hundred years."'
+
+
+@pytest.mark.parametrize(
+    ("under", "quoting"),
+    [
+        ("— Mayor Dana Whitfield, at the council on Tuesday", True),  # em dash: attributed
+        ("– Dana Whitfield", True),  # en dash
+        ("-- Dana Whitfield", True),
+        ("By Dana Whitfield", False),  # a byline: a quoted headline may stand over it
+        ("- 2025", False),  # a hyphen and a number attribute nothing
+    ],
+)
+def test_a_pull_quote_and_its_attribution_are_never_chosen(under: str, quoting: bool) -> None:
+    lines = split_lines("\n".join(["Harbour News", QUOTE, under, HEADLINE, f"{DEK}."]))
+    found = candidates(lines, 4, PageNames(lines))
+    flags = {c.text: c.quoting for c in found}
+    assert flags[QUOTE] is quoting
+    if under in flags:  # a short attribution may be too short to be a candidate at all
+        assert flags[under] is quoting
+    assert flags[HEADLINE] is False
+    scores = [[3.0 if c.text == QUOTE else 1.0] for c in found]
+    pick = choose(found, Given(), scores, PageNames(lines))  # type: ignore[arg-type]
+    assert pick is not None
+    assert (pick.text == QUOTE) is not quoting

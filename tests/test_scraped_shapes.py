@@ -1,11 +1,11 @@
 """Scraped pages of the shapes the headline and body readers used to get wrong.
 
 Each page under ``tests/data/sources/scraped_shapes/`` is written for one failure class:
-a URL, cookie banner, error notice, section label, author or timestamp line around the
-headline; a breadcrumb trail glued, spaced or set with chevrons in front of it; a body that
-is mostly a list (taken whole, a countdown's numbers and items' letters kept) or a table, or
-has inline script and style text in it. The expectations say only what the page is about
-(see ``tests/source_cases.py``).
+a URL, cookie banner, error notice, section label, masthead, pull quote, author or
+timestamp line around the headline; a breadcrumb trail glued, spaced or set with chevrons
+in front of it; a body that is mostly a list (taken whole, a countdown's numbers and items'
+letters kept) or a table, or has inline script and style text in it. The expectations say
+only what the page is about (see ``tests/source_cases.py``).
 """
 
 from __future__ import annotations

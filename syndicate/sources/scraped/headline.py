@@ -32,6 +32,8 @@ CODE_SHARE = 0.5
 LABEL_MARGIN = 1.0  # log-odds a headline under a label may trail it by and still win
 LABEL_GAP = 4  # lines that may stand between a label and the headline under it
 
+# The line under a pull quote that says who said it ("— Jane Roe, on Sunday").
+_ATTRIBUTION = re.compile(r"(?:[—–―]|--)\s*[^\W\d_]")
 # A page title keeps the headline and the site apart with one of these.
 _TITLE_PARTS = re.compile(r"\s[|\-–—·:]{1,2}\s|:\s")
 HEADLINE_FEATURES: tuple[str, ...] = (
@@ -89,10 +91,15 @@ HEADLINE_FEATURES: tuple[str, ...] = (
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """A line that could be the headline, and its text with any breadcrumb cut off."""
+    """A line that could be the headline, and its text with any breadcrumb cut off.
+
+    ``quoting``: the line is a pull quote or the attribution under it. The ranker still
+    learns from such lines; :func:`choose` never takes one.
+    """
 
     line: Line
     text: str
+    quoting: bool = False
 
 
 def first_paragraph(lines: Sequence[Line], mask: Sequence[bool]) -> int:
@@ -116,7 +123,24 @@ def candidates(lines: Sequence[Line], start: int, names: PageNames) -> list[Cand
         i -= 1
     found.reverse()
     found.extend(_candidate(line, names) for line in lines[start : start + WINDOW_BELOW])
-    return [c for c in found if c.text and _shaped(c, names)]
+    return [
+        Candidate(c.line, c.text, _quoting(lines, c.line))
+        for c in found
+        if c.text and _shaped(c, names)
+    ]
+
+
+def _quoting(lines: Sequence[Line], line: Line) -> bool:
+    """A pull quote or the attribution under it: a line wholly in quotation marks with a
+    dash and a name right under it is somebody's words set large, not a title."""
+    i = line.index
+    if i + 1 < len(lines) and line.quoted and _attribution(lines[i + 1]):
+        return True
+    return i > 0 and _attribution(line) and lines[i - 1].quoted
+
+
+def _attribution(line: Line) -> bool:
+    return line.weight <= MAX_WEIGHT and bool(_ATTRIBUTION.match(line.text))
 
 
 def _candidate(line: Line, names: PageNames) -> Candidate:
@@ -244,7 +268,8 @@ def choose(
     english: bool = False,
 ) -> Candidate | None:
     """The best-scored candidate the guards allow (:func:`.guards.settle`, which may cut a
-    trail's lead off it); never just the site's name while a longer one is there.
+    trail's lead off it); never a pull quote, nor just the site's name while a longer one is
+    there.
 
     ``english``: the page is English prose, where a headline stands right above its dek
     (:func:`_above_dek`).
@@ -253,7 +278,7 @@ def choose(
     kept = [
         (Candidate(c.line, t), s)
         for c, s in zip(found, scored_all, strict=True)
-        if (t := settle(c.text, names))
+        if not c.quoting and (t := settle(c.text, names))
     ]
     if not kept:
         return None
