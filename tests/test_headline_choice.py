@@ -14,14 +14,9 @@ from collections.abc import Sequence
 
 import pytest
 
+from syndicate.sources.scraped.choice import LABEL_GAP, LABEL_MARGIN, choose
 from syndicate.sources.scraped.guards import PageNames
-from syndicate.sources.scraped.headline import (
-    LABEL_GAP,
-    LABEL_MARGIN,
-    Candidate,
-    candidates,
-    choose,
-)
+from syndicate.sources.scraped.headline import Candidate, candidates
 from syndicate.sources.scraped.lines import split_lines
 from syndicate.sources.scraped.meta import reads_english
 

@@ -29,8 +29,7 @@ from syndicate.errors import ParseError
 from syndicate.model import RawEntry
 from syndicate.sources import charset
 from syndicate.sources.blocks import collapse
-from syndicate.sources.scraped import headline as heads
-from syndicate.sources.scraped import standfirst
+from syndicate.sources.scraped import choice, standfirst
 from syndicate.sources.scraped.analysis import Analysis, analyse, default_models
 from syndicate.sources.scraped.body import to_blocks, whole_lists
 from syndicate.sources.scraped.bylines import authors
@@ -135,7 +134,9 @@ def _looks_binary(text: str) -> bool:
 def _find_header(page: Analysis, models: Models, english: bool) -> _Header | None:
     """The headline the ranker prefers near the body's start, and its dek (``english``: the
     body's opening is English prose, where a dek sits under its headline)."""
-    chosen = heads.choose(page.candidates, models.headline, page.headline_rows, page.names, english)
+    chosen = choice.choose(
+        page.candidates, models.headline, page.headline_rows, page.names, english
+    )
     if chosen is None:
         return None
     lines = page.lines

@@ -1,0 +1,92 @@
+"""Which candidate becomes the headline: the ranker's order, the guards, and the few rules
+that know what the ranker's scores cannot tell apart (a label over its headline, a dek
+under it, a pull quote, the site's name)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from syndicate.sources.scraped.guards import PageNames, settle
+from syndicate.sources.scraped.headline import Candidate
+from syndicate.sources.scraped.trees import Ensemble
+
+LABEL_MARGIN = 1.0  # log-odds a headline under a label may trail it by and still win
+LABEL_GAP = 4  # lines that may stand between a label and the headline under it
+
+
+def choose(
+    found: Sequence[Candidate],
+    model: Ensemble,
+    rows: Sequence[Sequence[float]],
+    names: PageNames,
+    english: bool = False,
+) -> Candidate | None:
+    """The best-scored candidate the guards allow (:func:`.guards.settle`, which may cut a
+    trail's lead off it); never a pull quote, nor just the site's name while a longer one is
+    there.
+
+    ``english``: the page is English prose, where a headline stands right above its dek
+    (:func:`_above_dek`).
+    """
+    scored_all = model.raw_rows(rows)
+    kept = [
+        (Candidate(c.line, t), s)
+        for c, s in zip(found, scored_all, strict=True)
+        if not c.quoting and (t := settle(c.text, names))
+    ]
+    if not kept:
+        return None
+    found = [c for c, _ in kept]
+    scores = [s for _, s in kept]
+    scored = sorted(zip(scores, range(len(found)), strict=True), reverse=True)
+    best = scored[0][1]
+    if names.is_site_name(found[best].text):
+        words = len(found[best].text.split())
+        for _, j in scored[1:]:
+            other = found[j]
+            if len(other.text.split()) > words and not names.is_site_name(other.text):
+                return other
+    best = _past_label(found, scores, best)
+    return found[_above_dek(found, scores, best) if english else best]
+
+
+def _past_label(found: Sequence[Candidate], scores: Sequence[float], best: int) -> int:
+    """When the winner is a label with a headline right under it, the headline wins.
+
+    Kickers, rubrics and section names ("EARNINGS REPORT", "Fact Check") sit right above
+    the headline and share its words; a masthead stands a few menu entries above it. A
+    headline is longer and not set in capitals. The lines between are none of them
+    candidates (``found`` holds every line that could be a title), so they are too short,
+    furniture or guarded out: menu entries, credits, dates.
+    """
+    if best + 1 >= len(found):
+        return best
+    label, below = found[best], found[best + 1]
+    if below.line.index - label.line.index > LABEL_GAP + 1:
+        return best
+    words = len(label.text.split())
+    is_label = label.text.isupper() or (words <= 3 and not label.line.terminal)
+    shaped = len(below.text.split()) >= max(4, words + 2) and not below.text.isupper()
+    if is_label and shaped and scores[best + 1] >= scores[best] - LABEL_MARGIN:
+        return best + 1
+    return best
+
+
+def _above_dek(found: Sequence[Candidate], scores: Sequence[float], best: int) -> int:
+    """When the winner has a headline-shaped line right above it, on an English page, that
+    line is the headline and the winner its dek.
+
+    English pages set the dek under the headline; German and other pages often set a kicker
+    sentence above it (the "Dachzeile"), and the ranker, which learns both, can take an
+    English dek for the headline. The line above wins when it has four words or more, is not
+    set in capitals, and scores within :data:`LABEL_MARGIN` of the winner.
+    """
+    if best == 0:
+        return best
+    dek, above = found[best], found[best - 1]
+    if dek.line.index - above.line.index != 1:
+        return best
+    shaped = len(above.text.split()) >= 4 and not above.text.isupper()
+    if shaped and scores[best - 1] >= scores[best] - LABEL_MARGIN:
+        return best - 1
+    return best
