@@ -5,7 +5,8 @@ marks a headline on any site: it stands a few lines above the first paragraph, s
 opening paragraphs' words, has a byline or date under it, is set like a title, is printed
 again as the page title; and on what marks the lines that are not: section labels repeat
 as menu entries, teasers of other stories repeat further down, bylines and dates read as
-such. The hard limits of :mod:`.guards` then hold whatever the scores say.
+such. The hard limits of :mod:`.guards` then hold whatever the scores say, and
+:mod:`.choice` picks the winner.
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ class Candidate:
     """A line that could be the headline, and its text with any breadcrumb cut off.
 
     ``quoting``: the line is a pull quote or the attribution under it. The ranker still
-    learns from such lines; :func:`choose` never takes one.
+    learns from such lines; :func:`.choice.choose` never takes one.
     """
 
     line: Line
