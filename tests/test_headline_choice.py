@@ -5,7 +5,7 @@ above an English winner that is shaped like a headline is the headline (the winn
 dek), and on other pages the ranker's choice stands, since they often set a kicker sentence
 above the headline. ``reads_english`` tells the two apart from the body's prose. A label or
 masthead that wins by a little, with a headline a few lines under it, gives way to it. A
-pull quote with its attribution under it is no candidate at all.
+pull quote with its attribution under it stays a candidate, flagged, and is never chosen.
 """
 
 from __future__ import annotations
