@@ -23,6 +23,7 @@ MAX_LINE_CREDIT = 700.0  # one huge line (a cookie notice, a comment dump) must 
 HEADING_MAX_WEIGHT = 110.0
 HEADING_MAX_WORDS = 16
 MIN_LIST_ITEMS = 3  # bulleted lines in a row that make a list
+MAX_INTRODUCED_ITEMS = 30  # the longest list a line ending in a colon is taken to introduce
 BREAK_LINES = 4  # this many low lines in a row part two sections of the page
 LISTING_DISCOUNT = 0.1  # what prose is worth in a section stamped like comments or teasers
 _RELATIVE_TIME = re.compile(
@@ -156,6 +157,33 @@ def whole_lists(lines: Sequence[Line], mask: Sequence[bool]) -> list[bool]:
     return out
 
 
+def introduced_items(lines: Sequence[Line], mask: Sequence[bool]) -> frozenset[int]:
+    """Indices of the list items a body line ending in a colon introduces, when the mask
+    left them out.
+
+    A page's text keeps a list's items but not always their bullets: under "The kit
+    includes:" the items are short lines without sentence punctuation, the shape of menus,
+    so the models score them out. A line that announces a list and sits in the body says
+    what the lines under it are; they are the body's up to the first line that is not an
+    item (page furniture, a caption, a line of a word or two, or the body going on).
+    """
+    items: set[int] = set()
+    for i, line in enumerate(lines):
+        if not (mask[i] and _introduces(line)):
+            continue
+        j = i + 1
+        while j < len(lines) and j - i <= MAX_INTRODUCED_ITEMS and _item_like(lines[j]):
+            items.add(j)
+            j += 1
+    return frozenset(items)
+
+
+def _item_like(line: Line) -> bool:
+    if line.furniture or line.credit or line.prose:
+        return False
+    return line.bullet or line.tabular or line.words >= 3
+
+
 def best_run(lines: Sequence[Line], probabilities: Sequence[float]) -> list[bool]:
     """The run of lines with the most votes (no line when no run has more for than against).
 
@@ -214,15 +242,21 @@ def _trim_tail(lines: list[Line]) -> list[Line]:
     return lines[:end]
 
 
-def to_blocks(lines: Sequence[Line]) -> tuple[Block, ...]:
-    """Paragraphs, headings, quotes and lists from the body lines, in order."""
+def to_blocks(lines: Sequence[Line], items: frozenset[int] = frozenset()) -> tuple[Block, ...]:
+    """Paragraphs, headings, quotes and lists from the body lines, in order.
+
+    Bulleted lines make a list, and so do the lines in ``items`` (the indices
+    :func:`introduced_items` found under a line ending in a colon).
+    """
     blocks: list[Block] = []
     i = 0
     while i < len(lines):
         line = lines[i]
-        if line.bullet:
+        if line.bullet or line.index in items:
             j = i
-            while j < len(lines) and lines[j].bullet:
+            while j < len(lines) and (
+                lines[j].index in items if line.index in items else lines[j].bullet
+            ):
                 j += 1
             if j - i >= 2:
                 blocks.append(_list_block(lines[i:j]))

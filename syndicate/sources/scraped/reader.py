@@ -31,7 +31,7 @@ from syndicate.sources import charset
 from syndicate.sources.blocks import collapse
 from syndicate.sources.scraped import choice, standfirst
 from syndicate.sources.scraped.analysis import Analysis, analyse, default_models
-from syndicate.sources.scraped.body import to_blocks, whole_lists
+from syndicate.sources.scraped.body import introduced_items, to_blocks, whole_lists
 from syndicate.sources.scraped.bylines import authors
 from syndicate.sources.scraped.lines import Line, key_of, split_lines
 from syndicate.sources.scraped.meta import (
@@ -106,13 +106,14 @@ def read_with(text: str, origin: str, models: Models) -> RawEntry:
     header = _find_header(page, models, english)
     if header is None:
         raise ParseError(origin, "no headline above the article body")
-    body = _body_after(page, header)
+    body, items = _body_after(page, header)
     if not body:
         raise ParseError(origin, "no paragraph-like text under the headline")
     around = _header_zone(lines, header, body)
     dated = _dated_line(_date_candidates(lines, header, body, around), text, not english)
     # A date line among the body's first lines is the page's date, not a paragraph.
-    blocks = to_blocks([line for line in body if dated is None or line is not dated[0]] or body)
+    kept = [line for line in body if dated is None or line is not dated[0]] or body
+    blocks = to_blocks(kept, items)
     return RawEntry(
         title=collapse(header.title),
         dek=collapse(header.dek.text) if header.dek is not None else "",
@@ -146,17 +147,20 @@ def _find_header(page: Analysis, models: Models, english: bool) -> _Header | Non
     return _Header(chosen.line, chosen.text, dek)
 
 
-def _body_after(page: Analysis, header: _Header) -> list[Line]:
-    """The body lines under the headline and dek: the decoded run, the title repeated left out."""
+def _body_after(page: Analysis, header: _Header) -> tuple[list[Line], frozenset[int]]:
+    """The body lines under the headline and dek: the decoded run, the title repeated left out,
+    and the indices of the list items a line of it introduces (:func:`.body.introduced_items`).
+    """
     first = header.headline.index + 1
     if header.dek is not None:
         first = header.dek.index + 1
     title_key = key_of(header.title)
     mask = whole_lists(page.lines, page.mask)
+    items = introduced_items(page.lines, mask)
     kept = [
         line
         for line, inside in zip(page.lines[first:], mask[first:], strict=True)
-        if inside
+        if (inside or line.index in items)
         and line.key != title_key
         and not (line.furniture or line.credit or is_page_script(line.text))
     ]
@@ -164,9 +168,11 @@ def _body_after(page: Analysis, header: _Header) -> list[Line]:
     # bylines, dates, captions and share buttons) and ends with its last.
     begin = next((k for k in range(len(kept)) if _opens(kept, k)), len(kept))
     end = len(kept)
-    while end > begin and not (_substantial(kept[end - 1]) or _closing(kept[end - 1])):
+    while end > begin and not (
+        _substantial(kept[end - 1]) or _closing(kept[end - 1]) or kept[end - 1].index in items
+    ):
         end -= 1
-    return kept[begin:end]
+    return kept[begin:end], items
 
 
 def _substantial(line: Line) -> bool:
