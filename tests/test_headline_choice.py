@@ -6,6 +6,8 @@ dek), and on other pages the ranker's choice stands, since they often set a kick
 above the headline. ``reads_english`` tells the two apart from the body's prose. A label or
 masthead that wins by a little, with a headline a few lines under it, gives way to it. A
 pull quote with its attribution under it stays a candidate, flagged, and is never chosen.
+A headline with a byline under it beats an unsigned winner near it (another story's
+headline) when it is the only one and scores close.
 """
 
 from __future__ import annotations
@@ -14,7 +16,13 @@ from collections.abc import Sequence
 
 import pytest
 
-from syndicate.sources.scraped.choice import LABEL_GAP, LABEL_MARGIN, choose
+from syndicate.sources.scraped.choice import (
+    DEK_ZONE,
+    LABEL_GAP,
+    LABEL_MARGIN,
+    SIGNED_REACH,
+    choose,
+)
 from syndicate.sources.scraped.guards import PageNames
 from syndicate.sources.scraped.headline import Candidate, candidates
 from syndicate.sources.scraped.lines import split_lines
@@ -127,3 +135,66 @@ def test_a_pull_quote_and_its_attribution_are_never_chosen(under: str, quoting: 
     pick = choose(found, Given(), scores, PageNames(lines))  # type: ignore[arg-type]
     assert pick is not None
     assert (pick.text == QUOTE) is not quoting
+
+
+RELATED = "Ferry timetable changes for the winter season announced today"
+OTHER = "Fishing fleet returns early as the storm season starts"
+
+
+def signed_pick(rows: list[tuple[str, bool, float]], gap: int = 0) -> str:
+    """The choice among ``(text, signed, score)`` candidates, ``gap`` filler lines apart."""
+    texts = [text for text, _, _ in rows]
+    lines = split_lines("\n".join(t for text in texts for t in ([text] + ["x"] * gap)))
+    by_text = {line.text: line for line in lines}
+    found = [Candidate(by_text[t], t, signed=signed) for t, signed, _ in rows]
+    scores = [[score] for _, _, score in rows]
+    pick = choose(found, Given(), scores, PageNames(()))  # type: ignore[arg-type]
+    assert pick is not None
+    return pick.text
+
+
+@pytest.mark.parametrize("gap", [0, 1, SIGNED_REACH - 1])
+@pytest.mark.parametrize("behind", [0.0, LABEL_MARGIN])
+def test_the_signed_headline_beats_another_story_under_it(gap: int, behind: float) -> None:
+    assert signed_pick([(HEADLINE, True, 2.0 - behind), (RELATED, False, 2.0)], gap) == HEADLINE
+
+
+@pytest.mark.parametrize("gap", [DEK_ZONE, SIGNED_REACH - 1])
+@pytest.mark.parametrize("behind", [0.0, LABEL_MARGIN])
+def test_the_signed_headline_beats_another_story_over_it(gap: int, behind: float) -> None:
+    assert signed_pick([(RELATED, False, 2.0), (HEADLINE, True, 2.0 - behind)], gap) == HEADLINE
+
+
+@pytest.mark.parametrize(
+    ("rows", "gap"),
+    [
+        ([(RELATED, False, 2.0), (HEADLINE, True, 2.0 - LABEL_MARGIN - 0.5)], 2),  # far behind
+        ([(RELATED, False, 2.0), (HEADLINE, True, 1.9)], SIGNED_REACH),  # too far away
+        ([(RELATED, False, 2.0), (HEADLINE, True, 1.9), (OTHER, True, 1.9)], 2),  # two signed
+        ([(RELATED, False, 2.0), (f"{HEADLINE}.", True, 1.9)], 2),  # a sentence
+        ([(RELATED, False, 2.0), ("Storm wall vote", True, 1.9)], 2),  # too short
+        ([(RELATED, True, 2.0), (HEADLINE, True, 1.9)], 2),  # the winner is signed too
+    ],
+)
+def test_the_winner_stands_otherwise(rows: list[tuple[str, bool, float]], gap: int) -> None:
+    assert signed_pick(rows, gap) == RELATED
+
+
+def test_a_signed_line_right_under_the_winner_is_its_dek() -> None:
+    for gap in range(DEK_ZONE):
+        assert signed_pick([(HEADLINE, False, 2.0), (DEK, True, 1.9)], gap) == HEADLINE
+
+
+@pytest.mark.parametrize(
+    ("under", "signed"),
+    [
+        ("By Dana Whitfield and Sam Reyes", True),
+        ("Dana Whitfield, Harbour Reporter", False),  # no mark of a byline
+        ("Updated 9:41 AM", False),  # a date is not a byline
+    ],
+)
+def test_a_candidate_with_a_byline_under_it_is_signed(under: str, signed: bool) -> None:
+    lines = split_lines("\n".join(["Harbour News", RELATED, HEADLINE, under, f"{DEK}."]))
+    flags = {c.text: c.signed for c in candidates(lines, 4, PageNames(lines))}
+    assert flags[HEADLINE] is signed
+    assert flags[RELATED] is False

@@ -5,6 +5,7 @@ under it, a pull quote, the site's name)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from syndicate.sources.scraped.guards import PageNames, settle
 from syndicate.sources.scraped.headline import Candidate
@@ -12,6 +13,8 @@ from syndicate.sources.scraped.trees import Ensemble
 
 LABEL_MARGIN = 1.0  # log-odds a headline under a label may trail it by and still win
 LABEL_GAP = 4  # lines that may stand between a label and the headline under it
+SIGNED_REACH = 8  # how far from the ranker's choice a signed headline may stand
+DEK_ZONE = 2  # lines under the choice where a signed line is its dek, not a rival
 
 
 def choose(
@@ -30,7 +33,7 @@ def choose(
     """
     scored_all = model.raw_rows(rows)
     kept = [
-        (Candidate(c.line, t), s)
+        (replace(c, text=t), s)
         for c, s in zip(found, scored_all, strict=True)
         if not c.quoting and (t := settle(c.text, names))
     ]
@@ -45,9 +48,10 @@ def choose(
         for _, j in scored[1:]:
             other = found[j]
             if len(other.text.split()) > words and not names.is_site_name(other.text):
-                return other
+                return found[_signed(found, scores, j)]
     best = _past_label(found, scores, best)
-    return found[_above_dek(found, scores, best) if english else best]
+    best = _above_dek(found, scores, best) if english else best
+    return found[_signed(found, scores, best)]
 
 
 def _past_label(found: Sequence[Candidate], scores: Sequence[float], best: int) -> int:
@@ -90,3 +94,30 @@ def _above_dek(found: Sequence[Candidate], scores: Sequence[float], best: int) -
     if shaped and scores[best - 1] >= scores[best] - LABEL_MARGIN:
         return best - 1
     return best
+
+
+def _signed(found: Sequence[Candidate], scores: Sequence[float], best: int) -> int:
+    """When the winner has no byline under it and one headline-shaped line near it has,
+    that line is the headline.
+
+    Pages list other stories' headlines around the article's (related and most-read
+    items), and the ranker scores them alike; the byline sits under the article's own. The
+    signed line wins when it is the only one within :data:`SIGNED_REACH` lines, scores
+    within :data:`LABEL_MARGIN` of the winner, has four words or more and does not end like
+    a sentence; a signed line right under the winner is its dek (the byline follows the
+    dek) and changes nothing.
+    """
+    chosen = found[best]
+    if chosen.signed:
+        return best
+    rivals = [
+        j
+        for j, c in enumerate(found)
+        if c.signed
+        and not 0 <= c.line.index - chosen.line.index <= DEK_ZONE
+        and abs(c.line.index - chosen.line.index) <= SIGNED_REACH
+        and not c.line.terminal
+        and len(c.text.split()) >= 4
+        and scores[j] >= scores[best] - LABEL_MARGIN
+    ]
+    return rivals[0] if len(rivals) == 1 else best

@@ -92,12 +92,15 @@ class Candidate:
     """A line that could be the headline, and its text with any breadcrumb cut off.
 
     ``quoting``: the line is a pull quote or the attribution under it. The ranker still
-    learns from such lines; :func:`.choice.choose` never takes one.
+    learns from such lines; :func:`.choice.choose` never takes one. ``signed``: a byline
+    stands right under the line, as it does under an article's headline and not under the
+    teasers of other stories around it.
     """
 
     line: Line
     text: str
     quoting: bool = False
+    signed: bool = False
 
 
 def first_paragraph(lines: Sequence[Line], mask: Sequence[bool]) -> int:
@@ -122,10 +125,15 @@ def candidates(lines: Sequence[Line], start: int, names: PageNames) -> list[Cand
     found.reverse()
     found.extend(_candidate(line, names) for line in lines[start : start + WINDOW_BELOW])
     return [
-        Candidate(c.line, c.text, _quoting(lines, c.line))
+        Candidate(c.line, c.text, _quoting(lines, c.line), _signed(lines, c.line))
         for c in found
         if c.text and _shaped(c, names)
     ]
+
+
+def _signed(lines: Sequence[Line], line: Line) -> bool:
+    i = line.index + 1
+    return i < len(lines) and bool(byline_names(lines[i].text))
 
 
 def _quoting(lines: Sequence[Line], line: Line) -> bool:
