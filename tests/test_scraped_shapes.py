@@ -2,9 +2,10 @@
 
 Each page under ``tests/data/sources/scraped_shapes/`` is written for one failure class:
 a URL, cookie banner, error notice, section label, masthead, pull quote, author or
-timestamp line around the headline; a breadcrumb trail glued, spaced or set with chevrons
-in front of it; a body that is mostly a list (taken whole, a countdown's numbers and items'
-letters kept) or a table, or has inline script and style text in it. The expectations say
+timestamp line around the headline, or other stories' headlines over it; a breadcrumb trail
+glued, spaced or set with chevrons in front of it; a body that is mostly a list (taken whole,
+a countdown's numbers and items' letters kept), a list without bullets under a line ending in
+a colon, a table, or inline script and style text in it. The expectations say
 only what the page is about (see ``tests/source_cases.py``).
 """
 

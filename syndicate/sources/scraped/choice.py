@@ -1,6 +1,6 @@
 """Which candidate becomes the headline: the ranker's order, the guards, and the few rules
 that know what the ranker's scores cannot tell apart (a label over its headline, a dek
-under it, a pull quote, the site's name)."""
+under it, a byline under it, a pull quote, the site's name)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def choose(
 ) -> Candidate | None:
     """The best-scored candidate the guards allow (:func:`.guards.settle`, which may cut a
     trail's lead off it); never a pull quote, nor just the site's name while a longer one is
-    there.
+    there; the one signed by a byline before an unsigned one near it (:func:`_signed`).
 
     ``english``: the page is English prose, where a headline stands right above its dek
     (:func:`_above_dek`).
