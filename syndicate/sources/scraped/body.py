@@ -158,14 +158,15 @@ def whole_lists(lines: Sequence[Line], mask: Sequence[bool]) -> list[bool]:
 
 
 def introduced_items(lines: Sequence[Line], mask: Sequence[bool]) -> frozenset[int]:
-    """Indices of the list items a body line ending in a colon introduces, when the mask
-    left them out.
+    """Indices of the list items a body line ending in a colon introduces, whether the mask
+    took them or not.
 
     A page's text keeps a list's items but not always their bullets: under "The kit
     includes:" the items are short lines without sentence punctuation, the shape of menus,
-    so the models score them out. A line that announces a list and sits in the body says
-    what the lines under it are; they are the body's up to the first line that is not an
-    item (page furniture, a caption, a line of a word or two, or the body going on).
+    so the models often score them out. A line that announces a list and sits in the body
+    says what the lines under it are; they are the body's, and one list, up to the first
+    line that is not an item (page furniture, a credit, a line of a word or two, or a
+    paragraph: the body going on).
     """
     items: set[int] = set()
     for i, line in enumerate(lines):
