@@ -14,7 +14,9 @@
 # synchronous_commit) because a crash only loses data the tests recreate anyway.
 set -euo pipefail
 
-PORT="${SYNDICATE_PG_PORT:-54329}"
+# Below Linux's ephemeral range (32768-60999), where a test's client socket or a server bound
+# to port 0 can hold any port for a moment.
+PORT="${SYNDICATE_PG_PORT:-25329}"
 ROOT="${SYNDICATE_PG_DIR:-/tmp/syndicate-pg-$PORT}"
 DATA="$ROOT/data"
 LOG="$ROOT/server.log"
@@ -55,11 +57,24 @@ running() {
 start_cluster() {
   [ -f "$DATA/PG_VERSION" ] || init_cluster
   running && return 0
+  local attempt
+  for attempt in 1 2 3 4 5; do
+    try_start && return 0
+    # A port held for a moment by another socket frees itself; anything else is an error.
+    grep -q "Address already in use" "$LOG" 2>/dev/null || break
+    echo "postgres.sh: port $PORT is in use (attempt $attempt of 5), retrying" >&2
+    sleep 3
+  done
+  tail -n 20 "$LOG" >&2 || true
+  die "the server did not start (log: $LOG)"
+}
+
+try_start() {
+  rm -f "$LOG"  # start_cluster reads this attempt's log only
   as_owner "$BIN/pg_ctl" start --pgdata="$DATA" --log="$LOG" --wait --timeout=60 --silent \
     -o "-p $PORT -k $ROOT -c listen_addresses=127.0.0.1 -c max_connections=200 \
         -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
-        -c shared_buffers=256MB" 9>&- \
-    || { tail -n 20 "$LOG" >&2 || true; die "the server did not start (log: $LOG)"; }
+        -c shared_buffers=256MB" 9>&-
 }
 
 psql_admin() {
