@@ -80,6 +80,6 @@ def gather(
     """The headline candidates and their features, given the body found."""
     start = heads.first_paragraph(lines, mask)
     names = PageNames(lines)
-    found = heads.candidates(lines, start, names)
-    rows = heads.matrix(lines, found, start, mask, probabilities, names)
+    found, flags = heads.read_candidates(lines, start, names)
+    rows = heads.matrix(lines, found, start, mask, probabilities, names, flags)
     return Analysis(lines, first, probabilities, mask, start, names, found, rows)

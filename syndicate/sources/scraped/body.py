@@ -253,11 +253,10 @@ def to_blocks(lines: Sequence[Line], items: frozenset[int] = frozenset()) -> tup
     i = 0
     while i < len(lines):
         line = lines[i]
-        if line.bullet or line.index in items:
+        introduced = line.index in items
+        if line.bullet or introduced:
             j = i
-            while j < len(lines) and (
-                lines[j].index in items if line.index in items else lines[j].bullet
-            ):
+            while j < len(lines) and (lines[j].index in items if introduced else lines[j].bullet):
                 j += 1
             if j - i >= 2:
                 blocks.append(_list_block(lines[i:j]))

@@ -113,6 +113,14 @@ def first_paragraph(lines: Sequence[Line], mask: Sequence[bool]) -> int:
 
 def candidates(lines: Sequence[Line], start: int, names: PageNames) -> list[Candidate]:
     """Lines around the body's start that pass the guards, breadcrumbs cut off."""
+    return read_candidates(lines, start, names)[0]
+
+
+def read_candidates(
+    lines: Sequence[Line], start: int, names: PageNames
+) -> tuple[list[Candidate], _Flags]:
+    """:func:`candidates`, and the byline and date readings of the lines around them, which
+    :func:`matrix` reads too (each line is read once)."""
     found: list[Candidate] = []
     counted = 0
     i = start - 1
@@ -124,16 +132,21 @@ def candidates(lines: Sequence[Line], start: int, names: PageNames) -> list[Cand
         i -= 1
     found.reverse()
     found.extend(_candidate(line, names) for line in lines[start : start + WINDOW_BELOW])
-    return [
-        Candidate(c.line, c.text, _quoting(lines, c.line), _signed(lines, c.line))
-        for c in found
-        if c.text and _shaped(c, names)
+    shaped = [c for c in found if c.text and _shaped(c, names)]
+    flags = _flags_around(lines, shaped, start)
+    marked = [
+        Candidate(c.line, c.text, _quoting(lines, c.line), flags.byline(c.line.index + 1))
+        for c in shaped
     ]
+    return marked, flags
 
 
-def _signed(lines: Sequence[Line], line: Line) -> bool:
-    i = line.index + 1
-    return i < len(lines) and bool(byline_names(lines[i].text))
+def _flags_around(lines: Sequence[Line], found: Sequence[Candidate], start: int) -> _Flags:
+    """The byline and date readings from three lines over the first candidate to six under
+    the last (or the body's start)."""
+    lo = min((c.line.index for c in found), default=start) - 3
+    hi = max((c.line.index for c in found), default=start) + 6
+    return _Flags(lines, max(0, lo), min(len(lines), max(hi, start + 1)))
 
 
 def _quoting(lines: Sequence[Line], line: Line) -> bool:
@@ -170,8 +183,10 @@ def matrix(
     mask: Sequence[bool],
     probabilities: Sequence[float],
     names: PageNames,
+    flags: _Flags | None = None,
 ) -> list[list[float]]:
-    """One feature row per candidate, in :data:`HEADLINE_FEATURES` order."""
+    """One feature row per candidate, in :data:`HEADLINE_FEATURES` order (``flags``: the
+    readings :func:`read_candidates` gave with them, else read here)."""
     n = len(lines)
     lede_keys, body_keys = _lede_and_body(lines, mask, start)
     keys = [c.line.stems if c.text == c.line.text else frozenset(key_set(c.text)) for c in found]
@@ -190,7 +205,7 @@ def matrix(
     )
     lo = min((c.line.index for c in found), default=start) - 3
     hi = max((c.line.index for c in found), default=start) + 6
-    flags = _Flags(lines, max(0, lo), min(n, max(hi, start + 1)))
+    flags = flags if flags is not None else _flags_around(lines, found, start)
     header_before = [0] * (n + 1)  # prefix counts of header lines, for "lines between"
     for k in range(n):
         header_before[k + 1] = header_before[k] + (flags.header(k) if lo <= k < hi else 0)
