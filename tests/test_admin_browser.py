@@ -77,7 +77,11 @@ def drive(tab: Tab, base: str, secret: str, store: Store, upstream: TestServer) 
     tab.press("#source-wire button[value='refresh']")
     assert "Refresh of wire asked for" in tab.text()
     wait_for(lambda: upstream.hits["/f"] == 1, what="the refresh the browser asked for")
-    wait_for(lambda: store.count("wire") == 2 and store.recent_runs("wire"), what="its run")
+    # A run is listed while it is still running: wait for it to have ended.
+    wait_for(
+        lambda: store.count("wire") == 2 and bool(store.runs.recent_runs("wire", finished=True)),
+        what="its run to end",
+    )
     tab.navigate(f"{base}/admin/sources")
     assert tab.evaluate("document.querySelectorAll('svg.spark rect.run-ok').length") == 1
     shot(tab, "sources.png")
